@@ -1,0 +1,132 @@
+"""The `ocpi-tap` command line. The only module that prints."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ocpi-tap")
+def main() -> None:
+    """Record, replay and check OCPI traffic between a partner platform and a roaming hub."""
+
+
+def _default_capture_name() -> Path:
+    return Path(datetime.now(timezone.utc).strftime("capture-%Y%m%dT%H%M%SZ.jsonl"))
+
+
+class _ProgressLine:
+    """A running count on stderr: rewritten in place on a terminal, a line now and then otherwise."""
+
+    def __init__(self, interval: float) -> None:
+        self._tty = sys.stderr.isatty()
+        self._interval = 0.2 if self._tty else interval
+        self._last = 0.0
+
+    def show(self, text: str, final: bool = False) -> None:
+        now = time.monotonic()
+        if not final and now - self._last < self._interval:
+            return
+        self._last = now
+        if self._tty:
+            click.echo(f"\r\033[K{text}", err=True, nl=final)
+        else:
+            click.echo(text, err=True)
+
+
+@main.command()
+@click.option("--hub", "hub_url", required=True, metavar="URL",
+              help="The hub's OCPI URL (e.g. its versions URL) that the partner normally calls.")
+@click.option("--partner", "partner_url", required=True, metavar="URL",
+              help="The partner's OCPI URL that the hub normally calls.")
+@click.option("--hub-port", default=8081, show_default=True, type=click.IntRange(1, 65535),
+              help="Listener the partner calls instead of the hub (direction to_hub).")
+@click.option("--partner-port", default=8082, show_default=True, type=click.IntRange(1, 65535),
+              help="Listener the hub calls instead of the partner (direction to_partner).")
+@click.option("--listen-host", default="127.0.0.1", show_default=True,
+              help="Address both listeners bind to; 0.0.0.0 to accept the hub's calls from outside.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Capture file to write. [default: capture-<UTC time>.jsonl]")
+@click.option("--force", is_flag=True, help="Replace the capture file if it exists.")
+@click.option("--no-redaction", is_flag=True,
+              help="Write credentials tokens in clear (the header says so). Never for captures you share.")
+@click.option("--upstream-ca", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="PEM bundle of CAs to trust for the hub's and the partner's TLS certificates.")
+@click.option("--upstream-insecure", is_flag=True,
+              help="Do not verify upstream TLS certificates (test systems only).")
+@click.option("--cert", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="PEM certificate the listeners serve TLS with (the hub calls the partner over HTTPS).")
+@click.option("--key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="PEM private key of --cert, if not in the same file.")
+@click.option("--note", default="", help="Free text for the capture header.")
+def record(
+    hub_url: str, partner_url: str, hub_port: int, partner_port: int, listen_host: str,
+    output: Path | None, force: bool, no_redaction: bool, upstream_ca: Path | None,
+    upstream_insecure: bool, cert: Path | None, key: Path | None, note: str,
+) -> None:
+    """Record a partner-hub OCPI link in both directions until Ctrl-C.
+
+    The partner calls the hub through one listener and the hub calls the
+    partner through the other; every exchange is written to the capture as it
+    completes, with credentials tokens redacted.
+    """
+    from ocpi_tap.proxy import record as recording
+    from ocpi_tap.replay.capture import REDACTION_DEFAULT, REDACTION_NONE
+
+    if key is not None and cert is None:
+        raise click.UsageError("--key needs --cert")
+    if hub_port == partner_port:
+        raise click.UsageError("--hub-port and --partner-port must differ")
+    for option, url in (("--hub", hub_url), ("--partner", partner_url)):
+        try:
+            recording.upstream_spec(url)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint=option) from None
+    capture = output or _default_capture_name()
+    if capture.exists() and not force:
+        raise click.UsageError(f"{capture} exists; choose another -o or add --force")
+    config = recording.RecordConfig(
+        hub_url=hub_url, partner_url=partner_url, capture=capture,
+        hub_port=hub_port, partner_port=partner_port, listen_host=listen_host,
+        redaction=REDACTION_NONE if no_redaction else REDACTION_DEFAULT, overwrite=force,
+        upstream_ca=upstream_ca, upstream_insecure=upstream_insecure, cert=cert, key=key, note=note,
+    )
+    urls = recording.listener_urls(config)
+    progress_line = _ProgressLine(interval=10.0)
+
+    def ready() -> None:
+        click.echo(f"Recording to {capture}" + (" (tokens in clear)" if no_redaction else " (tokens redacted)"))
+        click.echo(f"  partner -> hub:  the partner calls {urls['to_hub']}  (forwarded to {hub_url})")
+        click.echo(f"  hub -> partner:  the partner advertises {urls['to_partner']}  (forwarded to {partner_url})")
+        click.echo("Ctrl-C stops and closes the capture.")
+
+    def show(progress: recording.Progress, final: bool = False) -> None:
+        progress_line.show(
+            f"recorded {progress.total} exchanges: {progress.to_hub} to_hub, "
+            f"{progress.to_partner} to_partner, {progress.errors} failed",
+            final=final,
+        )
+
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    try:
+        recorder, progress = recording.run_blocking(config, on_ready=ready, on_progress=show)
+    except recording.StartupError as error:
+        click.echo(f"error: the proxy could not start: {error}", err=True)
+        sys.exit(EXIT_ERROR)
+    show(progress, final=True)
+    if recorder.failure is not None:
+        click.echo(f"error: {recorder.failure}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"Capture complete: {capture}")

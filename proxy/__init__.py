@@ -1,0 +1,1 @@
+"""The recording proxy: a mitmproxy addon and the `record` runner."""

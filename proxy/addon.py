@@ -1,0 +1,253 @@
+"""Recorder: a mitmproxy addon writing every exchange of an OCPI link to a capture.
+
+Load it as is:
+
+    mitmdump -s proxy/addon.py \
+        --mode reverse:https://hub.example.org@8081 \
+        --mode reverse:https://partner.example.com@8082 \
+        --set ocpi_capture=day1.jsonl
+
+The partner calls the hub through one listener (direction `to_hub`), the hub
+calls the partner through the other (`to_partner`). By default the first
+`--mode` is the hub side; `ocpi_to_hub_mode` says otherwise.
+
+Each exchange is written once, when it completes (or fails), flushed before
+the response goes on to the client, with tokens redacted unless
+`ocpi_redaction=none`. If the capture cannot be written, the exchange is not
+passed on and the proxy stops: no traffic goes by unrecorded.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from mitmproxy import ctx, exceptions, http
+from mitmproxy.addonmanager import Loader
+from mitmproxy.proxy import mode_specs
+
+from ocpi_tap.replay.capture import (
+    REDACTION_DEFAULT,
+    REDACTION_NONE,
+    TO_HUB,
+    TO_PARTNER,
+    CaptureWriter,
+    Direction,
+    Exchange,
+    new_header,
+    redact_exchange,
+)
+from ocpi_tap.replay.importers.flows import exchange_from_flow
+
+logger = logging.getLogger(__name__)
+
+
+class CaptureFileLost(OSError):
+    """The capture file was removed or replaced while being written."""
+
+
+class _FileStream:
+    """A capture file opened for appending that notices when it is removed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: BinaryIO = path.open("wb")
+        self._fd = self._file.fileno()
+
+    def write(self, data: bytes) -> int:
+        return self._file.write(data)
+
+    def flush(self) -> None:
+        self._file.flush()
+        # Writing to a deleted file succeeds silently on POSIX: check it still has a name.
+        if os.fstat(self._fd).st_nlink == 0:
+            raise CaptureFileLost(f"capture file {self.path} was removed while recording")
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def direction_map(modes: Sequence[str], to_hub: str) -> dict[str, Direction]:
+    """Listener spec -> direction: `to_hub` names the hub-side listener, every other is `to_partner`.
+
+    `to_hub` is empty (the first mode), an index into `modes`, or a mode spec.
+    """
+    parsed = [mode_specs.ProxyMode.parse(mode) for mode in modes]
+    if not parsed:
+        return {}
+    if not to_hub:
+        hub_index = 0
+    elif to_hub.isdigit():
+        hub_index = int(to_hub)
+        if hub_index >= len(parsed):
+            raise ValueError(f"ocpi_to_hub_mode={to_hub}: there are only {len(parsed)} --mode listeners")
+    else:
+        wanted = mode_specs.ProxyMode.parse(to_hub).full_spec
+        specs = [mode.full_spec for mode in parsed]
+        if wanted not in specs:
+            raise ValueError(f"ocpi_to_hub_mode={to_hub!r} is none of the --mode listeners {specs}")
+        hub_index = specs.index(wanted)
+    return {
+        mode.full_spec: TO_HUB if index == hub_index else TO_PARTNER
+        for index, mode in enumerate(parsed)
+    }
+
+
+def peers_of(modes: Sequence[str], directions: dict[str, Direction]) -> dict[str, str]:
+    """The upstream behind each direction, for the capture header."""
+    peers: dict[str, str] = {}
+    for spec in modes:
+        mode = mode_specs.ProxyMode.parse(spec)
+        if isinstance(mode, mode_specs.ReverseMode):
+            scheme, (host, port) = mode.scheme, mode.address
+            peers.setdefault(directions[mode.full_spec], f"{scheme}://{host}:{port}")
+    return peers
+
+
+class Recorder:
+    def __init__(
+        self,
+        stream: BinaryIO | None = None,
+        on_written: Callable[[Exchange], None] | None = None,
+    ) -> None:
+        """`stream` (for tests) replaces the file named by `ocpi_capture`;
+        `on_written` is called with each exchange once it is in the capture."""
+        self._injected_stream = stream
+        self._on_written = on_written
+        self.writer: CaptureWriter | None = None
+        self.failure: str | None = None
+        self._directions: dict[str, Direction] = {}
+        self._next_seq = 1
+        self._open: dict[str, tuple[int, http.HTTPFlow]] = {}  # flow id -> (seq, flow), not yet written
+
+    def load(self, loader: Loader) -> None:
+        loader.add_option(
+            "ocpi_capture", str, "",
+            "Write every exchange to this OCPI capture file (JSON Lines, capture format 1). "
+            "An existing file is only replaced with ocpi_capture_overwrite.",
+        )
+        loader.add_option(
+            "ocpi_capture_overwrite", bool, False,
+            "Replace the capture file if it exists.",
+        )
+        loader.add_option(
+            "ocpi_redaction", str, REDACTION_DEFAULT,
+            "How credentials tokens are written: as sha256 fingerprints (default), "
+            "or in clear with 'none' (stated in the capture header).",
+            choices=[REDACTION_DEFAULT, REDACTION_NONE],
+        )
+        loader.add_option(
+            "ocpi_to_hub_mode", str, "",
+            "The --mode listener through which the partner calls the hub (direction to_hub), "
+            "as its position among the --mode options (0, 1) or its spec; every other "
+            "listener carries the hub's calls to the partner (to_partner). Default: the first.",
+        )
+        loader.add_option(
+            "ocpi_note", str, "",
+            "Free text for the capture header's note.",
+        )
+
+    def configure(self, updated: set[str]) -> None:
+        if "mode" in updated or "ocpi_to_hub_mode" in updated:
+            try:
+                self._directions = direction_map(ctx.options.mode, ctx.options.ocpi_to_hub_mode)
+            except ValueError as error:
+                raise exceptions.OptionsError(str(error)) from None
+        if "ocpi_capture" in updated or (self.writer is None and self._injected_stream is not None):
+            self._close()
+            self._open_capture()
+
+    def _open_capture(self) -> None:
+        stream: Any = self._injected_stream
+        if stream is None:
+            if not ctx.options.ocpi_capture:
+                return
+            path = Path(ctx.options.ocpi_capture)
+            if path.exists() and path.is_file() and not ctx.options.ocpi_capture_overwrite:
+                raise exceptions.OptionsError(
+                    f"capture file {path} exists; choose another name or set ocpi_capture_overwrite"
+                )
+            try:
+                stream = _FileStream(path)
+            except OSError as error:
+                raise exceptions.OptionsError(f"cannot create capture file {path}: {error}") from None
+        header = new_header(
+            peers=peers_of(ctx.options.mode, self._directions),
+            redaction=ctx.options.ocpi_redaction,
+            note=ctx.options.ocpi_note or None,
+        )
+        try:
+            self.writer = CaptureWriter(stream, header)
+        except OSError as error:
+            raise exceptions.OptionsError(f"cannot write capture file: {error}") from None
+
+    def running(self) -> None:
+        # With the default eager strategy mitmproxy connects upstream before
+        # the request exists, so an unreachable upstream leaves no flow to
+        # record; lazy gives the client a 502 and us an error hook.
+        if ctx.options.connection_strategy != "lazy":
+            logger.info("ocpi-tap: setting connection_strategy=lazy so that failed exchanges are recorded")
+            ctx.options.connection_strategy = "lazy"
+
+    def requestheaders(self, flow: http.HTTPFlow) -> None:
+        if self.failure is not None:
+            flow.kill()
+            return
+        self._open[flow.id] = (self._next_seq, flow)
+        self._next_seq += 1
+
+    def response(self, flow: http.HTTPFlow) -> None:
+        self._record(flow)
+
+    def error(self, flow: http.HTTPFlow) -> None:
+        self._record(flow)
+
+    def done(self) -> None:
+        for flow_id in list(self._open):
+            self._record(self._open[flow_id][1], in_flight=True)
+        self._close()
+
+    def _direction(self, flow: http.HTTPFlow) -> Direction:
+        spec = flow.client_conn.proxy_mode.full_spec
+        return self._directions.get(spec, TO_PARTNER if self._directions else TO_HUB)
+
+    def _record(self, flow: http.HTTPFlow, in_flight: bool = False) -> None:
+        entry = self._open.pop(flow.id, None)
+        if entry is None or self.writer is None:
+            return  # written already, or arrived before the capture was opened
+        exchange = exchange_from_flow(flow, entry[0], self._direction(flow), in_flight=in_flight)
+        if ctx.options.ocpi_redaction != REDACTION_NONE:
+            exchange = redact_exchange(exchange)
+        self._write(exchange, flow)
+
+    def _write(self, exchange: Exchange, flow: http.HTTPFlow) -> None:
+        assert self.writer is not None
+        try:
+            self.writer.write(exchange)
+        except (OSError, ValueError) as error:
+            if flow.killable:
+                flow.kill()  # the client must not get what was not recorded
+            self._fail(f"cannot write the capture ({error}); stopping the proxy")
+            return
+        if self._on_written is not None:
+            self._on_written(exchange)
+
+    def _fail(self, reason: str) -> None:
+        if self.failure is None:
+            self.failure = reason
+            logger.error(f"ocpi-tap: {reason}")
+            ctx.master.shutdown()
+
+    def _close(self) -> None:
+        if self.writer is not None:
+            try:
+                self.writer.close()
+            except OSError as error:
+                self._fail(f"cannot close the capture ({error})")
+            self.writer = None
+
+
+addons = [Recorder()]

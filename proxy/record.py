@@ -1,0 +1,189 @@
+"""`ocpi-tap record`: mitmproxy embedded in process, two reverse listeners, the Recorder.
+
+An embedded master with only the addons a reverse proxy needs carries more
+requests per second than `mitmdump` with its full default set. This module
+does no printing: the command line watches progress through `on_progress`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from mitmproxy import master, options
+from mitmproxy.addons import core, errorcheck, next_layer, proxyserver, tlsconfig
+
+from msgspec import UNSET
+
+from ocpi_tap.replay.capture import REDACTION_DEFAULT, TO_HUB, TO_PARTNER, Exchange
+
+from .addon import Recorder
+
+
+class StartupError(Exception):
+    """The proxy could not start (a port in use, a bad certificate, ...)."""
+
+
+@dataclass
+class RecordConfig:
+    hub_url: str
+    partner_url: str
+    capture: Path
+    hub_port: int = 8081
+    partner_port: int = 8082
+    listen_host: str = "127.0.0.1"
+    redaction: str = REDACTION_DEFAULT
+    overwrite: bool = False
+    upstream_ca: Path | None = None
+    upstream_insecure: bool = False
+    cert: Path | None = None
+    key: Path | None = None
+    note: str = ""
+
+
+@dataclass
+class Progress:
+    """Counts of what has been recorded so far."""
+
+    to_hub: int = 0
+    to_partner: int = 0
+    errors: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.to_hub + self.to_partner
+
+    def add(self, exchange: Exchange) -> None:
+        if exchange.direction == TO_HUB:
+            self.to_hub += 1
+        else:
+            self.to_partner += 1
+        if exchange.error is not UNSET:
+            self.errors += 1
+
+
+def upstream_spec(url: str) -> str:
+    """`scheme://host[:port]` of a URL: a reverse listener forwards paths as the client sends them."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+
+def _listener_url(url: str, host: str, port: int, tls: bool) -> str:
+    parts = urlsplit(url)
+    shown_host = "127.0.0.1" if host in ("", "0.0.0.0") else host
+    return parts._replace(scheme="https" if tls else "http", netloc=f"{shown_host}:{port}").geturl()
+
+
+def listener_urls(config: RecordConfig) -> dict[str, str]:
+    """Per direction, where the caller must send what it meant for the upstream URL."""
+    tls = config.cert is not None
+    return {
+        TO_HUB: _listener_url(config.hub_url, config.listen_host, config.hub_port, tls),
+        TO_PARTNER: _listener_url(config.partner_url, config.listen_host, config.partner_port, tls),
+    }
+
+
+class _StartupCheck(errorcheck.ErrorCheck):
+    """Turns errors logged while starting into an exception instead of `sys.exit`."""
+
+    name = "errorcheck"  # the master looks it up by this name
+
+    async def shutdown_if_errored(self) -> None:
+        await asyncio.sleep(0)
+        if self.logger.has_errored:
+            details = "; ".join(record.getMessage() for record in self.logger.has_errored)
+            self.logger.has_errored.clear()
+            raise StartupError(details)
+
+
+def _certs_option(cert: Path, key: Path | None, workdir: Path) -> str:
+    """mitmproxy wants certificate and key in one PEM file."""
+    if key is None:
+        return f"*={cert}"
+    combined = workdir / "listener.pem"
+    combined.write_bytes(key.read_bytes() + b"\n" + cert.read_bytes())
+    combined.chmod(0o600)
+    return f"*={combined}"
+
+
+class _Ready:
+    """Calls back once the listeners are up."""
+
+    def __init__(self, callback: Callable[[], None]) -> None:
+        self._callback = callback
+
+    def running(self) -> None:
+        self._callback()
+
+
+async def run(
+    config: RecordConfig,
+    on_ready: Callable[[], None] = lambda: None,
+    on_progress: Callable[[Progress], None] = lambda _: None,
+) -> tuple[Recorder, Progress]:
+    """Record until SIGINT or SIGTERM; the Recorder's `failure` says if writing failed."""
+    hub_mode = f"reverse:{upstream_spec(config.hub_url)}@{config.listen_host}:{config.hub_port}"
+    partner_mode = f"reverse:{upstream_spec(config.partner_url)}@{config.listen_host}:{config.partner_port}"
+    opts = options.Options()
+    embedded = master.Master(opts)
+    progress = Progress()
+
+    def written(exchange: Exchange) -> None:
+        progress.add(exchange)
+        on_progress(progress)
+
+    recorder = Recorder(on_written=written)
+    embedded.addons.add(
+        _StartupCheck(),
+        core.Core(),
+        proxyserver.Proxyserver(),
+        next_layer.NextLayer(),
+        tlsconfig.TlsConfig(),
+        recorder,
+        _Ready(on_ready),
+    )
+    with tempfile.TemporaryDirectory(prefix="ocpi-tap-") as workdir:
+        settings: dict[str, Any] = {
+            "mode": [hub_mode, partner_mode],
+            "connection_strategy": "lazy",
+            "ocpi_capture": str(config.capture),
+            "ocpi_capture_overwrite": config.overwrite,
+            "ocpi_redaction": config.redaction,
+            "ocpi_note": config.note,
+            "ssl_insecure": config.upstream_insecure,
+        }
+        if config.upstream_ca is not None:
+            settings["ssl_verify_upstream_trusted_ca"] = str(config.upstream_ca)
+        if config.cert is not None:
+            settings["certs"] = [_certs_option(config.cert, config.key, Path(workdir))]
+        try:
+            opts.update(**settings)
+        except Exception as error:  # mitmproxy raises OptionsError or KeyError-like types
+            raise StartupError(str(error)) from None
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, embedded.shutdown)
+        try:
+            await embedded.run()
+        finally:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
+    return recorder, progress
+
+
+def run_blocking(
+    config: RecordConfig,
+    on_ready: Callable[[], None] = lambda: None,
+    on_progress: Callable[[Progress], None] = lambda _: None,
+) -> tuple[Recorder, Progress]:
+    return asyncio.run(run(config, on_ready, on_progress))
+
+

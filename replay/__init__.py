@@ -1,0 +1,1 @@
+"""Reading, writing and importing captures; replaying them through the rules."""

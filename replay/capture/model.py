@@ -1,0 +1,119 @@
+"""The records of capture format version 1 (`shared/capture-format.md`).
+
+One capture file is a `Header` line followed by `Exchange` lines. Bodies stay
+`msgspec.Raw` (the JSON text, unparsed) until a route says what they are, so a
+reader that only routes or counts never parses them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Annotated, Final, Literal
+
+import msgspec
+from msgspec import UNSET, Raw, UnsetType
+
+FORMAT: Final = "ocpi-capture"
+VERSION: Final = 1
+
+REDACTION_DEFAULT: Final = "sha256-12"
+REDACTION_NONE: Final = "none"
+
+TO_HUB: Final = "to_hub"
+TO_PARTNER: Final = "to_partner"
+Direction = Literal["to_hub", "to_partner"]
+DIRECTIONS: Final = (TO_HUB, TO_PARTNER)
+
+_TIMESTAMP_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$"
+# Fixed width, so timestamps of one capture sort as strings in time order.
+Timestamp = Annotated[str, msgspec.Meta(pattern=_TIMESTAMP_PATTERN)]
+_TIMESTAMP_RE: Final = re.compile(_TIMESTAMP_PATTERN)
+
+HeaderField = tuple[str, str]
+
+
+class _MessageAccess:
+    """Accessors shared by `Request` and `Response` (the body fields are theirs)."""
+
+    __slots__ = ()
+    headers: list[HeaderField]
+    body: Raw | UnsetType
+    text: str | UnsetType
+    b64: str | UnsetType
+
+    def header(self, name: str) -> str | None:
+        """The first value of header `name` (case-insensitive), or None."""
+        wanted = name.lower()
+        for key, value in self.headers:
+            if key.lower() == wanted:
+                return value
+        return None
+
+    @property
+    def has_body(self) -> bool:
+        return self.body is not UNSET or self.text is not UNSET or self.b64 is not UNSET
+
+
+# Request and Response repeat the header and body fields rather than inherit
+# them so that a capture line reads in wire order: method, url, headers, body.
+class Request(msgspec.Struct, _MessageAccess, kw_only=True, omit_defaults=True):
+    method: str
+    url: str
+    headers: list[HeaderField] = []
+    body: Raw | UnsetType = UNSET  # the body as JSON, when it parsed as JSON
+    text: str | UnsetType = UNSET  # a UTF-8 body that is not JSON
+    b64: str | UnsetType = UNSET  # a body that is not UTF-8, base64
+
+
+class Response(msgspec.Struct, _MessageAccess, kw_only=True, omit_defaults=True):
+    status: int
+    headers: list[HeaderField] = []
+    body: Raw | UnsetType = UNSET
+    text: str | UnsetType = UNSET
+    b64: str | UnsetType = UNSET
+
+
+Message = Request | Response
+
+
+class Exchange(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One request and what came back, as the proxy saw it."""
+
+    seq: Annotated[int, msgspec.Meta(ge=1)]
+    direction: Direction
+    started: Timestamp
+    ended: Timestamp | None
+    request: Request
+    response: Response | None
+    error: str | UnsetType = UNSET
+
+
+class Header(msgspec.Struct, kw_only=True):
+    """Line 1 of a capture. Written in full, so `redaction` is always stated."""
+
+    format: str
+    version: int
+    created: Timestamp
+    tool: str | UnsetType = UNSET
+    redaction: Literal["sha256-12", "none"] = REDACTION_DEFAULT
+    peers: dict[str, str] = {}
+    note: str | UnsetType = UNSET
+
+
+def format_timestamp(moment: float | datetime) -> str:
+    """A POSIX time or an aware datetime as the capture writes it: UTC, microseconds, `Z`."""
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None:
+            raise ValueError(f"naive datetime {moment!r}: captures need an aware time")
+        as_utc = moment.astimezone(timezone.utc)
+    else:
+        as_utc = datetime.fromtimestamp(moment, timezone.utc)
+    return as_utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_timestamp(text: str) -> datetime:
+    """The aware UTC datetime of a capture timestamp."""
+    if not _TIMESTAMP_RE.match(text):
+        raise ValueError(f"not a capture timestamp (YYYY-MM-DDThh:mm:ss.ffffffZ): {text!r}")
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)

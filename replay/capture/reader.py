@@ -1,0 +1,130 @@
+"""Streaming reader of captures (`.jsonl`, or gzip-compressed `.jsonl.gz`).
+
+The header is checked when the capture is opened: a file that is not a
+capture, or of a newer format version, is refused with `CaptureError`. After
+that nothing stops the reading: a malformed line comes out as a `LineProblem`
+with its line number, in its place among the exchanges, and reading goes on.
+A last line cut short (a recorder killed mid-write) is a `LineProblem` marked
+`truncated`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, Final
+
+import msgspec
+
+from .model import FORMAT, VERSION, Exchange, Header
+
+_GZIP_MAGIC: Final = b"\x1f\x8b"
+_exchange_decoder: Final = msgspec.json.Decoder(Exchange)
+_header_decoder: Final = msgspec.json.Decoder(Header)
+
+
+class CaptureError(Exception):
+    """A capture that cannot be read at all: missing, not a capture, or too new."""
+
+
+class LineProblem(msgspec.Struct, frozen=True):
+    """A line of the capture that is not a valid exchange."""
+
+    line: int
+    message: str
+    truncated: bool = False
+
+
+ReadItem = tuple[int, Exchange] | LineProblem
+
+
+def _open(path: Path) -> IO[bytes]:
+    try:
+        raw = path.open("rb")
+    except OSError as error:
+        raise CaptureError(f"{path}: cannot open: {error.strerror or error}") from error
+    if raw.peek(2)[:2] == _GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    return raw
+
+
+def _problem_text(error: msgspec.MsgspecError) -> str:
+    return str(error).replace("Input data was truncated", "JSON is cut short")
+
+
+def decode_header(line: bytes, where: str) -> Header:
+    """The header in `line`, or `CaptureError` saying why it is not one."""
+    try:
+        first: Any = msgspec.json.decode(line)
+    except msgspec.DecodeError as error:
+        raise CaptureError(f"{where}: line 1 is not a capture header: {_problem_text(error)}") from None
+    if not isinstance(first, dict) or first.get("format") != FORMAT:
+        found = first.get("format") if isinstance(first, dict) else type(first).__name__
+        raise CaptureError(f"{where}: not an {FORMAT} file (line 1 has format {found!r})")
+    version = first.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise CaptureError(f"{where}: capture header has no valid version (found {version!r})")
+    if version > VERSION:
+        raise CaptureError(
+            f"{where}: capture format version {version} is newer than this ocpi-tap reads "
+            f"(up to {VERSION}); upgrade ocpi-tap"
+        )
+    try:
+        return _header_decoder.decode(line)
+    except msgspec.ValidationError as error:
+        raise CaptureError(f"{where}: invalid capture header: {error}") from None
+
+
+class CaptureReader:
+    """Reads one capture lazily: `header` at once, exchanges as they are iterated."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._stream = _open(self.path)
+        try:
+            first = self._read_first_line()
+            self.header = decode_header(first, str(self.path))
+        except BaseException:
+            self._stream.close()
+            raise
+
+    def _read_first_line(self) -> bytes:
+        try:
+            first = self._stream.readline()
+        except (OSError, EOFError) as error:
+            raise CaptureError(f"{self.path}: cannot read: {error}") from error
+        if not first.strip():
+            raise CaptureError(f"{self.path}: empty file, no capture header")
+        return first
+
+    def __iter__(self) -> Iterator[ReadItem]:
+        decode = _exchange_decoder.decode
+        line_no = 1
+        try:
+            for line_no, line in enumerate(self._stream, start=2):
+                try:
+                    yield line_no, decode(line)
+                except msgspec.MsgspecError as error:
+                    if not line.strip():
+                        continue
+                    yield LineProblem(line_no, _problem_text(error), not line.endswith(b"\n"))
+        except (OSError, EOFError) as error:
+            # A gzip file cut short: what was read stands, the rest is reported.
+            yield LineProblem(line_no + 1, f"cannot read further: {error}", truncated=True)
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def __enter__(self) -> CaptureReader:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,1 @@
+"""Converters from other recording formats (mitmproxy flows, HAR) to captures."""

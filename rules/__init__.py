@@ -1,0 +1,1 @@
+"""The OCPI message model, route table, rule registry and checkers."""
