@@ -156,6 +156,11 @@ class Recorder:
                 self._directions = direction_map(ctx.options.mode, ctx.options.ocpi_to_hub_mode)
             except ValueError as error:
                 raise exceptions.OptionsError(str(error)) from None
+        if ctx.options.ocpi_redaction not in (REDACTION_DEFAULT, REDACTION_NONE):
+            raise exceptions.OptionsError(
+                f"ocpi_redaction must be {REDACTION_DEFAULT} or {REDACTION_NONE}, "
+                f"not {ctx.options.ocpi_redaction!r}"
+            )
         if "ocpi_capture" in updated or (self.writer is None and self._injected_stream is not None):
             self._close()
             self._open_capture()
@@ -242,12 +247,13 @@ class Recorder:
             ctx.master.shutdown()
 
     def _close(self) -> None:
-        if self.writer is not None:
-            try:
-                self.writer.close()
-            except OSError as error:
-                self._fail(f"cannot close the capture ({error})")
-            self.writer = None
+        writer, self.writer = self.writer, None
+        if writer is None or self._injected_stream is not None:
+            return  # an injected stream belongs to whoever passed it in
+        try:
+            writer.close()
+        except OSError as error:
+            self._fail(f"cannot close the capture ({error})")
 
 
 addons = [Recorder()]
