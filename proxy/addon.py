@@ -190,6 +190,8 @@ class Recorder:
             raise exceptions.OptionsError(f"cannot write capture file: {error}") from None
 
     def running(self) -> None:
+        if self.writer is None:
+            logger.warning("ocpi-tap: ocpi_capture is not set, nothing is recorded")
         # With the default eager strategy mitmproxy connects upstream before
         # the request exists, so an unreachable upstream leaves no flow to
         # record; lazy gives the client a 502 and us an error hook.

@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Final
+from typing import Any, BinaryIO, Final
 
 import msgspec
 
@@ -41,13 +41,13 @@ class LineProblem(msgspec.Struct, frozen=True):
 ReadItem = tuple[int, Exchange] | LineProblem
 
 
-def _open(path: Path) -> IO[bytes]:
+def _open(path: Path) -> BinaryIO:
     try:
         raw = path.open("rb")
     except OSError as error:
         raise CaptureError(f"{path}: cannot open: {error.strerror or error}") from error
     if raw.peek(2)[:2] == _GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=raw, mode="rb")
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]  # a BinaryIO in all but name
     return raw
 
 

@@ -56,14 +56,14 @@ def exchange_from_flow(
 ) -> Exchange:
     """The exchange a flow records; `in_flight` marks one cut off by shutdown."""
     response = flow.response
-    complete = response is not None and response.timestamp_end is not None and not in_flight
+    ended = response.timestamp_end if response is not None and not in_flight else None
     exchange = Exchange(
         seq=seq,
         direction=direction,
         started=format_timestamp(flow.request.timestamp_start),
-        ended=format_timestamp(response.timestamp_end) if complete and response else None,
+        ended=format_timestamp(ended) if ended is not None else None,
         request=request_record(flow.request),
-        response=response_record(response) if complete and response else None,
+        response=response_record(response) if response is not None and ended is not None else None,
     )
     if flow.error is not None:
         exchange.error = flow.error.msg
