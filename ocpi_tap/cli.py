@@ -130,3 +130,65 @@ def record(
         click.echo(f"error: {recorder.failure}", err=True)
         sys.exit(EXIT_ERROR)
     click.echo(f"Capture complete: {capture}")
+
+
+@main.command()
+@click.argument("captures", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["concise", "json"]), default="concise",
+              show_default=True, help="concise: one line per finding, like a linter; json: the report.")
+@click.option("--select", multiple=True, metavar="PREFIX",
+              help="Report only rules whose code starts with PREFIX (repeatable; ALL for every rule).")
+@click.option("--ignore", multiple=True, metavar="PREFIX",
+              help="Do not report rules whose code starts with PREFIX (repeatable); the longest prefix wins.")
+@click.option("--profile", type=click.Choice(["mobie", "ocpi-2.2.1"]), default="mobie", show_default=True,
+              help="The counterparty's profile: hub-specific versions, severities and tolerances.")
+def replay(captures: tuple[Path, ...], output_format: str, select: tuple[str, ...],
+           ignore: tuple[str, ...], profile: str) -> None:
+    """Check captures offline and report findings.
+
+    Exit status: 0 no findings, 1 findings, 2 usage error or unreadable capture.
+    """
+    from ocpi_tap.replay import render
+    from ocpi_tap.replay.capture import CaptureError
+    from ocpi_tap.replay.check import check_capture
+    from ocpi_tap.rules.registry import Selection
+
+    selection = Selection(list(select) or None, list(ignore) or None)
+    results = []
+    for capture in captures:
+        try:
+            results.append(check_capture(capture, selection))
+        except CaptureError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(EXIT_ERROR)
+    if output_format == "json":
+        click.echo(render.json_report(results).decode(), nl=False)
+    else:
+        for result in results:
+            for finding in result.findings:
+                click.echo(render.concise_line(finding))
+        click.echo(render.summary(results), err=output_format != "concise")
+    sys.exit(EXIT_FINDINGS if any(result.findings for result in results) else EXIT_CLEAN)
+
+
+@main.command("rules")
+def list_rules() -> None:
+    """List every rule: code, severity, module and name."""
+    from ocpi_tap.rules import checks as _  # noqa: F401  (registers the rules)
+    from ocpi_tap.rules.registry import REGISTRY
+
+    for rule in REGISTRY:
+        click.echo(f"{rule.code}  {rule.severity.value:<7}  {rule.module:<11}  {rule.name}")
+
+
+@main.command("rule")
+@click.argument("code")
+def show_rule(code: str) -> None:
+    """Print the documentation of rule CODE (e.g. CAP001)."""
+    from ocpi_tap.rules import checks as _  # noqa: F401  (registers the rules)
+    from ocpi_tap.rules.registry import REGISTRY, documentation
+
+    rule = REGISTRY.get(code)
+    if rule is None:
+        raise click.BadParameter(f"no rule {code!r}; `ocpi-tap rules` lists them", param_hint="CODE")
+    click.echo(documentation(rule), nl=False)

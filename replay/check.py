@@ -1,0 +1,57 @@
+"""Replaying one capture through the checks: capture lines in, findings out."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ocpi_tap.rules.checks import capture as cap
+from ocpi_tap.rules.findings import Finding, Where
+from ocpi_tap.rules.registry import Selection, Violation
+
+from .capture import CaptureReader, LineProblem
+
+
+@dataclass
+class CaptureResult:
+    """What replaying one capture gave."""
+
+    capture: str
+    exchanges: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+
+class _Collector:
+    def __init__(self, capture: str, selection: Selection, result: CaptureResult) -> None:
+        self._capture = capture
+        self._selection = selection
+        self._result = result
+
+    def report(self, violation: Violation, where: Where, path: str | None = None) -> None:
+        if violation.code in self._selection:
+            self._result.findings.append(Finding.of(violation, self._capture, where, path))
+
+
+def check_capture(path: str | os.PathLike[str], selection: Selection | None = None) -> CaptureResult:
+    """Replay one capture. `CaptureError` (not a capture, too new) propagates."""
+    name = str(path)
+    result = CaptureResult(capture=name)
+    collector = _Collector(name, selection or Selection(), result)
+    first_line_of_seq: dict[int, int] = {}
+    with CaptureReader(Path(path)) as reader:
+        for item in reader:
+            if isinstance(item, LineProblem):
+                violation: Violation = (
+                    cap.TruncatedLastLine() if item.truncated else cap.MalformedExchangeLine(reason=item.message)
+                )
+                collector.report(violation, Where(line=item.line))
+                continue
+            line, exchange = item
+            result.exchanges += 1
+            where = Where(line=line, seq=exchange.seq, direction=exchange.direction)
+            first = first_line_of_seq.setdefault(exchange.seq, line)
+            if first != line:
+                collector.report(cap.DuplicateSeq(seq=exchange.seq, first_line=first), where)
+    result.findings.sort(key=lambda f: (f.line or 0, f.code))
+    return result

@@ -1,0 +1,64 @@
+"""Findings: what a check reports, as values (never exceptions)."""
+
+from __future__ import annotations
+
+import msgspec
+
+from .registry import Violation
+
+
+class Note(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A pointer to a related exchange ("the session completed here")."""
+
+    message: str
+    seq: int | None = None
+    line: int | None = None
+
+
+class Where(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """Where in a capture a finding points."""
+
+    line: int | None = None
+    seq: int | None = None
+    direction: str | None = None
+
+
+class Finding(msgspec.Struct, frozen=True, kw_only=True):
+    """One occurrence of a rule, located in a capture. The JSON report's element."""
+
+    code: str
+    name: str
+    severity: str
+    module: str
+    capture: str
+    line: int | None
+    seq: int | None
+    direction: str | None
+    path: str | None  # JSON path inside the message, e.g. $.data.evses[0].uid
+    message: str
+    hint: str | None = None
+    notes: list[Note] = []
+
+    @classmethod
+    def of(
+        cls,
+        violation: Violation,
+        capture: str,
+        where: Where,
+        path: str | None = None,
+        notes: list[Note] | None = None,
+    ) -> Finding:
+        return cls(
+            code=violation.code,
+            name=violation.name,
+            severity=violation.severity.value,
+            module=violation.module,
+            capture=capture,
+            line=where.line,
+            seq=where.seq,
+            direction=where.direction,
+            path=path,
+            message=violation.message(),
+            hint=violation.hint(),
+            notes=notes or [],
+        )

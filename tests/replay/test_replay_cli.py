@@ -1,0 +1,77 @@
+"""`ocpi-tap replay` as a user runs it: findings, summary, exit codes, JSON report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import msgspec
+
+from conftest import BIN
+from ocpi_tap.replay.capture import new_header
+
+EXCHANGE = (b'{"seq":1,"direction":"to_hub","started":"2026-11-23T09:00:01.000000Z","ended":null,'
+            b'"request":{"method":"GET","url":"https://hub.example.org/ocpi/versions"},"response":null,"error":"x"}')
+
+
+def capture(path: Path, *lines: bytes, newline_at_end: bool = True) -> Path:
+    path.write_bytes(b"\n".join([msgspec.json.encode(new_header()), *lines]) + (b"\n" if newline_at_end else b""))
+    return path
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / "ocpi-tap"), *args], capture_output=True, text=True, timeout=60)
+
+
+def test_a_clean_capture_exits_0(tmp_path: Path) -> None:
+    result = run("replay", str(capture(tmp_path / "clean.jsonl", EXCHANGE, EXCHANGE.replace(b'"seq":1', b'"seq":2'))))
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.strip() == "All checks passed: 2 exchanges in 1 capture."
+
+
+def test_bad_lines_are_findings_with_line_numbers_and_the_rest_is_read(tmp_path: Path) -> None:
+    path = capture(tmp_path / "bad.jsonl", EXCHANGE, b"{not json", EXCHANGE, EXCHANGE[:50], newline_at_end=False)
+    result = run("replay", str(path))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{path}:3: CAP001 not a valid exchange: JSON is malformed: object keys must be strings (byte 1)",
+        f"{path}:4: CAP003 seq 1 was already used on line 2",
+        f"{path}:5: CAP002 the last line is cut short (recorder stopped mid-write); it is skipped",
+        "Found 3 findings (2 errors, 1 warning) in 2 exchanges of 1 capture.",
+    ]
+
+
+def test_select_and_ignore_filter_what_is_reported(tmp_path: Path) -> None:
+    path = capture(tmp_path / "bad.jsonl", EXCHANGE, b"{not json", EXCHANGE)
+    assert run("replay", str(path), "--ignore", "CAP").returncode == 0
+    only = run("replay", str(path), "--select", "CAP003")
+    assert [line.split(" ")[1] for line in only.stdout.splitlines()[:-1]] == ["CAP003"]
+
+
+def test_json_report_has_the_documented_fields(tmp_path: Path) -> None:
+    path = capture(tmp_path / "bad.jsonl", EXCHANGE, EXCHANGE)
+    result = run("replay", "--format", "json", str(path))
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    [finding] = report["findings"]
+    assert {"code", "severity", "module", "capture", "line", "seq", "direction", "path", "message"} <= set(finding)
+    assert (finding["code"], finding["module"], finding["line"], finding["seq"], finding["direction"]) == (
+        "CAP003", "capture", 3, 1, "to_hub")
+    assert report["summary"]["findings"] == 1 and report["summary"]["errors"] == 1
+
+
+def test_unreadable_captures_and_bad_usage_exit_2(tmp_path: Path) -> None:
+    not_a_capture = tmp_path / "x.jsonl"
+    not_a_capture.write_text('{"format": "har"}\n')
+    result = run("replay", str(not_a_capture))
+    assert result.returncode == 2 and "not an ocpi-capture file" in result.stderr
+    assert run("replay").returncode == 2
+    assert run("replay", "--format", "xml", str(not_a_capture)).returncode == 2
+    assert run("rule", "NOPE1").returncode == 2
+
+
+def test_rules_lists_and_rule_explains(tmp_path: Path) -> None:
+    listing = run("rules").stdout.splitlines()
+    assert any(line.startswith("CAP001  error    capture      malformed-exchange-line") for line in listing)
+    assert "## Why it matters" in run("rule", "CAP002").stdout

@@ -1,0 +1,83 @@
+"""The rule registry refuses badly declared rules, and selection picks by prefix."""
+
+from __future__ import annotations
+
+import pytest
+
+from ocpi_tap.rules import checks  # noqa: F401  (registers the rules)
+from ocpi_tap.rules.registry import (
+    DOC_SECTIONS,
+    REGISTRY,
+    RuleDefinitionError,
+    Selection,
+    Severity,
+    Violation,
+    documentation,
+)
+
+FULL_DOC = "\n\n".join(f"## {section}\ntext" for section in DOC_SECTIONS)
+
+
+def test_a_duplicate_code_fails_at_definition() -> None:
+    with pytest.raises(RuleDefinitionError, match="CAP001 is already taken"):
+        class Again(Violation, frozen=True, kw_only=True):
+            __doc__ = FULL_DOC
+            code = "CAP001"
+            severity = Severity.ERROR
+            spec = "x"
+
+            def message(self) -> str:
+                return "again"
+
+
+def test_a_missing_doc_section_fails_at_definition() -> None:
+    with pytest.raises(RuleDefinitionError, match="lacks section.*Why it matters"):
+        class Undocumented(Violation, frozen=True, kw_only=True):
+            """## What it checks
+            x
+            ## Example
+            x
+            ## Expected
+            x
+            """
+
+            code = "CAP097"
+            severity = Severity.ERROR
+            spec = "x"
+
+            def message(self) -> str:
+                return "x"
+    assert REGISTRY.get("CAP097") is None
+
+
+@pytest.mark.parametrize("code", ["CAP", "XYZ101", "SES901", "ses201"])
+def test_a_malformed_code_fails_at_definition(code: str) -> None:
+    with pytest.raises(RuleDefinitionError, match="is not PREFIX"):
+        type("Bad", (Violation,), {"__doc__": FULL_DOC, "code": code, "severity": Severity.ERROR,
+                                   "spec": "x", "message": lambda self: "x"}, frozen=True)
+
+
+def test_registered_rules_have_names_modules_and_docs() -> None:
+    rule = REGISTRY.get("cap003")
+    assert rule is not None
+    assert (rule.name, rule.module) == ("duplicate-seq", "capture")
+    text = documentation(rule)
+    assert text.startswith("CAP003 duplicate-seq\n")
+    assert all(f"## {section}" in text for section in DOC_SECTIONS)
+
+
+@pytest.mark.parametrize(
+    ("select", "ignore", "code", "reported"),
+    [
+        (None, None, "SES201", True),
+        (["SES2"], None, "SES201", True),
+        (["SES2"], None, "SES101", False),
+        (None, ["SES"], "SES201", False),
+        (["SES201"], ["SES"], "SES201", True),  # the more specific select wins
+        (["SES"], ["SES2"], "SES201", False),  # the more specific ignore wins
+        (["SES2"], ["SES2"], "SES201", False),  # a tie goes to ignore
+        (["ALL"], ["ENV4"], "ENV401", False),
+    ],
+)
+def test_selection_by_most_specific_prefix(select, ignore, code: str, reported: bool) -> None:
+    assert (code in Selection(select, ignore)) is reported
