@@ -151,13 +151,14 @@ def replay(captures: tuple[Path, ...], output_format: str, select: tuple[str, ..
     from ocpi_tap.replay import render
     from ocpi_tap.replay.capture import CaptureError
     from ocpi_tap.replay.check import check_capture
+    from ocpi_tap.rules.profiles import PROFILES
     from ocpi_tap.rules.registry import Selection
 
     selection = Selection(list(select) or None, list(ignore) or None)
     results = []
     for capture in captures:
         try:
-            results.append(check_capture(capture, selection))
+            results.append(check_capture(capture, selection, PROFILES[profile]))
         except CaptureError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(EXIT_ERROR)

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ocpi_tap.rules.checks import capture as cap
+from ocpi_tap.rules.checks.transport import TransportChecker
 from ocpi_tap.rules.findings import Finding, Where
+from ocpi_tap.rules.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from ocpi_tap.rules.registry import Selection, Violation
 
 from .capture import CaptureReader, LineProblem
@@ -23,21 +25,29 @@ class CaptureResult:
 
 
 class _Collector:
-    def __init__(self, capture: str, selection: Selection, result: CaptureResult) -> None:
+    def __init__(self, capture: str, selection: Selection, profile: Profile, result: CaptureResult) -> None:
         self._capture = capture
         self._selection = selection
+        self._severities = profile.severities
         self._result = result
 
     def report(self, violation: Violation, where: Where, path: str | None = None) -> None:
         if violation.code in self._selection:
-            self._result.findings.append(Finding.of(violation, self._capture, where, path))
+            severity = self._severities.get(violation.code)
+            self._result.findings.append(Finding.of(violation, self._capture, where, path, severity=severity))
 
 
-def check_capture(path: str | os.PathLike[str], selection: Selection | None = None) -> CaptureResult:
+def check_capture(
+    path: str | os.PathLike[str],
+    selection: Selection | None = None,
+    profile: Profile | None = None,
+) -> CaptureResult:
     """Replay one capture. `CaptureError` (not a capture, too new) propagates."""
     name = str(path)
+    profile = profile or PROFILES[DEFAULT_PROFILE]
     result = CaptureResult(capture=name)
-    collector = _Collector(name, selection or Selection(), result)
+    collector = _Collector(name, selection or Selection(), profile, result)
+    transport = TransportChecker(profile)
     first_line_of_seq: dict[int, int] = {}
     with CaptureReader(Path(path)) as reader:
         for item in reader:
@@ -53,5 +63,7 @@ def check_capture(path: str | os.PathLike[str], selection: Selection | None = No
             first = first_line_of_seq.setdefault(exchange.seq, line)
             if first != line:
                 collector.report(cap.DuplicateSeq(seq=exchange.seq, first_line=first), where)
+            for violation, json_path in transport.check(exchange):
+                collector.report(violation, where, json_path)
     result.findings.sort(key=lambda f: (f.line or 0, f.code))
     return result

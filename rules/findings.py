@@ -47,11 +47,13 @@ class Finding(msgspec.Struct, frozen=True, kw_only=True):
         where: Where,
         path: str | None = None,
         notes: list[Note] | None = None,
+        severity: str | None = None,
     ) -> Finding:
+        """`severity` overrides the rule's own (a profile's setting)."""
         return cls(
             code=violation.code,
             name=violation.name,
-            severity=violation.severity.value,
+            severity=severity or violation.severity.value,
             module=violation.module,
             capture=capture,
             line=where.line,

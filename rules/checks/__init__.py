@@ -4,5 +4,6 @@ Importing this package registers every rule.
 """
 
 from . import capture as capture
+from . import transport as transport
 
-__all__ = ["capture"]
+__all__ = ["capture", "transport"]

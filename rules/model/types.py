@@ -22,18 +22,18 @@ from typing import Annotated, TypeAlias
 
 from msgspec import Meta, Struct
 
-_PRINTABLE = r"^[^\x00-\x1F\x7F-\x9F]*\Z"
-_PRINTABLE_ASCII = r"^[\x20-\x7E]*\Z"
+PRINTABLE_PATTERN = r"^[^\x00-\x1F\x7F-\x9F]*\Z"
+PRINTABLE_ASCII_PATTERN = r"^[\x20-\x7E]*\Z"
 
 
 def string_meta(n: int) -> Meta:
     """Constraints of the OCPI type string(n)."""
-    return Meta(max_length=n, pattern=_PRINTABLE)
+    return Meta(max_length=n, pattern=PRINTABLE_PATTERN)
 
 
 def cistring_meta(n: int) -> Meta:
     """Constraints of the OCPI type CiString(n)."""
-    return Meta(max_length=n, pattern=_PRINTABLE_ASCII)
+    return Meta(max_length=n, pattern=PRINTABLE_ASCII_PATTERN)
 
 
 String2: TypeAlias = Annotated[str, string_meta(2)]
@@ -49,7 +49,7 @@ String255: TypeAlias = Annotated[str, string_meta(255)]
 String512: TypeAlias = Annotated[str, string_meta(512)]
 String5000: TypeAlias = Annotated[str, string_meta(5000)]
 # Fields the spec types as plain `string` without a length.
-String: TypeAlias = Annotated[str, Meta(pattern=_PRINTABLE)]
+String: TypeAlias = Annotated[str, Meta(pattern=PRINTABLE_PATTERN)]
 
 CountryCode: TypeAlias = Annotated[str, cistring_meta(2)]
 PartyId: TypeAlias = Annotated[str, cistring_meta(3)]

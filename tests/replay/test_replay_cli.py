@@ -8,11 +8,11 @@ from pathlib import Path
 
 import msgspec
 
+from captures import clean_exchange
 from conftest import BIN
-from ocpi_tap.replay.capture import new_header
+from ocpi_tap.replay.capture import encode_line, new_header
 
-EXCHANGE = (b'{"seq":1,"direction":"to_hub","started":"2026-11-23T09:00:01.000000Z","ended":null,'
-            b'"request":{"method":"GET","url":"https://hub.example.org/ocpi/versions"},"response":null,"error":"x"}')
+EXCHANGE = encode_line(clean_exchange()).rstrip(b"\n")
 
 
 def capture(path: Path, *lines: bytes, newline_at_end: bool = True) -> Path:

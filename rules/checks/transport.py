@@ -1,0 +1,474 @@
+"""ENV: transport rules every OCPI exchange must follow, whatever its module (§4, §5).
+
+Checked per exchange, with no state beyond the exchange itself. Rules that
+need the route (the `data` type, routing headers, pagination) come with the
+route table.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Final
+
+from msgspec import UNSET
+
+from ..decoding import ShapeError, decode_envelope
+from ..exchange import ExchangeView, MessageView
+from ..model import RawEnvelope, parse_datetime
+from ..profiles import Profile
+from ..registry import Severity, Violation
+
+Report = tuple[Violation, str | None]  # the violation and a JSON path, if any
+
+_DEFINED_STATUS_CODES: Final = frozenset({1000, 2000, 2001, 2002, 2003, 2004, 3000, 3001, 3002, 3003, 4000, 4001, 4002, 4003})
+_PUSH_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
+
+
+class NotAnEnvelope(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A response of an OCPI endpoint is a JSON object with an integer
+    `status_code`, a DateTime `timestamp`, an optional string
+    `status_message` and an optional `data`.
+
+    ## Why it matters
+    The envelope is how the caller learns whether the request succeeded; a
+    client cannot interpret an answer without `status_code`.
+
+    ## Example
+    `{"status_code": "1000", "data": {...}}` (a string code, no timestamp),
+    or an HTML error page from a gateway.
+
+    ## Expected
+    `{"data": ..., "status_code": 1000, "timestamp": "2026-11-23T09:00:00Z"}`
+    on success and on error alike.
+    """
+
+    code = "ENV001"
+    severity = Severity.ERROR
+    spec = "§4.1.7"
+    reason: str
+
+    def message(self) -> str:
+        return f"response is not an OCPI envelope: {self.reason}"
+
+
+class RequestBodyNotJson(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    The body of a POST, PUT or PATCH request is valid JSON.
+
+    ## Why it matters
+    The receiver cannot process the push at all; it must answer HTTP 400.
+
+    ## Example
+    A PATCH whose body is `{"status": "AVAILABLE",}` (trailing comma).
+
+    ## Expected
+    A JSON object (the bare OCPI object, not wrapped in an envelope).
+    """
+
+    code = "ENV003"
+    severity = Severity.ERROR
+    spec = "§5"
+    method: str
+
+    def message(self) -> str:
+        return f"{self.method} request body is not valid JSON"
+
+
+class RequestWithoutJsonContentType(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A request that carries a body declares `Content-Type: application/json`
+    (parameters such as `charset=utf-8` are fine).
+
+    ## Why it matters
+    Servers and gateways route and parse by content type; some reject or
+    mangle bodies declared otherwise.
+
+    ## Example
+    A PUT of a Location sent as `text/plain` or with no Content-Type.
+
+    ## Expected
+    `Content-Type: application/json` on every request with a body.
+    """
+
+    code = "ENV005"
+    severity = Severity.ERROR
+    spec = "§4.1.4"
+    found: str | None
+
+    def message(self) -> str:
+        return f"request body sent with Content-Type {self.found!r}, not application/json"
+
+
+class ResponseWithoutJsonContentType(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A response that carries a body declares `Content-Type: application/json`.
+
+    ## Why it matters
+    Clients that honour the content type will not parse the envelope.
+
+    ## Example
+    An envelope served as `text/html`.
+
+    ## Expected
+    `Content-Type: application/json` on every response with a body.
+    """
+
+    code = "ENV012"
+    severity = Severity.WARNING
+    spec = "§4.1.7"
+    found: str | None
+
+    def message(self) -> str:
+        return f"response body sent with Content-Type {self.found!r}, not application/json"
+
+
+class MissingAuthorization(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    Every request carries an `Authorization` header.
+
+    ## Why it matters
+    OCPI authenticates every call with the credentials token; a request
+    without it must be refused with HTTP 401.
+
+    ## Example
+    A GET of the versions endpoint with no Authorization header.
+
+    ## Expected
+    `Authorization: Token <base64 of the credentials token>`.
+    """
+
+    code = "ENV101"
+    severity = Severity.ERROR
+    spec = "§4.1.2"
+
+    def message(self) -> str:
+        return "request has no Authorization header"
+
+
+class MalformedAuthorization(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    The Authorization header is the word `Token`, one space, and a
+    non-empty value.
+
+    ## Why it matters
+    Servers split the header on that form; `Bearer ...`, `token ...` or two
+    spaces are refused by strict peers.
+
+    ## Example
+    `Authorization: Bearer ZXhhbXBsZS10b2tlbg==`.
+
+    ## Expected
+    `Authorization: Token ZXhhbXBsZS10b2tlbg==`.
+    """
+
+    code = "ENV102"
+    severity = Severity.ERROR
+    spec = "§4.1.2"
+    scheme: str
+
+    def message(self) -> str:
+        return f"Authorization is not 'Token <value>' (scheme {self.scheme!r})"
+
+
+class AuthorizationNotBase64(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    The token in the Authorization header is Base64-encoded, as OCPI 2.2.1
+    requires (the capture records `redacted:b64:` for such headers).
+
+    ## Why it matters
+    OCPI 2.1.1 and the 2.2 release sent the token raw; a 2.2.1 peer decodes
+    the header and will not recognise a raw token. Under the `mobie`
+    profile this is a warning: raw tokens are common on that hub.
+
+    ## Example
+    `Authorization: Token example-token`.
+
+    ## Expected
+    `Authorization: Token ZXhhbXBsZS10b2tlbg==` (Base64 of `example-token`).
+    """
+
+    code = "ENV103"
+    severity = Severity.ERROR
+    spec = "§4.1.2"
+
+    def message(self) -> str:
+        return "the Authorization token is not Base64-encoded (2.1.1/2.2 style raw token)"
+
+
+class RequestIdNotEchoed(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    Every request carries an `X-Request-ID` and its response carries the
+    same value.
+
+    ## Why it matters
+    Request ids are how two parties find one call in each other's logs on a
+    certification day.
+
+    ## Example
+    A response with no X-Request-ID, or with a new value.
+
+    ## Expected
+    The request's X-Request-ID (a UUID is advised), echoed in the response.
+    """
+
+    code = "ENV104"
+    severity = Severity.ERROR
+    spec = "§4.2"
+    header: str
+    problem: str
+
+    def message(self) -> str:
+        return f"{self.header}: {self.problem}"
+
+
+class CorrelationIdNotEchoed(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    Every request carries an `X-Correlation-ID` and its response carries the
+    same value.
+
+    ## Why it matters
+    The correlation id follows one business transaction across a hub, from
+    the first call to the last forwarded one.
+
+    ## Example
+    A request without X-Correlation-ID.
+
+    ## Expected
+    The same X-Correlation-ID on the request and its response.
+    """
+
+    code = "ENV105"
+    severity = Severity.ERROR
+    spec = "§4.2"
+    header: str
+    problem: str
+
+    def message(self) -> str:
+        return f"{self.header}: {self.problem}"
+
+
+class EnvelopeTimestampNotDateTime(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    The envelope `timestamp` is an OCPI DateTime: `YYYY-MM-DDThh:mm:ss`,
+    optional fraction, optional `Z`, always UTC, no numeric offset, at most
+    25 characters.
+
+    ## Why it matters
+    OCPI forbids offsets (even `+00:00`); strict parsers refuse them.
+
+    ## Example
+    `"timestamp": "2026-11-23T09:00:00+00:00"`.
+
+    ## Expected
+    `"timestamp": "2026-11-23T09:00:00Z"`.
+    """
+
+    code = "ENV008"
+    severity = Severity.ERROR
+    spec = "§16.2"
+    reason: str
+
+    def message(self) -> str:
+        return f"timestamp is not an OCPI DateTime: {self.reason}"
+
+
+class UndefinedStatusCode(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    `status_code` is one the spec defines (1000, 2000-2004, 3000-3003,
+    4000-4003) or lies in a custom range (19xx, 29xx, 39xx, 49xx).
+
+    ## Why it matters
+    Clients map status codes to behaviour; an undefined code leaves them
+    guessing whether the call succeeded.
+
+    ## Example
+    `"status_code": 200` or `"status_code": 1001`.
+
+    ## Expected
+    `"status_code": 1000` on success, a 2xxx/3xxx code on failure.
+    """
+
+    code = "ENV120"
+    severity = Severity.ERROR
+    spec = "§5"
+    status_code: int
+
+    def message(self) -> str:
+        return f"status_code {self.status_code} is not an OCPI status code"
+
+
+class SuccessWithHttpError(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A response with a 1xxx (success) `status_code` has a 2xx HTTP status.
+
+    ## Why it matters
+    The two layers contradict each other; HTTP clients treat the call as
+    failed while the body says it succeeded.
+
+    ## Example
+    HTTP 500 with `"status_code": 1000`.
+
+    ## Expected
+    HTTP 200 (or 201) with 1000; an error code with an HTTP error status.
+    """
+
+    code = "ENV123"
+    severity = Severity.ERROR
+    spec = "§5"
+    http_status: int
+    status_code: int
+
+    def message(self) -> str:
+        return f"OCPI status {self.status_code} (success) sent with HTTP {self.http_status}"
+
+
+class NoResponse(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A request got a response.
+
+    ## Why it matters
+    A timeout or refused connection on a certification day is a failed test
+    step; OCPI messages are not queued and retried, so the data is lost
+    until the next full synchronisation.
+
+    ## Example
+    A push to the hub that timed out, recorded with `response: null`.
+
+    ## Expected
+    Every request answered.
+    """
+
+    code = "ENV402"
+    severity = Severity.WARNING
+    spec = "§4.4"
+    error: str
+
+    def message(self) -> str:
+        return f"no response: {self.error}"
+
+
+class EnvelopeTimestampSkew(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    The envelope `timestamp` is within a tolerance (the profile's, 300 s by
+    default) of the time the proxy received the response.
+
+    ## Why it matters
+    A skewed clock, or local time sent as UTC, shifts every `last_updated`
+    and date filter the peer computes, and breaks incremental pulls.
+
+    ## Example
+    A server in Lisbon summer time writing local time with a `Z`: one hour off.
+
+    ## Expected
+    Timestamps in UTC from a synchronised clock.
+    """
+
+    code = "ENV401"
+    severity = Severity.WARNING
+    spec = "§4.1.7, §16.2"
+    seconds: float
+
+    def message(self) -> str:
+        return f"envelope timestamp is {self.seconds:+.0f} s from the capture's clock"
+
+
+def _is_json_media_type(value: str | None) -> bool:
+    return value is not None and value.split(";", 1)[0].strip().lower() == "application/json"
+
+
+def _is_base64_token(value: str) -> bool:
+    try:
+        decoded = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return bool(decoded) and len(value) % 4 == 0 and all(0x21 <= b <= 0x7E for b in decoded)
+
+
+def _capture_time(stamp: str) -> datetime:
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+
+
+class TransportChecker:
+    """Per-exchange transport checks; fed exchanges, it yields what they break."""
+
+    def __init__(self, profile: Profile) -> None:
+        self._tolerance = profile.timestamp_tolerance_seconds
+
+    def check(self, exchange: ExchangeView) -> Iterator[Report]:
+        request = exchange.request
+        yield from self._authorization(request.header("Authorization"))
+        if request.has_body:
+            if not _is_json_media_type(request.header("Content-Type")):
+                yield RequestWithoutJsonContentType(found=request.header("Content-Type")), None
+            if request.body is UNSET and request.method in _PUSH_METHODS:
+                yield RequestBodyNotJson(method=request.method), None
+        response = exchange.response
+        if response is None:
+            error = exchange.error if exchange.error is not UNSET else "none recorded"
+            yield NoResponse(error=str(error)), None
+            return
+        yield from self._echoed("X-Request-ID", request, response, RequestIdNotEchoed)
+        yield from self._echoed("X-Correlation-ID", request, response, CorrelationIdNotEchoed)
+        if response.has_body and not _is_json_media_type(response.header("Content-Type")):
+            yield ResponseWithoutJsonContentType(found=response.header("Content-Type")), None
+        yield from self._envelope(exchange, response)
+
+    @staticmethod
+    def _authorization(value: str | None) -> Iterator[Report]:
+        if value is None:
+            yield MissingAuthorization(), None
+            return
+        scheme, space, token = value.partition(" ")
+        if scheme != "Token" or not space or not token or token.startswith(" "):
+            yield MalformedAuthorization(scheme=scheme), None
+        elif token.startswith("redacted:sha256:") or (
+            not token.startswith("redacted:") and not _is_base64_token(token)
+        ):
+            yield AuthorizationNotBase64(), None
+
+    @staticmethod
+    def _echoed(
+        name: str,
+        request: MessageView,
+        response: MessageView,
+        rule: type[RequestIdNotEchoed] | type[CorrelationIdNotEchoed],
+    ) -> Iterator[Report]:
+        sent = request.header(name)
+        if sent is None:
+            yield rule(header=name, problem="missing on the request"), None
+            return
+        echoed = response.header(name)
+        if echoed is None:
+            yield rule(header=name, problem=f"not echoed in the response (request had {sent!r})"), None
+        elif echoed != sent:
+            yield rule(header=name, problem=f"response has {echoed!r}, request had {sent!r}"), None
+
+    def _envelope(self, exchange: ExchangeView, response: MessageView) -> Iterator[Report]:
+        if response.body is UNSET:
+            reason = "the body is not JSON" if response.has_body else "the body is empty"
+            yield NotAnEnvelope(reason=reason), None
+            return
+        envelope = decode_envelope(response.body)
+        if isinstance(envelope, ShapeError):
+            if envelope.path == "$.timestamp":
+                yield EnvelopeTimestampNotDateTime(reason=envelope.message), envelope.path
+            else:
+                yield NotAnEnvelope(reason=envelope.message), envelope.path
+            return
+        yield from self._status(envelope, exchange)
+
+    def _status(self, envelope: RawEnvelope, exchange: ExchangeView) -> Iterator[Report]:
+        code = envelope.status_code
+        assert exchange.response is not None
+        if code not in _DEFINED_STATUS_CODES and not (1900 <= code <= 4999 and code % 1000 >= 900):
+            yield UndefinedStatusCode(status_code=code), "$.status_code"
+        if 1000 <= code <= 1999 and not 200 <= exchange.response.status <= 299:
+            yield SuccessWithHttpError(http_status=exchange.response.status, status_code=code), "$.status_code"
+        if exchange.ended is not None:
+            skew = (parse_datetime(envelope.timestamp) - _capture_time(exchange.ended)).total_seconds()
+            if abs(skew) > self._tolerance:
+                yield EnvelopeTimestampSkew(seconds=skew), "$.timestamp"

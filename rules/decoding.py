@@ -1,0 +1,54 @@
+"""Decoding bodies into the model, with msgspec's errors split into message and JSON path."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+import msgspec
+
+from .model import RawEnvelope
+from .model.types import DATETIME_PATTERN, PRINTABLE_PATTERN, PRINTABLE_ASCII_PATTERN
+
+_PATH_RE: Final = re.compile(r"^(?P<message>.*?)(?: - at `(?P<path>\$[^`]*)`)?$", re.DOTALL)
+_envelope_decoder: Final = msgspec.json.Decoder(RawEnvelope)
+
+
+# msgspec names the regex a string failed; people want to read what was meant.
+_PATTERN_MEANING: Final = {
+    DATETIME_PATTERN: "an OCPI DateTime (YYYY-MM-DDThh:mm:ss, optional fraction and Z, UTC, no offset)",
+    PRINTABLE_PATTERN: "a string without control characters",
+    PRINTABLE_ASCII_PATTERN: "a CiString of printable ASCII",
+}
+_REGEX_RE: Final = re.compile(r"^Expected `str` matching regex '(?P<regex>.*)'$", re.DOTALL)
+
+
+def _readable(message: str) -> str:
+    regex = _REGEX_RE.match(message)
+    if regex is None:
+        return message
+    pattern = regex["regex"].encode().decode("unicode_escape")
+    meaning = _PATTERN_MEANING.get(pattern)
+    return f"Expected {meaning}" if meaning else f"Expected a string matching {pattern}"
+
+
+class ShapeError(msgspec.Struct, frozen=True):
+    """Why a body does not decode as its type, and where (`$` is the whole body)."""
+
+    message: str
+    path: str
+
+
+def shape_error(error: msgspec.MsgspecError) -> ShapeError:
+    """msgspec's `... - at `$.a[0].b`` split into its parts."""
+    match = _PATH_RE.match(str(error))
+    assert match is not None  # the pattern matches any string
+    message = _readable(match["message"].replace("Input data was truncated", "JSON is cut short"))
+    return ShapeError(message, match["path"] or "$")
+
+
+def decode_envelope(body: msgspec.Raw) -> RawEnvelope | ShapeError:
+    try:
+        return _envelope_decoder.decode(body)
+    except msgspec.MsgspecError as error:
+        return shape_error(error)

@@ -1,0 +1,36 @@
+"""Counterparty profiles: what is specific to a hub lives here as data, not in code.
+
+`mobie` (the default) is MOBI.E: OCPI "2.2" on the wire, behaving as 2.2.1,
+where partners and the hub still send raw (not Base64) tokens. `ocpi-2.2.1`
+is the plain specification, for other hubs and direct peers.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+import msgspec
+
+
+class Profile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    name: str
+    description: str
+    # Rules whose severity this counterparty's reality changes.
+    severities: dict[str, Literal["error", "warning"]] = {}
+    # ENV401: how far an envelope timestamp may be from the capture's clock.
+    timestamp_tolerance_seconds: float = 300.0
+
+
+PROFILES: Final = {
+    "mobie": Profile(
+        name="mobie",
+        description="MOBI.E (Portugal): OCPI 2.2 as published, 2.2.1 in practice",
+        # Catalogue 12.1: raw tokens are common on a "2.2" hub; tolerated, still shown.
+        severities={"ENV103": "warning"},
+    ),
+    "ocpi-2.2.1": Profile(
+        name="ocpi-2.2.1",
+        description="OCPI 2.2.1 as specified, for hubs and direct peers in general",
+    ),
+}
+DEFAULT_PROFILE: Final = "mobie"

@@ -1,0 +1,60 @@
+"""Building captures for tests: a clean OCPI exchange, and variations that break one rule each."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from ocpi_tap.replay.capture import (
+    CaptureWriter,
+    Exchange,
+    Request,
+    Response,
+    body_fields,
+    new_header,
+    redact_exchange,
+)
+
+MADE_UP_TOKEN = "f00dfeed-made-up-token-c"
+
+
+def clean_exchange(seq: int = 1, **changes: Any) -> Exchange:
+    """A versions GET to the hub, answered as OCPI 2.2.1 wants; `changes` replace fields."""
+    request = Request(
+        method="GET",
+        url="https://hub.example.org/ocpi/versions",
+        headers=[
+            ("Authorization", "Token " + base64.b64encode(MADE_UP_TOKEN.encode()).decode()),
+            ("X-Request-ID", f"req-{seq}"),
+            ("X-Correlation-ID", f"corr-{seq}"),
+        ],
+    )
+    response = Response(
+        status=200,
+        headers=[("Content-Type", "application/json"), ("X-Request-ID", f"req-{seq}"),
+                 ("X-Correlation-ID", f"corr-{seq}")],
+        **body_fields(
+            b'{"data":[{"version":"2.2.1","url":"https://hub.example.org/ocpi/2.2.1"}],'
+            b'"status_code":1000,"timestamp":"2026-11-23T09:00:01Z"}'
+        ),
+    )
+    exchange = Exchange(
+        seq=seq,
+        direction="to_hub",
+        started="2026-11-23T09:00:00.900000Z",
+        ended="2026-11-23T09:00:01.000000Z",
+        request=request,
+        response=response,
+    )
+    return msgspec.structs.replace(exchange, **changes) if changes else exchange
+
+
+def write_capture(path: Path, *exchanges: Exchange, redact: bool = True) -> Path:
+    with path.open("wb") as stream:
+        writer = CaptureWriter(stream, new_header())
+        for exchange in exchanges:
+            writer.write(redact_exchange(exchange) if redact else exchange)
+    return path

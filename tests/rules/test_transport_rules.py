@@ -1,0 +1,116 @@
+"""ENV rules: each has a capture that breaks it, and the clean exchange breaks none."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import msgspec
+import pytest
+from msgspec import UNSET
+
+from captures import MADE_UP_TOKEN, clean_exchange, write_capture
+from ocpi_tap.replay.capture import Exchange, body_fields
+from ocpi_tap.replay.check import check_capture
+from ocpi_tap.rules.profiles import PROFILES
+
+Edit = Callable[[Exchange], Exchange]
+
+
+def with_request(**changes: object) -> Edit:
+    return lambda e: msgspec.structs.replace(e, request=msgspec.structs.replace(e.request, **changes))
+
+
+def with_response(**changes: object) -> Edit:
+    def edit(e: Exchange) -> Exchange:
+        assert e.response is not None
+        return msgspec.structs.replace(e, response=msgspec.structs.replace(e.response, **changes))
+    return edit
+
+
+def without_header(side: str, name: str) -> Edit:
+    def edit(e: Exchange) -> Exchange:
+        message = e.request if side == "request" else e.response
+        assert message is not None
+        headers = [h for h in message.headers if h[0] != name]
+        return (with_request if side == "request" else with_response)(headers=headers)(e)
+    return edit
+
+
+def replace_header(side: str, name: str, value: str) -> Edit:
+    def edit(e: Exchange) -> Exchange:
+        message = e.request if side == "request" else e.response
+        assert message is not None
+        headers = [(k, value if k == name else v) for k, v in message.headers]
+        return (with_request if side == "request" else with_response)(headers=headers)(e)
+    return edit
+
+
+def envelope(body: bytes | None) -> Edit:
+    """The response body replaced (all three body forms reset first)."""
+    return with_response(**{"body": UNSET, "text": UNSET, "b64": UNSET, **body_fields(body)})
+
+
+def codes(tmp_path: Path, exchange: Exchange, profile: str = "ocpi-2.2.1") -> list[str]:
+    result = check_capture(write_capture(tmp_path / "c.jsonl", exchange), profile=PROFILES[profile])
+    return [finding.code for finding in result.findings]
+
+
+def test_the_clean_exchange_breaks_no_rule(tmp_path: Path) -> None:
+    assert codes(tmp_path, clean_exchange()) == []
+
+
+BREAKING: list[tuple[str, Edit]] = [
+    ("ENV001", envelope(b'{"data": [], "status_code": "1000", "timestamp": "2026-11-23T09:00:01Z"}')),
+    ("ENV001", envelope(b"<html>Bad gateway</html>")),
+    ("ENV001", envelope(None)),
+    ("ENV003", lambda e: with_request(method="PUT", headers=e.request.headers + [("Content-Type", "application/json")],
+                                      **body_fields(b'{"id": "LOC1",}'))(e)),
+    ("ENV005", with_request(method="PUT", **body_fields(b'{"id": "LOC1"}'))),
+    ("ENV008", envelope(b'{"status_code": 1000, "timestamp": "2026-11-23T09:00:01+00:00"}')),
+    ("ENV012", without_header("response", "Content-Type")),
+    ("ENV101", without_header("request", "Authorization")),
+    ("ENV102", replace_header("request", "Authorization", "Bearer c29tZXRoaW5n")),
+    ("ENV103", replace_header("request", "Authorization", f"Token {MADE_UP_TOKEN}")),
+    ("ENV104", without_header("request", "X-Request-ID")),
+    ("ENV104", replace_header("response", "X-Request-ID", "another")),
+    ("ENV105", without_header("response", "X-Correlation-ID")),
+    ("ENV120", envelope(b'{"status_code": 200, "timestamp": "2026-11-23T09:00:01Z"}')),
+    ("ENV123", with_response(status=500)),
+    ("ENV401", envelope(b'{"status_code": 1000, "timestamp": "2026-11-23T10:00:01Z"}')),
+    ("ENV402", lambda e: msgspec.structs.replace(e, response=None, ended=None, error="connection refused")),
+]
+
+
+@pytest.mark.parametrize(("code", "edit"), BREAKING, ids=[f"{c}-{i}" for i, (c, _) in enumerate(BREAKING)])
+def test_each_rule_fires_on_the_exchange_that_breaks_it(tmp_path: Path, code: str, edit: Edit) -> None:
+    assert codes(tmp_path, edit(clean_exchange())) == [code]
+
+
+def test_custom_status_codes_are_defined(tmp_path: Path) -> None:
+    custom = envelope(b'{"status_code": 2901, "timestamp": "2026-11-23T09:00:01Z"}')
+    assert codes(tmp_path, custom(clean_exchange())) == []
+
+
+def test_the_shape_finding_carries_the_json_path(tmp_path: Path) -> None:
+    bad = envelope(b'{"status_code": "1000", "timestamp": "2026-11-23T09:00:01Z"}')(clean_exchange())
+    [finding] = check_capture(write_capture(tmp_path / "c.jsonl", bad)).findings
+    assert finding.path == "$.status_code"
+    assert finding.message == "response is not an OCPI envelope: Expected `int`, got `str`"
+
+
+def test_the_mobie_profile_makes_raw_tokens_a_warning(tmp_path: Path) -> None:
+    raw = replace_header("request", "Authorization", f"Token {MADE_UP_TOKEN}")(clean_exchange())
+    capture = write_capture(tmp_path / "c.jsonl", raw)
+    [strict] = check_capture(capture, profile=PROFILES["ocpi-2.2.1"]).findings
+    [tolerant] = check_capture(capture, profile=PROFILES["mobie"]).findings
+    assert (strict.code, strict.severity) == ("ENV103", "error")
+    assert (tolerant.code, tolerant.severity) == ("ENV103", "warning")
+
+
+def test_unredacted_captures_are_checked_the_same_way(tmp_path: Path) -> None:
+    raw = replace_header("request", "Authorization", f"Token {MADE_UP_TOKEN}")(clean_exchange())
+    result = check_capture(write_capture(tmp_path / "c.jsonl", raw, redact=False), profile=PROFILES["ocpi-2.2.1"])
+    assert [f.code for f in result.findings] == ["ENV103"]
+    clean = check_capture(write_capture(tmp_path / "d.jsonl", clean_exchange(), redact=False))
+    assert clean.findings == []
