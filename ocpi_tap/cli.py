@@ -132,6 +132,43 @@ def record(
     click.echo(f"Capture complete: {capture}")
 
 
+@main.command("import")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Capture file to write.")
+@click.option("--hub", "hub_hosts", multiple=True, required=True, metavar="HOST",
+              help="Host (HOST, HOST:PORT or a URL) of the hub: requests to it are to_hub, all others "
+                   "to_partner. Repeatable.")
+@click.option("--force", is_flag=True, help="Replace the capture file if it exists.")
+@click.option("--no-redaction", is_flag=True, help="Keep credentials tokens in clear (the header says so).")
+@click.option("--note", default="", help="Free text for the capture header.")
+def import_(source: Path, output: Path, hub_hosts: tuple[str, ...], force: bool, no_redaction: bool,
+            note: str) -> None:
+    """Convert a mitmproxy flow file (mitmdump -w) or a HAR file into a capture.
+
+    Tokens are redacted as the recorder redacts them.
+    """
+    from ocpi_tap.replay.capture import REDACTION_DEFAULT, REDACTION_NONE
+    from ocpi_tap.replay.importers.convert import RecordingFormatError, import_recording
+
+    try:
+        result = import_recording(
+            source, output, hub_hosts=hub_hosts, overwrite=force, note=note or None,
+            redaction=REDACTION_NONE if no_redaction else REDACTION_DEFAULT,
+        )
+    except FileExistsError as error:
+        raise click.UsageError(f"{error}; add --force to replace it") from None
+    except (RecordingFormatError, ValueError, OSError) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(
+        f"Imported {result.exchanges} exchanges from {source} ({result.kind}): "
+        f"{result.to_hub} to_hub, {result.to_partner} to_partner -> {output}"
+    )
+    for reason, count in sorted(result.skipped.items()):
+        click.echo(f"  skipped {count}: {reason}", err=True)
+
+
 @main.command()
 @click.argument("captures", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(["concise", "json"]), default="concise",

@@ -43,6 +43,7 @@ from ocpi_tap.replay.capture import (
 from ocpi_tap.replay.importers.flows import exchange_from_flow
 
 logger = logging.getLogger(__name__)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class CaptureFileLost(OSError):
@@ -103,7 +104,8 @@ def peers_of(modes: Sequence[str], directions: dict[str, Direction]) -> dict[str
         mode = mode_specs.ProxyMode.parse(spec)
         if isinstance(mode, mode_specs.ReverseMode):
             scheme, (host, port) = mode.scheme, mode.address
-            peers.setdefault(directions[mode.full_spec], f"{scheme}://{host}:{port}")
+            shown = host if _DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
+            peers.setdefault(directions[mode.full_spec], f"{scheme}://{shown}")
     return peers
 
 

@@ -8,7 +8,7 @@ from typing import BinaryIO
 import msgspec
 
 from ... import TOOL
-from .model import FORMAT, REDACTION_DEFAULT, VERSION, Exchange, Header, format_timestamp
+from .model import FORMAT, REDACTION_DEFAULT, REDACTION_NONE, VERSION, Exchange, Header, format_timestamp
 
 _encoder = msgspec.json.Encoder()
 
@@ -19,12 +19,14 @@ def new_header(
     note: str | None = None,
 ) -> Header:
     """A header for a capture created now by this tool."""
+    if redaction not in (REDACTION_DEFAULT, REDACTION_NONE):
+        raise ValueError(f"redaction must be {REDACTION_DEFAULT!r} or {REDACTION_NONE!r}, not {redaction!r}")
     header = Header(
         format=FORMAT,
         version=VERSION,
         created=format_timestamp(time.time()),
         tool=TOOL,
-        redaction=redaction,  # type: ignore[arg-type]  # checked by the Literal on decode
+        redaction=redaction,  # type: ignore[arg-type]  # checked just above
         peers=dict(peers or {}),
     )
     if note:

@@ -15,6 +15,7 @@ from ..capture import Exchange, Request, Response, body_fields, format_timestamp
 from ..capture.model import Direction, HeaderField
 
 IN_FLIGHT_AT_SHUTDOWN: Final = "in flight when the recorder stopped"
+NO_RESPONSE: Final = "no response"
 
 
 def _text(raw: bytes) -> str:
@@ -69,4 +70,6 @@ def exchange_from_flow(
         exchange.error = flow.error.msg
     elif in_flight:
         exchange.error = IN_FLIGHT_AT_SHUTDOWN
+    elif exchange.response is None:
+        exchange.error = NO_RESPONSE  # the format wants a reason wherever a response is missing
     return exchange

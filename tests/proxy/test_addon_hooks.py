@@ -43,7 +43,7 @@ def recorded() -> Iterator[tuple[Recorder, io.BytesIO, taddons.context]]:
 def test_header_names_the_upstream_behind_each_direction(recorded) -> None:
     _, stream, _ = recorded
     header, exchanges = lines(stream)
-    assert header.peers == {"to_hub": "http://hub.test:80", "to_partner": "https://partner.test:443"}
+    assert header.peers == {"to_hub": "http://hub.test", "to_partner": "https://partner.test"}
     assert header.redaction == "sha256-12" and exchanges == []
 
 

@@ -75,3 +75,34 @@ def test_rules_lists_and_rule_explains(tmp_path: Path) -> None:
     listing = run("rules").stdout.splitlines()
     assert any(line.startswith("CAP001  error    capture      malformed-exchange-line") for line in listing)
     assert "## Why it matters" in run("rule", "CAP002").stdout
+
+
+def test_import_a_har_then_replay_it(tmp_path: Path) -> None:
+    entry = {
+        "startedDateTime": "2026-11-23T10:00:00.000+01:00",
+        "time": 50,
+        "request": {"method": "GET", "url": "https://hub.example.org/ocpi/versions", "httpVersion": "HTTP/1.1",
+                    "headers": [{"name": "Authorization", "value": "Token bWFkZS11cC10b2tlbg=="},
+                                {"name": "X-Request-ID", "value": "r1"}, {"name": "X-Correlation-ID", "value": "c1"}],
+                    "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0},
+        "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1",
+                     "headers": [{"name": "Content-Type", "value": "application/json"},
+                                 {"name": "X-Request-ID", "value": "r1"}, {"name": "X-Correlation-ID", "value": "c1"}],
+                     "content": {"size": 10, "mimeType": "application/json",
+                                 "text": '{"data": [], "status_code": 1000, "timestamp": "2026-11-23T09:00:00Z"}'},
+                     "cookies": [], "headersSize": -1, "bodySize": -1, "redirectURL": ""},
+        "cache": {}, "timings": {"send": 0, "wait": 50, "receive": 0},
+    }
+    har = tmp_path / "day0.har"
+    har.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": [entry]}}))
+    capture_path = tmp_path / "day0.jsonl"
+    imported = run("import", str(har), "-o", str(capture_path), "--hub", "hub.example.org")
+    assert imported.returncode == 0, imported.stderr
+    assert "Imported 1 exchanges" in imported.stdout and "1 to_hub" in imported.stdout
+    assert b"bWFkZS11cC10b2tlbg==" not in capture_path.read_bytes()
+    replayed = run("replay", str(capture_path))
+    assert replayed.returncode == 0, replayed.stdout
+    again = run("import", str(har), "-o", str(capture_path), "--hub", "hub.example.org")
+    assert again.returncode == 2 and "--force" in again.stderr
+    not_a_recording = run("import", str(capture_path), "-o", str(tmp_path / "x.jsonl"), "--hub", "h")
+    assert not_a_recording.returncode == 2 and "error:" in not_a_recording.stderr
