@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ocpi_tap.rules.checks import capture as cap
-from ocpi_tap.rules.checks.transport import TransportChecker
+from ocpi_tap.rules.checks.transport import TransportChecker, response_envelope
 from ocpi_tap.rules.findings import Finding, Where
 from ocpi_tap.rules.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from ocpi_tap.rules.registry import Selection, Violation
@@ -63,7 +63,8 @@ def check_capture(
             first = first_line_of_seq.setdefault(exchange.seq, line)
             if first != line:
                 collector.report(cap.DuplicateSeq(seq=exchange.seq, first_line=first), where)
-            for violation, json_path in transport.check(exchange):
+            envelope = response_envelope(exchange)
+            for violation, json_path in transport.check(exchange, envelope):
                 collector.report(violation, where, json_path)
     result.findings.sort(key=lambda f: (f.line or 0, f.code))
     return result

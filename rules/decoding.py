@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Any, Final
 
 import msgspec
 
-from .model import RawEnvelope
+from .model import RawEnvelope, decoder_for
 from .model.types import DATETIME_PATTERN, PRINTABLE_PATTERN, PRINTABLE_ASCII_PATTERN
 
 _PATH_RE: Final = re.compile(r"^(?P<message>.*?)(?: - at `(?P<path>\$[^`]*)`)?$", re.DOTALL)
@@ -52,3 +52,21 @@ def decode_envelope(body: msgspec.Raw) -> RawEnvelope | ShapeError:
         return _envelope_decoder.decode(body)
     except msgspec.MsgspecError as error:
         return shape_error(error)
+
+
+def model_key(route_type: str) -> str:
+    """A route's type name (`location[]`, `version[]`) as the model registry names it."""
+    return route_type[:-2] + "_list" if route_type.endswith("[]") else route_type
+
+
+def decode_as(body: msgspec.Raw, key: str) -> Any | ShapeError:
+    """`body` decoded as the model type `key`, or why it is not one."""
+    try:
+        return decoder_for(key).decode(body)
+    except msgspec.MsgspecError as error:
+        return shape_error(error)
+
+
+def under(prefix: str, path: str) -> str:
+    """A path inside `data` seen from the whole body: `$.x` under `$.data` is `$.data.x`."""
+    return prefix + path[1:]

@@ -10,7 +10,7 @@ say what to do. Its docstring is its documentation, in fixed sections:
     ## Example
     ## Expected
 
-Defining the class registers it. A duplicate code, a code of unknown
+Defining a class with a `code` registers it (one without is a shared base). A duplicate code, a code of unknown
 module or kind, or a missing doc section fails at import, so a rule cannot
 ship undocumented. The kebab-case `name` comes from the class name.
 
@@ -80,7 +80,8 @@ class Violation(msgspec.Struct, frozen=True, kw_only=True):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        REGISTRY.register(cls)
+        if "code" in cls.__dict__:  # a class without its own code is a shared base
+            REGISTRY.register(cls)
 
 
 class Registry:

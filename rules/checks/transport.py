@@ -398,7 +398,8 @@ class TransportChecker:
     def __init__(self, profile: Profile) -> None:
         self._tolerance = profile.timestamp_tolerance_seconds
 
-    def check(self, exchange: ExchangeView) -> Iterator[Report]:
+    def check(self, exchange: ExchangeView, envelope: RawEnvelope | ShapeError | None) -> Iterator[Report]:
+        """`envelope` is the response body decoded once by `response_envelope`."""
         request = exchange.request
         yield from self._authorization(request.header("Authorization"))
         if request.has_body:
@@ -415,7 +416,7 @@ class TransportChecker:
         yield from self._echoed("X-Correlation-ID", request, response, CorrelationIdNotEchoed)
         if response.has_body and not _is_json_media_type(response.header("Content-Type")):
             yield ResponseWithoutJsonContentType(found=response.header("Content-Type")), None
-        yield from self._envelope(exchange, response)
+        yield from self._envelope(exchange, response, envelope)
 
     @staticmethod
     def _authorization(value: str | None) -> Iterator[Report]:
@@ -447,12 +448,13 @@ class TransportChecker:
         elif echoed != sent:
             yield rule(header=name, problem=f"response has {echoed!r}, request had {sent!r}"), None
 
-    def _envelope(self, exchange: ExchangeView, response: MessageView) -> Iterator[Report]:
-        if response.body is UNSET:
+    def _envelope(
+        self, exchange: ExchangeView, response: MessageView, envelope: RawEnvelope | ShapeError | None
+    ) -> Iterator[Report]:
+        if envelope is None:
             reason = "the body is not JSON" if response.has_body else "the body is empty"
             yield NotAnEnvelope(reason=reason), None
             return
-        envelope = decode_envelope(response.body)
         if isinstance(envelope, ShapeError):
             if envelope.path == "$.timestamp":
                 yield EnvelopeTimestampNotDateTime(reason=envelope.message), envelope.path
@@ -472,3 +474,11 @@ class TransportChecker:
             skew = (parse_datetime(envelope.timestamp) - _capture_time(exchange.ended)).total_seconds()
             if abs(skew) > self._tolerance:
                 yield EnvelopeTimestampSkew(seconds=skew), "$.timestamp"
+
+
+def response_envelope(exchange: ExchangeView) -> RawEnvelope | ShapeError | None:
+    """The response body as an envelope, why it is not one, or None when it is not JSON at all."""
+    response = exchange.response
+    if response is None or response.body is UNSET:
+        return None
+    return decode_envelope(response.body)

@@ -50,7 +50,7 @@ def test_a_missing_doc_section_fails_at_definition() -> None:
     assert REGISTRY.get("CAP097") is None
 
 
-@pytest.mark.parametrize("code", ["CAP", "XYZ101", "SES901", "ses201"])
+@pytest.mark.parametrize("code", ["CAP", "XYZ101", "SES901", "ses201", None])
 def test_a_malformed_code_fails_at_definition(code: str) -> None:
     with pytest.raises(RuleDefinitionError, match="is not PREFIX"):
         type("Bad", (Violation,), {"__doc__": FULL_DOC, "code": code, "severity": Severity.ERROR,
