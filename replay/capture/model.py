@@ -44,9 +44,8 @@ class _MessageAccess:
 
     def header(self, name: str) -> str | None:
         """The first value of header `name` (case-insensitive), or None."""
-        wanted = name.lower()
         for key, value in self.headers:
-            if key.lower() == wanted:
+            if key == name or key.lower() == name.lower():
                 return value
         return None
 
