@@ -13,7 +13,7 @@ import functools
 import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from typing import Final
+from typing import ClassVar, Final
 
 from msgspec import UNSET
 
@@ -81,7 +81,15 @@ class RequestBodyNotJson(Violation, frozen=True, kw_only=True):
         return f"{self.method} request body is not valid JSON"
 
 
-class RequestWithoutJsonContentType(Violation, frozen=True, kw_only=True):
+class _NotJsonContentType(Violation, frozen=True, kw_only=True):
+    side: ClassVar[str]
+    found: str | None
+
+    def message(self) -> str:
+        return f"{self.side} body sent with Content-Type {self.found!r}, not application/json"
+
+
+class RequestWithoutJsonContentType(_NotJsonContentType, frozen=True, kw_only=True):
     """## What it checks
     A request that carries a body declares `Content-Type: application/json`
     (parameters such as `charset=utf-8` are fine).
@@ -100,13 +108,10 @@ class RequestWithoutJsonContentType(Violation, frozen=True, kw_only=True):
     code = "ENV005"
     severity = Severity.ERROR
     spec = "§4.1.4"
-    found: str | None
-
-    def message(self) -> str:
-        return f"request body sent with Content-Type {self.found!r}, not application/json"
+    side = "request"
 
 
-class ResponseWithoutJsonContentType(Violation, frozen=True, kw_only=True):
+class ResponseWithoutJsonContentType(_NotJsonContentType, frozen=True, kw_only=True):
     """## What it checks
     A response that carries a body declares `Content-Type: application/json`.
 
@@ -123,10 +128,7 @@ class ResponseWithoutJsonContentType(Violation, frozen=True, kw_only=True):
     code = "ENV012"
     severity = Severity.WARNING
     spec = "§4.1.7"
-    found: str | None
-
-    def message(self) -> str:
-        return f"response body sent with Content-Type {self.found!r}, not application/json"
+    side = "response"
 
 
 class MissingAuthorization(Violation, frozen=True, kw_only=True):
@@ -202,7 +204,15 @@ class AuthorizationNotBase64(Violation, frozen=True, kw_only=True):
         return "the Authorization token is not Base64-encoded (2.1.1/2.2 style raw token)"
 
 
-class RequestIdNotEchoed(Violation, frozen=True, kw_only=True):
+class _HeaderNotEchoed(Violation, frozen=True, kw_only=True):
+    header: str
+    problem: str
+
+    def message(self) -> str:
+        return f"{self.header}: {self.problem}"
+
+
+class RequestIdNotEchoed(_HeaderNotEchoed, frozen=True, kw_only=True):
     """## What it checks
     Every request carries an `X-Request-ID` and its response carries the
     same value.
@@ -221,14 +231,9 @@ class RequestIdNotEchoed(Violation, frozen=True, kw_only=True):
     code = "ENV104"
     severity = Severity.ERROR
     spec = "§4.2"
-    header: str
-    problem: str
-
-    def message(self) -> str:
-        return f"{self.header}: {self.problem}"
 
 
-class CorrelationIdNotEchoed(Violation, frozen=True, kw_only=True):
+class CorrelationIdNotEchoed(_HeaderNotEchoed, frozen=True, kw_only=True):
     """## What it checks
     Every request carries an `X-Correlation-ID` and its response carries the
     same value.
@@ -247,11 +252,6 @@ class CorrelationIdNotEchoed(Violation, frozen=True, kw_only=True):
     code = "ENV105"
     severity = Severity.ERROR
     spec = "§4.2"
-    header: str
-    problem: str
-
-    def message(self) -> str:
-        return f"{self.header}: {self.problem}"
 
 
 class EnvelopeTimestampNotDateTime(Violation, frozen=True, kw_only=True):
@@ -440,7 +440,7 @@ class TransportChecker:
         name: str,
         request: MessageView,
         response: MessageView,
-        rule: type[RequestIdNotEchoed] | type[CorrelationIdNotEchoed],
+        rule: type[_HeaderNotEchoed],
     ) -> Iterator[Report]:
         sent = request.header(name)
         if sent is None:
