@@ -179,8 +179,10 @@ def import_(source: Path, output: Path, hub_hosts: tuple[str, ...], force: bool,
               help="Do not report rules whose code starts with PREFIX (repeatable); the longest prefix wins.")
 @click.option("--profile", type=click.Choice(["mobie", "ocpi-2.2.1"]), default="mobie", show_default=True,
               help="The counterparty's profile: hub-specific versions, severities and tolerances.")
+@click.option("--role", type=click.Choice(["cpo", "emsp"], case_sensitive=False),
+              help="The partner's OCPI role, where the URLs alone do not tell Sender from Receiver.")
 def replay(captures: tuple[Path, ...], output_format: str, select: tuple[str, ...],
-           ignore: tuple[str, ...], profile: str) -> None:
+           ignore: tuple[str, ...], profile: str, role: str | None) -> None:
     """Check captures offline and report findings.
 
     Exit status: 0 no findings, 1 findings, 2 usage error or unreadable capture.
@@ -195,7 +197,7 @@ def replay(captures: tuple[Path, ...], output_format: str, select: tuple[str, ..
     results = []
     for capture in captures:
         try:
-            results.append(check_capture(capture, selection, PROFILES[profile]))
+            results.append(check_capture(capture, selection, PROFILES[profile], role.upper() if role else None))
         except CaptureError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(EXIT_ERROR)

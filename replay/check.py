@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ocpi_tap.rules.checks import capture as cap
-from ocpi_tap.rules.checks.transport import TransportChecker, response_envelope
 from ocpi_tap.rules.findings import Finding, Where
 from ocpi_tap.rules.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from ocpi_tap.rules.registry import Selection, Violation
 
 from .capture import CaptureReader, LineProblem
+from .engine import Engine
 
 
 @dataclass
@@ -41,13 +41,14 @@ def check_capture(
     path: str | os.PathLike[str],
     selection: Selection | None = None,
     profile: Profile | None = None,
+    partner_role: str | None = None,
 ) -> CaptureResult:
     """Replay one capture. `CaptureError` (not a capture, too new) propagates."""
     name = str(path)
     profile = profile or PROFILES[DEFAULT_PROFILE]
     result = CaptureResult(capture=name)
     collector = _Collector(name, selection or Selection(), profile, result)
-    transport = TransportChecker(profile)
+    engine = Engine(profile, collector.report, partner_role)
     first_line_of_seq: dict[int, int] = {}
     with CaptureReader(Path(path)) as reader:
         for item in reader:
@@ -63,8 +64,7 @@ def check_capture(
             first = first_line_of_seq.setdefault(exchange.seq, line)
             if first != line:
                 collector.report(cap.DuplicateSeq(seq=exchange.seq, first_line=first), where)
-            envelope = response_envelope(exchange)
-            for violation, json_path in transport.check(exchange, envelope):
-                collector.report(violation, where, json_path)
+            engine.feed(exchange, where)
+        engine.finish()
     result.findings.sort(key=lambda f: (f.line or 0, f.code))
     return result

@@ -58,3 +58,35 @@ def write_capture(path: Path, *exchanges: Exchange, redact: bool = True) -> Path
         for exchange in exchanges:
             writer.write(redact_exchange(exchange) if redact else exchange)
     return path
+
+
+def ocpi_exchange(
+    method: str,
+    url: str,
+    request_body: object = None,
+    data: object = None,
+    *,
+    seq: int = 1,
+    direction: str = "to_hub",
+    status_code: int = 1000,
+    response_headers: list[tuple[str, str]] | None = None,
+    raw_response: bytes | None = None,
+) -> Exchange:
+    """A well-formed exchange around the given bodies (`data` None: no `data` in the envelope)."""
+    encode = msgspec.json.encode
+    base = clean_exchange(seq)
+    headers = list(base.request.headers)
+    if request_body is not None:
+        headers.append(("Content-Type", "application/json"))
+    envelope: dict[str, object] = {"status_code": status_code, "timestamp": "2026-11-23T09:00:01Z"}
+    if data is not None:
+        envelope["data"] = data
+    assert base.response is not None
+    return msgspec.structs.replace(
+        base,
+        direction=direction,
+        request=Request(method=method, url=url, headers=headers,
+                        **body_fields(encode(request_body) if request_body is not None else None)),
+        response=Response(status=200, headers=base.response.headers + (response_headers or []),
+                          **body_fields(raw_response if raw_response is not None else encode(envelope))),
+    )

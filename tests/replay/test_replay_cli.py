@@ -89,7 +89,8 @@ def test_import_a_har_then_replay_it(tmp_path: Path) -> None:
                      "headers": [{"name": "Content-Type", "value": "application/json"},
                                  {"name": "X-Request-ID", "value": "r1"}, {"name": "X-Correlation-ID", "value": "c1"}],
                      "content": {"size": 10, "mimeType": "application/json",
-                                 "text": '{"data": [], "status_code": 1000, "timestamp": "2026-11-23T09:00:00Z"}'},
+                                 "text": json.dumps({"data": [{"version": "2.2.1", "url": "https://hub.example.org/ocpi/2.2.1"}],
+                                                    "status_code": 1000, "timestamp": "2026-11-23T09:00:00Z"})},
                      "cookies": [], "headersSize": -1, "bodySize": -1, "redirectURL": ""},
         "cache": {}, "timings": {"send": 0, "wait": 50, "receive": 0},
     }

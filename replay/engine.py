@@ -1,0 +1,74 @@
+"""The engine: exchanges in, findings out. One engine, two drivers.
+
+The replayer feeds it from capture files; the recorder will feed it live.
+Per exchange: decode the response envelope once, run the transport rules,
+route the exchange, decode its bodies into their types, report what does
+not fit, and learn from what does (advertised endpoints, command
+`response_url`s, CDR locations) so later exchanges route better.
+
+Exchanges are fed in file order for now (completion order); the time
+ordering across directions comes with the sequencing checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ocpi_tap.rules.checks.bodies import Bodies, decode_bodies
+from ocpi_tap.rules.checks.routing import METHOD_NOT_ALLOWED, UnknownCommandType, UnknownEndpoint
+from ocpi_tap.rules.checks.transport import TransportChecker, response_envelope
+from ocpi_tap.rules.exchange import ExchangeView
+from ocpi_tap.rules.findings import Where
+from ocpi_tap.rules.profiles import Profile
+from ocpi_tap.rules.registry import Violation
+from ocpi_tap.rules.routes import CALLEES, NoRoute, Route, RouteTable
+
+Report = Callable[[Violation, Where, "str | None"], None]
+
+
+def _unrouted(miss: NoRoute) -> Violation:
+    if miss.kind == "command":
+        return UnknownCommandType(reason=miss.reason)
+    if miss.kind == "method" and miss.module in METHOD_NOT_ALLOWED:
+        return METHOD_NOT_ALLOWED[miss.module](reason=miss.reason)
+    return UnknownEndpoint(reason=miss.reason)
+
+
+class Engine:
+    def __init__(self, profile: Profile, report: Report, partner_role: str | None = None) -> None:
+        self._report = report
+        self._transport = TransportChecker(profile)
+        self._routes = RouteTable(partner_role)
+
+    def feed(self, exchange: ExchangeView, where: Where) -> None:
+        envelope = response_envelope(exchange)
+        for violation, path in self._transport.check(exchange, envelope):
+            self._report(violation, where, path)
+        route = self._routes.match(exchange.request.method, exchange.request.url, exchange.direction)
+        if isinstance(route, NoRoute):
+            self._report(_unrouted(route), where, None)
+            return
+        bodies = decode_bodies(exchange, route, envelope)
+        for violation, path in bodies.reports:
+            self._report(violation, where, path)
+        self._learn(exchange, route, bodies)
+
+    def _learn(self, exchange: ExchangeView, route: Route, bodies: Bodies) -> None:
+        callee = CALLEES[exchange.direction]
+        data: Any = bodies.data
+        if route.operation == "versions" and data is not None:
+            self._routes.learn_versions(callee, exchange.request.url, [(str(v.version), v.url) for v in data])
+        elif route.operation == "version_details" and data is not None:
+            self._routes.learn_endpoints(callee, [(e.identifier, str(e.role), e.url) for e in data.endpoints])
+        elif route.operation == "command" and bodies.request is not None and route.key and route.key.command:
+            response_url = getattr(bodies.request, "response_url", None)
+            if response_url:
+                self._routes.learn_response_url(response_url, route.key.command)
+        elif route.module == "cdrs" and route.operation == "post" and exchange.response is not None:
+            location = exchange.response.header("Location")
+            if location:
+                self._routes.learn_cdr_location(location)
+
+    def finish(self) -> None:
+        """Nothing is pending yet: sequencing checks will report what never happened here."""

@@ -1,0 +1,76 @@
+"""Decoding each body into the type its route calls for, and reporting what does not fit.
+
+Fed an exchange with its route and its already decoded envelope, it gives
+back the typed request body and `data` (for the checkers that follow) and
+the shape findings. Each body is decoded once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
+
+from msgspec import UNSET, Raw
+
+from ..decoding import ShapeError, decode_as, model_key, under
+from ..exchange import ExchangeView
+from ..model import RawEnvelope
+from ..registry import Violation
+from .shape import MALFORMED_BY_TYPE, PATCH_WITHOUT_LAST_UPDATED, MalformedData, RequestWrappedInEnvelope
+
+Report = tuple[Violation, str | None]
+_ENVELOPE_KEYS: Final = (b'"status_code"', b'"timestamp"')
+
+
+class RouteView(Protocol):
+    @property
+    def request_type(self) -> str | None: ...
+    @property
+    def data_type(self) -> str | None: ...
+
+
+@dataclass
+class Bodies:
+    """The typed bodies of one exchange (None where absent or malformed) and the findings."""
+
+    request: Any = None
+    data: Any = None
+    reports: list[Report] = field(default_factory=list)
+
+
+def _looks_wrapped(body: Raw) -> bool:
+    raw = bytes(body)
+    return all(key in raw for key in _ENVELOPE_KEYS) and b'"data"' in raw
+
+
+def _malformed(key: str, reason: str) -> Violation:
+    return MALFORMED_BY_TYPE.get(key, MalformedData)(reason=reason)
+
+
+def decode_bodies(exchange: ExchangeView, route: RouteView, envelope: RawEnvelope | ShapeError | None) -> Bodies:
+    bodies = Bodies()
+    request_body = exchange.request.body
+    if route.request_type is not None and request_body is not UNSET:
+        key = model_key(route.request_type)
+        decoded = decode_as(request_body, key)
+        if isinstance(decoded, ShapeError):
+            if _looks_wrapped(request_body):
+                bodies.reports.append((RequestWrappedInEnvelope(), "$"))
+            else:
+                bodies.reports.append((_malformed(key, decoded.message), decoded.path))
+        else:
+            bodies.request = decoded
+            patch_rule = PATCH_WITHOUT_LAST_UPDATED.get(key)
+            if patch_rule is not None and decoded.last_updated is UNSET:
+                bodies.reports.append((patch_rule(), "$.last_updated"))
+    if route.data_type is not None and isinstance(envelope, RawEnvelope) and 1000 <= envelope.status_code <= 1999:
+        key = model_key(route.data_type)
+        if envelope.data is UNSET:
+            bodies.reports.append((_malformed(key, "`data` is missing"), "$.data"))
+        else:
+            decoded = decode_as(envelope.data, key)
+            if isinstance(decoded, ShapeError):
+                bodies.reports.append((_malformed(key, decoded.message), under("$.data", decoded.path)))
+            else:
+                bodies.data = decoded
+    return bodies
