@@ -104,6 +104,15 @@ def _token_pull(rng: random.Random, moment: float) -> tuple[str, str, str, bytes
     return "to_hub", "GET", f"{HUB}/tokens?offset=0&limit=10", None, _ok(moment, tokens)
 
 
+CPO = ("PT", "CPO")
+HUB_PARTY = ("PT", "MBE")
+
+
+def _routing(sender: tuple[str, str], receiver: tuple[str, str]) -> list[tuple[str, str]]:
+    return [("OCPI-from-country-code", sender[0]), ("OCPI-from-party-id", sender[1]),
+            ("OCPI-to-country-code", receiver[0]), ("OCPI-to-party-id", receiver[1])]
+
+
 MIX = [(_evse_patch, 60), (_session, 20), (_cdr, 5), (_command, 5), (_token_pull, 10)]
 
 
@@ -114,15 +123,20 @@ def exchanges(count: int, seed: int = 2026) -> list[Exchange]:
     for seq in range(1, count + 1):
         moment = START + seq * 0.05
         direction, method, url, request_body, response_body = rng.choice(makers)(rng, moment)
-        headers = [("Authorization", AUTH), ("X-Request-ID", f"r{seq}"), ("X-Correlation-ID", f"c{seq}")]
+        caller, callee = (CPO, HUB_PARTY) if direction == "to_hub" else (HUB_PARTY, CPO)
+        headers = [("Authorization", AUTH), ("X-Request-ID", f"r{seq}"), ("X-Correlation-ID", f"c{seq}"),
+                   *_routing(caller, callee)]
         if request_body is not None:
             headers.append(("Content-Type", "application/json"))
+        answer = [("Content-Type", "application/json"), ("X-Request-ID", f"r{seq}"), ("X-Correlation-ID", f"c{seq}"),
+                  *_routing(callee, caller)]
+        if method == "GET":
+            answer += [("X-Total-Count", "10"), ("X-Limit", "10")]
         result.append(Exchange(
             seq=seq, direction=direction, started=format_timestamp(moment),  # type: ignore[arg-type]
             ended=format_timestamp(moment + 0.02),
             request=Request(method=method, url=url, headers=headers, **body_fields(request_body)),
-            response=Response(status=200, headers=[("Content-Type", "application/json"), ("X-Request-ID", f"r{seq}"),
-                                                   ("X-Correlation-ID", f"c{seq}")], **body_fields(response_body)),
+            response=Response(status=200, headers=answer, **body_fields(response_body)),
         ))
     return result
 

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ocpi_tap.rules.checks.bodies import Bodies, decode_bodies
+from ocpi_tap.rules.checks.pagination import PaginationChecker
+from ocpi_tap.rules.checks.routing_headers import check_routing_headers
 from ocpi_tap.rules.checks.routing import METHOD_NOT_ALLOWED, UnknownCommandType, UnknownEndpoint
 from ocpi_tap.rules.checks.transport import TransportChecker, response_envelope
 from ocpi_tap.rules.exchange import ExchangeView
@@ -39,6 +41,7 @@ class Engine:
     def __init__(self, profile: Profile, report: Report, partner_role: str | None = None) -> None:
         self._report = report
         self._transport = TransportChecker(profile)
+        self._pagination = PaginationChecker(profile)
         self._routes = RouteTable(partner_role)
 
     def feed(self, exchange: ExchangeView, where: Where) -> None:
@@ -52,6 +55,11 @@ class Engine:
         bodies = decode_bodies(exchange, route, envelope)
         for violation, path in bodies.reports:
             self._report(violation, where, path)
+        for violation, path in check_routing_headers(exchange, route.module):
+            self._report(violation, where, path)
+        if route.paginated:
+            for violation, path in self._pagination.check(exchange, bodies.data):
+                self._report(violation, where, path)
         self._learn(exchange, route, bodies)
 
     def _learn(self, exchange: ExchangeView, route: Route, bodies: Bodies) -> None:

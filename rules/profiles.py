@@ -17,6 +17,9 @@ class Profile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     description: str
     # Rules whose severity this counterparty's reality changes.
     severities: dict[str, Literal["error", "warning"]] = {}
+    # ENV132/ENV133: whether the server's pages follow offset arithmetic
+    # (catalogue 12.11: many use cursors in the next link; then only the headers are checked).
+    pagination_offsets: bool = True
     # ENV401: how far an envelope timestamp may be from the capture's clock.
     timestamp_tolerance_seconds: float = 300.0
 
@@ -26,7 +29,8 @@ PROFILES: Final = {
         name="mobie",
         description="MOBI.E (Portugal): OCPI 2.2 as published, 2.2.1 in practice",
         # Catalogue 12.1: raw tokens are common on a "2.2" hub; tolerated, still shown.
-        severities={"ENV103": "warning"},
+        severities={"ENV103": "warning", "ENV107": "warning", "ENV108": "warning"},
+        pagination_offsets=False,
     ),
     "ocpi-2.2.1": Profile(
         name="ocpi-2.2.1",

@@ -52,6 +52,16 @@ def clean_exchange(seq: int = 1, **changes: Any) -> Exchange:
     return msgspec.structs.replace(exchange, **changes) if changes else exchange
 
 
+FUNCTIONAL_MODULES = ("tokens", "locations", "tariffs", "sessions", "commands", "cdrs", "callbacks")
+CPO = ("PT", "CPO")
+HUB_PARTY = ("PT", "MBE")
+
+
+def _routing(sender: tuple[str, str], receiver: tuple[str, str]) -> list[tuple[str, str]]:
+    return [("OCPI-from-country-code", sender[0]), ("OCPI-from-party-id", sender[1]),
+            ("OCPI-to-country-code", receiver[0]), ("OCPI-to-party-id", receiver[1])]
+
+
 def write_capture(path: Path, *exchanges: Exchange, redact: bool = True) -> Path:
     with path.open("wb") as stream:
         writer = CaptureWriter(stream, new_header())
@@ -71,22 +81,34 @@ def ocpi_exchange(
     status_code: int = 1000,
     response_headers: list[tuple[str, str]] | None = None,
     raw_response: bytes | None = None,
+    routed: bool | None = None,
 ) -> Exchange:
-    """A well-formed exchange around the given bodies (`data` None: no `data` in the envelope)."""
+    """A well-formed exchange around the given bodies (`data` None: no `data` in the envelope).
+
+    `routed` adds the OCPI-from/to headers (request FROM the caller's party TO
+    the callee's, the response swapped); by default where the URL is a
+    functional module's.
+    """
     encode = msgspec.json.encode
     base = clean_exchange(seq)
     headers = list(base.request.headers)
+    answer_headers = list(base.response.headers if base.response else [])
+    if routed is None:
+        routed = any(f"/{module}" in url for module in FUNCTIONAL_MODULES)
+    if routed:
+        caller, callee = (CPO, HUB_PARTY) if direction == "to_hub" else (HUB_PARTY, CPO)
+        headers += _routing(caller, callee)
+        answer_headers += _routing(callee, caller)
     if request_body is not None:
         headers.append(("Content-Type", "application/json"))
     envelope: dict[str, object] = {"status_code": status_code, "timestamp": "2026-11-23T09:00:01Z"}
     if data is not None:
         envelope["data"] = data
-    assert base.response is not None
     return msgspec.structs.replace(
         base,
         direction=direction,
         request=Request(method=method, url=url, headers=headers,
                         **body_fields(encode(request_body) if request_body is not None else None)),
-        response=Response(status=200, headers=base.response.headers + (response_headers or []),
+        response=Response(status=200, headers=answer_headers + (response_headers or []),
                           **body_fields(raw_response if raw_response is not None else encode(envelope))),
     )

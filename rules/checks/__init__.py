@@ -4,8 +4,10 @@ Importing this package registers every rule.
 """
 
 from . import capture as capture
+from . import pagination as pagination
 from . import routing as routing
+from . import routing_headers as routing_headers
 from . import shape as shape
 from . import transport as transport
 
-__all__ = ["capture", "routing", "shape", "transport"]
+__all__ = ["capture", "pagination", "routing", "routing_headers", "shape", "transport"]

@@ -14,6 +14,7 @@ from ocpi_tap.replay.check import check_capture
 HUB = "https://hub.example.org/ocpi/2.2.1"
 PARTNER = "https://cpo.example.com/ocpi/2.2.1"
 NOW = "2026-11-23T09:00:00Z"
+PAGE_HEADERS = [("X-Total-Count", "1"), ("X-Limit", "100")]
 
 CONNECTOR = {"id": "1", "standard": "IEC_62196_T2", "format": "SOCKET", "power_type": "AC_3_PHASE",
              "max_voltage": 230, "max_amperage": 32, "last_updated": NOW}
@@ -82,8 +83,9 @@ CASES: list[tuple[str, Exchange, Exchange]] = [
                    "ACCEPTED", direction="to_partner")),
     ("CDR001", ocpi_exchange("POST", f"{HUB}/cdrs", without(CDR, "total_cost")),
      ocpi_exchange("POST", f"{HUB}/cdrs", CDR)),
-    ("TOK001", ocpi_exchange("GET", f"{HUB}/tokens?offset=0&limit=10", data=[changed(TOKEN, whitelist="SOMETIMES")]),
-     ocpi_exchange("GET", f"{HUB}/tokens?offset=0&limit=10", data=[TOKEN])),
+    ("TOK001", ocpi_exchange("GET", f"{HUB}/tokens?offset=0&limit=10", data=[changed(TOKEN, whitelist="SOMETIMES")],
+                             response_headers=PAGE_HEADERS),
+     ocpi_exchange("GET", f"{HUB}/tokens?offset=0&limit=10", data=[TOKEN], response_headers=PAGE_HEADERS)),
     ("TOK002", ocpi_exchange("PATCH", f"{PARTNER}/tokens/PT/EMS/U1", {"valid": False}, direction="to_partner"),
      ocpi_exchange("PATCH", f"{PARTNER}/tokens/PT/EMS/U1", {"valid": False, "last_updated": NOW},
                    direction="to_partner")),
@@ -102,9 +104,10 @@ CASES: list[tuple[str, Exchange, Exchange]] = [
     ("ENV004", ocpi_exchange("POST", f"{HUB}/commands/START_SESSION/42",
                              {"data": {"result": "ACCEPTED"}, "status_code": 1000, "timestamp": NOW}),
      ocpi_exchange("POST", f"{HUB}/commands/START_SESSION/42", {"result": "ACCEPTED"})),
-    ("ENV002", ocpi_exchange("GET", f"{HUB}/hubclientinfo", data={"party_id": "EMS"}),
+    ("ENV002", ocpi_exchange("GET", f"{HUB}/hubclientinfo", data={"party_id": "EMS"}, response_headers=PAGE_HEADERS),
      ocpi_exchange("GET", f"{HUB}/hubclientinfo", data=[{"party_id": "EMS", "country_code": "PT", "role": "EMSP",
-                                                         "status": "CONNECTED", "last_updated": NOW}])),
+                                                         "status": "CONNECTED", "last_updated": NOW}],
+                   response_headers=PAGE_HEADERS)),
     ("ENV013", ocpi_exchange("GET", f"{HUB}/location/PT/CPO/L1"),
      ocpi_exchange("GET", f"{HUB}/locations/PT/CPO/L1", data=LOCATION)),
     ("CMD001", ocpi_exchange("POST", f"{PARTNER}/commands/start_session", START, direction="to_partner"),
@@ -152,7 +155,7 @@ def test_an_advertised_url_routes_what_the_path_alone_would_not(tmp_path: Path) 
                              data=[{"version": "2.2.1", "url": "https://hub.example.org/o/2.2.1"}])
     details = ocpi_exchange("GET", "https://hub.example.org/o/2.2.1", seq=2, data={"version": "2.2.1", "endpoints": [
         {"identifier": "locations", "role": "RECEIVER", "url": custom}]})
-    patch = ocpi_exchange("PATCH", f"{custom}/PT/CPO/L1/E1", {"status": "CHARGING"}, seq=3)
+    patch = ocpi_exchange("PATCH", f"{custom}/PT/CPO/L1/E1", {"status": "CHARGING"}, seq=3, routed=True)
     assert [code for code, _ in findings(tmp_path, patch)] == ["ENV013"]
     assert [code for code, _ in findings(tmp_path, versions, details, patch)] == ["LOC003"]
 

@@ -1,0 +1,265 @@
+"""ENV13x: paginated list GETs (§4.1.4.1): the X-Total-Count, X-Limit and Link headers,
+the request's offset/limit/date parameters, and whether the page fits them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Generator, Iterator
+from typing import Any, Final
+from urllib.parse import parse_qs, urlsplit
+
+from ..exchange import ExchangeView
+from ..model import parse_datetime
+from ..model.types import DATETIME_PATTERN
+from ..profiles import Profile
+from ..registry import Severity, Violation
+
+Report = tuple[Violation, str | None]
+_LINK_NEXT_RE: Final = re.compile(r'^\s*<(?P<url>[^>]*)>\s*;\s*rel\s*=\s*"?next"?\s*$', re.IGNORECASE)
+_DATETIME_RE: Final = re.compile(DATETIME_PATTERN)
+
+
+class _PageProblem(Violation, frozen=True, kw_only=True):
+    problem: str
+
+    def message(self) -> str:
+        return self.problem
+
+
+class PaginationHeadersMissing(_PageProblem, frozen=True, kw_only=True):
+    """## What it checks
+    The answer to a paginated list GET carries `X-Total-Count` and
+    `X-Limit`, each a non-negative integer.
+
+    ## Why it matters
+    Without them the client cannot tell how much there is to fetch or how
+    large its pages may be; a full synchronisation stops early.
+
+    ## Example
+    A locations list answered with only a `Link` header.
+
+    ## Expected
+    `X-Total-Count: 1432` and `X-Limit: 100` on every page.
+    """
+
+    code = "ENV130"
+    severity = Severity.ERROR
+    spec = "§4.1.4.1"
+
+
+class PageTooLarge(_PageProblem, frozen=True, kw_only=True):
+    """## What it checks
+    A page holds no more objects than its own `X-Limit` and the request's
+    `limit`.
+
+    ## Why it matters
+    Clients size their buffers and timeouts by the limit they asked for.
+
+    ## Example
+    `?limit=10` answered with 50 objects.
+
+    ## Expected
+    At most `min(limit, X-Limit)` objects per page.
+    """
+
+    code = "ENV131"
+    severity = Severity.ERROR
+    spec = "§4.1.4.1"
+
+
+class NextLinkMissing(_PageProblem, frozen=True, kw_only=True):
+    """## What it checks
+    A page that is not the last (offset + objects returned < X-Total-Count)
+    carries a `Link` header with `rel="next"`.
+
+    ## Why it matters
+    Clients follow the next link; without it they stop after the first page
+    and treat every object not seen as no longer valid.
+
+    ## Example
+    `offset=0`, 100 objects returned, `X-Total-Count: 250`, no Link.
+
+    ## Expected
+    `Link: <https://.../locations?offset=100&limit=100>; rel="next"`.
+    """
+
+    code = "ENV132"
+    severity = Severity.ERROR
+    spec = "§4.1.4.1"
+
+
+class NextLinkOnLastPage(_PageProblem, frozen=True, kw_only=True):
+    """## What it checks
+    The last page (offset + objects returned >= X-Total-Count) carries no
+    `rel="next"` link.
+
+    ## Why it matters
+    A client following it fetches an empty page, or loops.
+
+    ## Example
+    `offset=200`, 50 objects returned, `X-Total-Count: 250`, and a next link.
+
+    ## Expected
+    No Link header on the last page.
+    """
+
+    code = "ENV133"
+    severity = Severity.WARNING
+    spec = "§4.1.4.1"
+
+
+class MalformedNextLink(_PageProblem, frozen=True, kw_only=True):
+    """## What it checks
+    The `Link` header is `<URL>; rel="next"` (RFC 8288), and the next URL
+    keeps the request's `date_from` and `date_to`.
+
+    ## Why it matters
+    A link clients cannot parse ends the crawl; a next URL that drops the
+    date filters returns a different set of objects from page two on.
+
+    ## Example
+    `Link: https://.../locations?offset=100` (no angle brackets, no rel).
+
+    ## Expected
+    `Link: <https://.../locations?offset=100&limit=100&date_from=...>; rel="next"`.
+    """
+
+    code = "ENV134"
+    severity = Severity.ERROR
+    spec = "§4.1.4.1"
+
+
+class ObjectOutsideDateWindow(_PageProblem, frozen=True, kw_only=True):
+    """## What it checks
+    Every object of a page has a `last_updated` within the request's
+    `[date_from, date_to)` window.
+
+    ## Why it matters
+    Incremental synchronisation relies on the window: objects outside it
+    are processed twice or the client's cursor jumps.
+
+    ## Example
+    `?date_from=2026-11-23T00:00:00Z` answered with an object last updated
+    the day before.
+
+    ## Expected
+    `date_from <= last_updated < date_to` for every object.
+    """
+
+    code = "ENV135"
+    severity = Severity.ERROR
+    spec = "§4.1.4.1"
+
+
+class BadPaginationParameter(_PageProblem, frozen=True, kw_only=True):
+    """## What it checks
+    `offset` and `limit` are non-negative integers and `date_from` /
+    `date_to` OCPI DateTimes.
+
+    ## Why it matters
+    Servers refuse or misread such requests; the page that comes back is
+    not the one asked for.
+
+    ## Example
+    `?offset=-1` or `?date_from=2026-11-23`.
+
+    ## Expected
+    `?offset=0&limit=100&date_from=2026-11-23T00:00:00Z`.
+    """
+
+    code = "ENV136"
+    severity = Severity.ERROR
+    spec = "§4.1.4.1"
+
+
+def _non_negative(value: str | None) -> int | None:
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def _first(query: dict[str, list[str]], name: str) -> str | None:
+    values = query.get(name)
+    return values[0] if values else None
+
+
+class PaginationChecker:
+    """Checks a paginated list exchange; fed the exchange and its decoded `data` list, if any."""
+
+    def __init__(self, profile: Profile) -> None:
+        self._offsets = profile.pagination_offsets
+
+    def check(self, exchange: ExchangeView, data: list[Any] | None) -> Iterator[Report]:
+        query = parse_qs(urlsplit(exchange.request.url).query, keep_blank_values=True)
+        yield from self._parameters(query)
+        response = exchange.response
+        if response is None or data is None:
+            return  # no page to check: no answer, an error answer, or data that did not decode
+        total = _non_negative(response.header("X-Total-Count"))
+        limit = _non_negative(response.header("X-Limit"))
+        for name, value in (("X-Total-Count", total), ("X-Limit", limit)):
+            if value is None:
+                found = response.header(name)
+                yield PaginationHeadersMissing(
+                    problem=f"{name} is {'missing' if found is None else f'not a non-negative integer: {found!r}'}"
+                ), None
+        asked = _non_negative(_first(query, "limit"))
+        for bound, name in ((limit, "X-Limit"), (asked, "the request's limit")):
+            if bound is not None and len(data) > bound:
+                yield PageTooLarge(problem=f"{len(data)} objects on a page, over {name} of {bound}"), None
+        link = response.header("Link")
+        next_url = yield from self._link(link, query)
+        offset = _non_negative(_first(query, "offset")) or 0
+        if self._offsets and total is not None:
+            if offset + len(data) < total and link is None:
+                yield NextLinkMissing(
+                    problem=f"no rel=\"next\" link although offset {offset} + {len(data)} returned < X-Total-Count {total}"
+                ), None
+            elif offset + len(data) >= total and next_url is not None:
+                yield NextLinkOnLastPage(
+                    problem=f"rel=\"next\" link on the last page (offset {offset} + {len(data)} >= X-Total-Count {total})"
+                ), None
+        yield from self._window(query, data)
+
+    @staticmethod
+    def _parameters(query: dict[str, list[str]]) -> Iterator[Report]:
+        for name in ("offset", "limit"):
+            value = _first(query, name)
+            if value is not None and _non_negative(value) is None:
+                yield BadPaginationParameter(problem=f"{name}={value!r} is not a non-negative integer"), None
+        for name in ("date_from", "date_to"):
+            value = _first(query, name)
+            if value is not None and not _DATETIME_RE.search(value):
+                yield BadPaginationParameter(problem=f"{name}={value!r} is not an OCPI DateTime"), None
+
+    @staticmethod
+    def _link(link: str | None, query: dict[str, list[str]]) -> Generator[Report, None, str | None]:
+        """Yields link problems; returns the next URL (generator return value)."""
+        if link is None:
+            return None
+        match = _LINK_NEXT_RE.match(link)
+        if match is None:
+            yield MalformedNextLink(problem=f"Link is not '<URL>; rel=\"next\"': {link!r}"), None
+            return None
+        next_query = parse_qs(urlsplit(match["url"]).query)
+        dropped = [name for name in ("date_from", "date_to") if name in query and name not in next_query]
+        if dropped:
+            yield MalformedNextLink(problem=f"the next link drops {', '.join(dropped)} of the request"), None
+        return match["url"]
+
+    @staticmethod
+    def _window(query: dict[str, list[str]], data: list[Any]) -> Iterator[Report]:
+        bounds = []
+        for name in ("date_from", "date_to"):
+            value = _first(query, name)
+            bounds.append(parse_datetime(value) if value and _DATETIME_RE.search(value) else None)
+        date_from, date_to = bounds
+        if date_from is None and date_to is None:
+            return
+        for index, item in enumerate(data):
+            stamp = getattr(item, "last_updated", None)
+            if not isinstance(stamp, str):
+                continue
+            moment = parse_datetime(stamp)
+            if (date_from is not None and moment < date_from) or (date_to is not None and moment >= date_to):
+                yield ObjectOutsideDateWindow(
+                    problem=f"object {index} has last_updated {stamp}, outside the requested date window"
+                ), f"$.data[{index}].last_updated"

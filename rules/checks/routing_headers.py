@@ -1,0 +1,169 @@
+"""ENV107-110: the OCPI-from/to routing headers of a hub connection (§4.1.8).
+
+Functional modules carry them on requests and responses; configuration
+modules (versions, credentials, hubclientinfo) never do. A request names
+its sender (FROM) and, unless it is an open routing request, its receiver
+(TO); the response swaps them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Final
+
+from ..exchange import ExchangeView, MessageView
+from ..registry import Severity, Violation
+
+Report = tuple[Violation, str | None]
+CONFIGURATION_MODULES: Final = frozenset({"versions", "credentials", "hubclientinfo"})
+_PAIRS: Final = {
+    "from": ("OCPI-from-country-code", "OCPI-from-party-id"),
+    "to": ("OCPI-to-country-code", "OCPI-to-party-id"),
+}
+_COUNTRY_RE: Final = re.compile(r"^[\x20-\x7E]{2}$")
+_PARTY_RE: Final = re.compile(r"^[\x20-\x7E]{3}$")
+
+Party = tuple[str, str]
+
+
+class _RoutingProblem(Violation, frozen=True, kw_only=True):
+    problem: str
+
+    def message(self) -> str:
+        return self.problem
+
+
+class RoutingHeadersMissing(_RoutingProblem, frozen=True, kw_only=True):
+    """## What it checks
+    A functional-module request carries the OCPI-from pair, and its
+    response both the OCPI-from and OCPI-to pairs; only an open routing
+    request may leave the TO pair out.
+
+    ## Why it matters
+    A hub routes by these headers: without them it cannot tell which party
+    a push is for, or whom an answer comes from.
+
+    ## Example
+    A Session PUT to the hub without `OCPI-from-party-id`.
+
+    ## Expected
+    `OCPI-from-country-code`/`OCPI-from-party-id` (and the TO pair) on every
+    functional-module message.
+    """
+
+    code = "ENV107"
+    severity = Severity.ERROR
+    spec = "§4.1.8.2, §4.1.8.6"
+
+
+class RoutingHeadersOnConfiguration(_RoutingProblem, frozen=True, kw_only=True):
+    """## What it checks
+    Versions, version details, credentials and hubclientinfo messages carry
+    no OCPI-from/to headers.
+
+    ## Why it matters
+    Configuration modules are between platforms, not parties; the spec says
+    they SHALL NOT be used there, and some hubs reject them.
+
+    ## Example
+    A GET versions with `OCPI-to-party-id: MBE`.
+
+    ## Expected
+    No routing headers on configuration modules.
+    """
+
+    code = "ENV108"
+    severity = Severity.ERROR
+    spec = "§4.1.8.2"
+
+
+class MalformedRoutingHeader(_RoutingProblem, frozen=True, kw_only=True):
+    """## What it checks
+    Routing headers come in complete pairs, a 2-character country code with
+    a 3-character party id.
+
+    ## Why it matters
+    Half a party is no party: the hub cannot route the message.
+
+    ## Example
+    `OCPI-from-country-code: PT` without `OCPI-from-party-id`.
+
+    ## Expected
+    Both headers of a pair, `PT` and `CPO` shaped.
+    """
+
+    code = "ENV109"
+    severity = Severity.ERROR
+    spec = "§4.1.8.2"
+
+
+class RoutingHeadersNotSwapped(_RoutingProblem, frozen=True, kw_only=True):
+    """## What it checks
+    A response's routing headers are the request's swapped: response TO =
+    request FROM, and response FROM = request TO when the request named one.
+
+    ## Why it matters
+    The answer must go back to the party that asked; a hub uses the swapped
+    headers to route it.
+
+    ## Example
+    A request FROM PT/EMS TO PT/CPO answered TO PT/MBE.
+
+    ## Expected
+    The answer FROM PT/CPO TO PT/EMS.
+    """
+
+    code = "ENV110"
+    severity = Severity.ERROR
+    spec = "§4.1.8.6"
+
+
+def _party(message: MessageView, side: str) -> tuple[Party | None, list[Report]]:
+    country_name, party_name = _PAIRS[side]
+    country, party = message.header(country_name), message.header(party_name)
+    if country is None and party is None:
+        return None, []
+    if country is None or party is None:
+        missing = country_name if country is None else party_name
+        return None, [(MalformedRoutingHeader(problem=f"{missing} is missing from its pair"), None)]
+    if not _COUNTRY_RE.match(country) or not _PARTY_RE.match(party):
+        return None, [(MalformedRoutingHeader(problem=f"{side.upper()} party {country}/{party} is not CiString(2)/CiString(3)"), None)]
+    return (country.upper(), party.upper()), []
+
+
+def _has_any(message: MessageView) -> bool:
+    return any(message.header(name) is not None for pair in _PAIRS.values() for name in pair)
+
+
+def check_routing_headers(exchange: ExchangeView, module: str) -> Iterator[Report]:
+    request, response = exchange.request, exchange.response
+    if module in CONFIGURATION_MODULES:
+        for side, message in (("request", request), ("response", response)):
+            if message is not None and _has_any(message):
+                yield RoutingHeadersOnConfiguration(problem=f"{module} {side} carries OCPI routing headers"), None
+        return
+    sender, problems = _party(request, "from")
+    receiver, more = _party(request, "to")
+    yield from problems
+    yield from more
+    if sender is None and not problems:
+        yield RoutingHeadersMissing(problem="request has no OCPI-from-country-code/OCPI-from-party-id"), None
+    if response is None:
+        return
+    answered_from, problems = _party(response, "from")
+    answered_to, more = _party(response, "to")
+    yield from problems
+    yield from more
+    missing = [side for side, party, bad in (("FROM", answered_from, problems), ("TO", answered_to, more))
+               if party is None and not bad]
+    if missing:
+        yield RoutingHeadersMissing(problem=f"response has no OCPI-{'/'.join(missing)} routing headers"), None
+    if sender is not None and answered_to is not None and answered_to != sender:
+        yield RoutingHeadersNotSwapped(
+            problem=f"response TO {'/'.join(answered_to)} is not the request's FROM {'/'.join(sender)}"
+        ), None
+    if receiver is not None and answered_from is not None and answered_from != receiver:
+        yield RoutingHeadersNotSwapped(
+            problem=f"response FROM {'/'.join(answered_from)} is not the request's TO {'/'.join(receiver)}"
+        ), None
