@@ -42,6 +42,7 @@ class Engine:
         self._report = report
         self._transport = TransportChecker(profile)
         self._pagination = PaginationChecker(profile)
+        self._version = profile.ocpi_version
         self._routes = RouteTable(partner_role)
 
     def feed(self, exchange: ExchangeView, where: Where) -> None:
@@ -52,7 +53,7 @@ class Engine:
         if isinstance(route, NoRoute):
             self._report(_unrouted(route), where, None)
             return
-        bodies = decode_bodies(exchange, route, envelope)
+        bodies = decode_bodies(exchange, route, envelope, self._version)
         for violation, path in bodies.reports:
             self._report(violation, where, path)
         for violation, path in check_routing_headers(exchange, route.module):

@@ -59,10 +59,10 @@ def model_key(route_type: str) -> str:
     return route_type[:-2] + "_list" if route_type.endswith("[]") else route_type
 
 
-def decode_as(body: msgspec.Raw, key: str) -> Any | ShapeError:
-    """`body` decoded as the model type `key`, or why it is not one."""
+def decode_as(body: msgspec.Raw, key: str, version: str = "2.2.1") -> Any | ShapeError:
+    """`body` decoded as the model type `key` of that OCPI version, or why it is not one."""
     try:
-        return decoder_for(key).decode(body)
+        return decoder_for(key, version).decode(body)
     except msgspec.MsgspecError as error:
         return shape_error(error)
 

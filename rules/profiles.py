@@ -15,6 +15,8 @@ import msgspec
 class Profile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     name: str
     description: str
+    # The object model the traffic is decoded with (2.2 relaxes CdrToken, see model.ocpi22).
+    ocpi_version: Literal["2.2.1", "2.2"] = "2.2.1"
     # Rules whose severity this counterparty's reality changes.
     severities: dict[str, Literal["error", "warning"]] = {}
     # ENV132/ENV133: whether the server's pages follow offset arithmetic
@@ -28,6 +30,7 @@ PROFILES: Final = {
     "mobie": Profile(
         name="mobie",
         description="MOBI.E (Portugal): OCPI 2.2 as published, 2.2.1 in practice",
+        ocpi_version="2.2",
         # Catalogue 12.1: raw tokens are common on a "2.2" hub; tolerated, still shown.
         severities={"ENV103": "warning", "ENV107": "warning", "ENV108": "warning"},
         pagination_offsets=False,

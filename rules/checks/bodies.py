@@ -47,12 +47,18 @@ def _malformed(key: str, reason: str) -> Violation:
     return MALFORMED_BY_TYPE.get(key, MalformedData)(reason=reason)
 
 
-def decode_bodies(exchange: ExchangeView, route: RouteView, envelope: RawEnvelope | ShapeError | None) -> Bodies:
+def decode_bodies(
+    exchange: ExchangeView,
+    route: RouteView,
+    envelope: RawEnvelope | ShapeError | None,
+    version: str = "2.2.1",
+) -> Bodies:
+    """Typed bodies in the model of OCPI `version` (the profile's)."""
     bodies = Bodies()
     request_body = exchange.request.body
     if route.request_type is not None and request_body is not UNSET:
         key = model_key(route.request_type)
-        decoded = decode_as(request_body, key)
+        decoded = decode_as(request_body, key, version)
         if isinstance(decoded, ShapeError):
             if _looks_wrapped(request_body):
                 bodies.reports.append((RequestWrappedInEnvelope(), "$"))
@@ -68,7 +74,7 @@ def decode_bodies(exchange: ExchangeView, route: RouteView, envelope: RawEnvelop
         if envelope.data is UNSET:
             bodies.reports.append((_malformed(key, "`data` is missing"), "$.data"))
         else:
-            decoded = decode_as(envelope.data, key)
+            decoded = decode_as(envelope.data, key, version)
             if isinstance(decoded, ShapeError):
                 bodies.reports.append((_malformed(key, decoded.message), under("$.data", decoded.path)))
             else:

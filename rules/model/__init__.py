@@ -97,6 +97,7 @@ from .tokens import (
     WhitelistType,
 )
 from .types import DisplayText, GeoLocation, OcpiObject, OcpiPatch, Price, Role, parse_datetime
+from .ocpi22 import OVERRIDES_2_2
 from .versions import Endpoint, InterfaceRole, ModuleID, Version, VersionDetails, VersionNumber
 
 registry: MappingProxyType[str, Any] = MappingProxyType(
@@ -147,7 +148,14 @@ registry: MappingProxyType[str, Any] = MappingProxyType(
 )
 
 
-def _lookup(key: str) -> Any:
+OCPI_VERSIONS = ("2.2.1", "2.2")
+
+
+def _lookup(key: str, version: str = "2.2.1") -> Any:
+    if version not in OCPI_VERSIONS:
+        raise ValueError(f"no model for OCPI {version!r}; expected one of: {', '.join(OCPI_VERSIONS)}")
+    if version == "2.2" and key in OVERRIDES_2_2:
+        return OVERRIDES_2_2[key]
     try:
         return registry[key]
     except KeyError:
@@ -155,15 +163,15 @@ def _lookup(key: str) -> Any:
 
 
 @cache
-def decoder_for(key: str) -> msgspec.json.Decoder[Any]:
-    """The decoder of the bare body type `key` (a request body, or `data`)."""
-    return msgspec.json.Decoder(_lookup(key))
+def decoder_for(key: str, version: str = "2.2.1") -> msgspec.json.Decoder[Any]:
+    """The decoder of the bare body type `key` (a request body, or `data`) in that OCPI version."""
+    return msgspec.json.Decoder(_lookup(key, version))
 
 
 @cache
-def envelope_decoder_for(key: str) -> msgspec.json.Decoder[Any]:
+def envelope_decoder_for(key: str, version: str = "2.2.1") -> msgspec.json.Decoder[Any]:
     """The decoder of a whole response whose `data` is of type `key`."""
-    return msgspec.json.Decoder(Envelope[_lookup(key)])  # type: ignore[misc]
+    return msgspec.json.Decoder(Envelope[_lookup(key, version)])  # type: ignore[misc]
 
 
 __all__ = [

@@ -167,3 +167,13 @@ def test_a_learned_response_url_routes_the_command_result(tmp_path: Path) -> Non
     result = ocpi_exchange("POST", free_form, {"result": "FAILED"}, seq=2)
     assert [code for code, _ in findings(tmp_path, result)] == ["ENV013"]
     assert findings(tmp_path, command, result) == []
+
+
+def test_a_2_2_cdr_token_is_accepted_only_under_a_2_2_profile(tmp_path: Path) -> None:
+    from ocpi_tap.rules.profiles import PROFILES
+
+    cdr_22 = changed(CDR, cdr_token=without(without(CDR_TOKEN, "country_code"), "party_id"))
+    capture = write_capture(tmp_path / "c.jsonl", ocpi_exchange("POST", f"{HUB}/cdrs", cdr_22))
+    strict = check_capture(capture, profile=PROFILES["ocpi-2.2.1"], partner_role="CPO").findings
+    assert [(f.code, f.path) for f in strict] == [("CDR001", "$.cdr_token")]
+    assert check_capture(capture, profile=PROFILES["mobie"], partner_role="CPO").findings == []
