@@ -16,7 +16,13 @@ from ..decoding import ShapeError, decode_as, model_key, under
 from ..exchange import ExchangeView
 from ..model import RawEnvelope
 from ..registry import Violation
-from .shape import MALFORMED_BY_TYPE, PATCH_WITHOUT_LAST_UPDATED, MalformedData, RequestWrappedInEnvelope
+from .shape import (
+    MALFORMED_BY_TYPE,
+    PATCH_WITHOUT_LAST_UPDATED,
+    CredentialsAnswerWithoutCredentials,
+    MalformedData,
+    RequestWrappedInEnvelope,
+)
 
 Report = tuple[Violation, str | None]
 _ENVELOPE_KEYS: Final = (b'"status_code"', b'"timestamp"')
@@ -71,7 +77,9 @@ def decode_bodies(
                 bodies.reports.append((patch_rule(), "$.last_updated"))
     if route.data_type is not None and isinstance(envelope, RawEnvelope) and 1000 <= envelope.status_code <= 1999:
         key = model_key(route.data_type)
-        if envelope.data is UNSET:
+        if key == "credentials" and (envelope.data is UNSET or bytes(envelope.data) == b"null"):
+            bodies.reports.append((CredentialsAnswerWithoutCredentials(), "$.data"))
+        elif envelope.data is UNSET:
             bodies.reports.append((_malformed(key, "`data` is missing"), "$.data"))
         else:
             decoded = decode_as(envelope.data, key, version)

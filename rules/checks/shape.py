@@ -89,6 +89,30 @@ class MalformedCredentials(_Malformed, frozen=True, kw_only=True):
     what = "Credentials"
 
 
+class CredentialsAnswerWithoutCredentials(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A successful (1xxx) answer to GET, POST or PUT credentials carries the
+    server's Credentials object in `data`.
+
+    ## Why it matters
+    The answer is how the client gets the token it must use from now on
+    (CREDENTIALS_TOKEN_C); without it the registration cannot complete.
+
+    ## Example
+    `{"status_code": 1000, "timestamp": "..."}` answering a POST credentials.
+
+    ## Expected
+    `{"data": {"token": "...", "url": "...", "roles": [...]}, "status_code": 1000, ...}`.
+    """
+
+    code = "CRD002"
+    severity = Severity.ERROR
+    spec = "§7.2.1-7.2.3"
+
+    def message(self) -> str:
+        return "the credentials answer carries no Credentials object in data"
+
+
 class MalformedToken(_Malformed, frozen=True, kw_only=True):
     """## What it checks
     A Token (a PUT body, GET data or list item) has every required field

@@ -61,6 +61,8 @@ CASES: list[tuple[str, Exchange, Exchange]] = [
         {"identifier": "credentials", "role": "sender", "url": f"{HUB}/credentials"}]}),
      ocpi_exchange("GET", HUB, data={"version": "2.2.1", "endpoints": [
          {"identifier": "credentials", "role": "SENDER", "url": f"{HUB}/credentials"}]})),
+    ("CRD002", ocpi_exchange("POST", f"{HUB}/credentials", CREDENTIALS),
+     ocpi_exchange("POST", f"{HUB}/credentials", CREDENTIALS, CREDENTIALS)),
     ("CRD001", ocpi_exchange("POST", f"{HUB}/credentials", changed(CREDENTIALS, roles=[]), CREDENTIALS),
      ocpi_exchange("POST", f"{HUB}/credentials", CREDENTIALS, CREDENTIALS)),
     ("LOC001", ocpi_exchange("PUT", f"{HUB}/locations/PT/CPO/L1", without(LOCATION, "coordinates")),
