@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ocpi_tap.rules.checks.bodies import Bodies, decode_bodies
+from ocpi_tap.rules.checks.identity import check_ids
 from ocpi_tap.rules.checks.pagination import PaginationChecker
 from ocpi_tap.rules.checks.routing_headers import check_routing_headers
 from ocpi_tap.rules.checks.routing import METHOD_NOT_ALLOWED, UnknownCommandType, UnknownEndpoint
@@ -55,6 +56,8 @@ class Engine:
             return
         bodies = decode_bodies(exchange, route, envelope, self._version)
         for violation, path in bodies.reports:
+            self._report(violation, where, path)
+        for violation, path in check_ids(route.request_type, route.key, bodies.request):
             self._report(violation, where, path)
         for violation, path in check_routing_headers(exchange, route.module):
             self._report(violation, where, path)

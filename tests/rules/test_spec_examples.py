@@ -247,7 +247,7 @@ def _exchange_for(stem: str, body: bytes) -> Any:
         Location: lambda: ("PUT", _party_url(HUB, "locations", doc), "to_hub"),
         Session: lambda: ("PUT", _party_url(HUB, "sessions", doc), "to_hub"),
         Tariff: lambda: ("PUT", _party_url(HUB, "tariffs", doc), "to_hub"),
-        Token: lambda: ("PUT", _party_url(PARTNER, "tokens", doc, "uid"), "to_partner"),
+        Token: lambda: ("PUT", _party_url(PARTNER, "tokens", doc, "uid") + f"?type={doc['type']}", "to_partner"),
         Cdr: lambda: ("POST", f"{HUB}/cdrs", "to_hub"),
         Credentials: lambda: ("POST", f"{HUB}/credentials", "to_hub"),
         Evse: lambda: ("PUT", f"{HUB}/locations/NL/CPO/LOC1/{doc.get('uid', 'E1')}", "to_hub"),
