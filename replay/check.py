@@ -63,7 +63,9 @@ def check_capture(
             where = Where(line=line, seq=exchange.seq, direction=exchange.direction)
             first = first_line_of_seq.setdefault(exchange.seq, line)
             if first != line:
+                # Reported once; not checked again, so it cannot cascade into other findings.
                 collector.report(cap.DuplicateSeq(seq=exchange.seq, first_line=first), where)
+                continue
             engine.feed(exchange, where)
         engine.finish()
     result.findings.sort(key=lambda f: (f.line or 0, f.code))

@@ -11,6 +11,7 @@ import base64
 import binascii
 import functools
 import re
+from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import ClassVar, Final
@@ -304,6 +305,82 @@ class UndefinedStatusCode(Violation, frozen=True, kw_only=True):
         return f"status_code {self.status_code} is not an OCPI status code"
 
 
+class CustomStatusCode(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    Standard modules answer with the spec's status codes, not with codes
+    from the custom ranges (19xx, 29xx, 39xx, 49xx).
+
+    ## Why it matters
+    Custom codes are for custom modules agreed between two parties; a peer
+    that does not know the code can only guess what happened.
+
+    ## Example
+    `"status_code": 2901` answering a Location PATCH.
+
+    ## Expected
+    The closest standard code (2001 for a bad parameter, 2003 for an
+    unknown location, ...).
+    """
+
+    code = "ENV121"
+    severity = Severity.WARNING
+    spec = "§5"
+    status_code: int
+
+    def message(self) -> str:
+        return f"custom status_code {self.status_code} used by a standard module"
+
+
+class HubCodeFromParty(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    4xxx status codes (hub errors: unknown receiver, timeout, connection
+    problem) come only from the hub.
+
+    ## Why it matters
+    A party answering 4xxx claims to be a hub; the hub's own error
+    handling and the partner's retry logic both misread it.
+
+    ## Example
+    The partner answering a hub's GET with `"status_code": 4001`.
+
+    ## Expected
+    2xxx or 3xxx codes from a party.
+    """
+
+    code = "ENV122"
+    severity = Severity.ERROR
+    spec = "§5.4"
+    status_code: int
+
+    def message(self) -> str:
+        return f"status_code {self.status_code} is a hub error, but the partner sent it"
+
+
+class DuplicateRequestId(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    One sender does not use the same `X-Request-ID` for two requests.
+
+    ## Why it matters
+    Request ids are how both sides find one call in their logs; a reused
+    id (often a constant left in a client) makes every log search ambiguous.
+
+    ## Example
+    Every request of a partner carrying `X-Request-ID: 1`.
+
+    ## Expected
+    A fresh UUID per request.
+    """
+
+    code = "ENV106"
+    severity = Severity.WARNING
+    spec = "§4.2"
+    request_id: str
+    first_seq: int
+
+    def message(self) -> str:
+        return f"X-Request-ID {self.request_id!r} was already used by this sender (seq {self.first_seq})"
+
+
 class SuccessWithHttpError(Violation, frozen=True, kw_only=True):
     """## What it checks
     A response with a 1xxx (success) `status_code` has a 2xx HTTP status.
@@ -399,13 +476,19 @@ def _capture_time(stamp: str) -> datetime:
 class TransportChecker:
     """Per-exchange transport checks; fed exchanges, it yields what they break."""
 
+    # Request ids remembered per sender: a window, so memory stays bounded on
+    # long captures; reuse is typically close in time (retries, a constant id).
+    REQUEST_ID_WINDOW: Final = 100_000
+
     def __init__(self, profile: Profile) -> None:
         self._tolerance = profile.timestamp_tolerance_seconds
+        self._request_ids: dict[str, OrderedDict[str, int]] = {}
 
     def check(self, exchange: ExchangeView, envelope: RawEnvelope | ShapeError | None) -> Iterator[Report]:
         """`envelope` is the response body decoded once by `response_envelope`."""
         request = exchange.request
         yield from self._authorization(request.header("Authorization"))
+        yield from self._reused_request_id(exchange)
         if request.has_body:
             if not _is_json_media_type(request.header("Content-Type")):
                 yield RequestWithoutJsonContentType(found=request.header("Content-Type")), None
@@ -421,6 +504,19 @@ class TransportChecker:
         if response.has_body and not _is_json_media_type(response.header("Content-Type")):
             yield ResponseWithoutJsonContentType(found=response.header("Content-Type")), None
         yield from self._envelope(exchange, response, envelope)
+
+    def _reused_request_id(self, exchange: ExchangeView) -> Iterator[Report]:
+        request_id = exchange.request.header("X-Request-ID")
+        if request_id is None:
+            return
+        seen = self._request_ids.setdefault(exchange.direction, OrderedDict())
+        first = seen.get(request_id)
+        if first is not None:
+            yield DuplicateRequestId(request_id=request_id, first_seq=first), None
+            return
+        seen[request_id] = exchange.seq
+        if len(seen) > self.REQUEST_ID_WINDOW:
+            seen.popitem(last=False)
 
     @staticmethod
     def _authorization(value: str | None) -> Iterator[Report]:
@@ -470,8 +566,13 @@ class TransportChecker:
     def _status(self, envelope: RawEnvelope, exchange: ExchangeView) -> Iterator[Report]:
         code = envelope.status_code
         assert exchange.response is not None
-        if code not in _DEFINED_STATUS_CODES and not (1900 <= code <= 4999 and code % 1000 >= 900):
+        custom = 1900 <= code <= 4999 and code % 1000 >= 900
+        if code not in _DEFINED_STATUS_CODES and not custom:
             yield UndefinedStatusCode(status_code=code), "$.status_code"
+        if custom:
+            yield CustomStatusCode(status_code=code), "$.status_code"
+        if 4000 <= code <= 4999 and exchange.direction == "to_partner":
+            yield HubCodeFromParty(status_code=code), "$.status_code"
         if 1000 <= code <= 1999 and not 200 <= exchange.response.status <= 299:
             yield SuccessWithHttpError(http_status=exchange.response.status, status_code=code), "$.status_code"
         if exchange.ended is not None:

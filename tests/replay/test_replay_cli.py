@@ -13,6 +13,7 @@ from conftest import BIN
 from ocpi_tap.replay.capture import encode_line, new_header
 
 EXCHANGE = encode_line(clean_exchange()).rstrip(b"\n")
+SECOND = encode_line(clean_exchange(2)).rstrip(b"\n")
 
 
 def capture(path: Path, *lines: bytes, newline_at_end: bool = True) -> Path:
@@ -25,7 +26,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_clean_capture_exits_0(tmp_path: Path) -> None:
-    result = run("replay", str(capture(tmp_path / "clean.jsonl", EXCHANGE, EXCHANGE.replace(b'"seq":1', b'"seq":2'))))
+    result = run("replay", str(capture(tmp_path / "clean.jsonl", EXCHANGE, SECOND)))
     assert result.returncode == 0, result.stdout
     assert result.stdout.strip() == "All checks passed: 2 exchanges in 1 capture."
 

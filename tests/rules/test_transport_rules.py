@@ -96,9 +96,25 @@ def test_each_rule_fires_on_the_exchange_that_breaks_it(tmp_path: Path, code: st
     assert codes(tmp_path, edit(clean_exchange())) == [code]
 
 
-def test_custom_status_codes_are_defined(tmp_path: Path) -> None:
+def test_custom_status_codes_are_defined_but_not_for_standard_modules(tmp_path: Path) -> None:
     custom = envelope(b'{"status_code": 2901, "timestamp": "2026-11-23T09:00:01Z"}')
-    assert codes(tmp_path, custom(clean_exchange())) == []
+    assert codes(tmp_path, custom(clean_exchange())) == ["ENV121"]
+
+
+def test_hub_codes_come_only_from_the_hub(tmp_path: Path) -> None:
+    hub_error = envelope(b'{"status_code": 4001, "timestamp": "2026-11-23T09:00:01Z"}')(clean_exchange())
+    assert codes(tmp_path, hub_error) == []  # the hub answered the partner: fine
+    from_partner = msgspec.structs.replace(hub_error, direction="to_partner")
+    assert codes(tmp_path, from_partner) == ["ENV122"]
+
+
+def test_a_sender_reusing_a_request_id(tmp_path: Path) -> None:
+    first, second = clean_exchange(1), clean_exchange(2)
+    reused = replace_header("request", "X-Request-ID", "req-1")(replace_header("response", "X-Request-ID", "req-1")(second))
+    other_sender = msgspec.structs.replace(reused, seq=3, direction="to_partner")
+    capture = write_capture(tmp_path / "c.jsonl", first, reused, other_sender)
+    found = [(f.code, f.seq) for f in check_capture(capture).findings]
+    assert found == [("ENV106", 2)]
 
 
 def test_the_shape_finding_carries_the_json_path(tmp_path: Path) -> None:
