@@ -28,6 +28,8 @@ Report = tuple[Violation, str | None]  # the violation and a JSON path, if any
 
 _DEFINED_STATUS_CODES: Final = frozenset({1000, 2000, 2001, 2002, 2003, 2004, 3000, 3001, 3002, 3003, 4000, 4001, 4002, 4003})
 _PUSH_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
+# HTTP errors the spec itself prescribes (catalogue 1.3); 400 only for a body that is not JSON.
+_NAMED_HTTP_ERRORS: Final = frozenset({401, 404, 405})
 _PRINTABLE_TOKEN: Final = re.compile(rb"[\x21-\x7e]+")
 
 
@@ -406,6 +408,36 @@ class SuccessWithHttpError(Violation, frozen=True, kw_only=True):
         return f"OCPI status {self.status_code} (success) sent with HTTP {self.http_status}"
 
 
+class HttpErrorForOcpiError(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A request that reached the OCPI layer (authenticated, valid JSON, an
+    existing resource) is answered with HTTP 200 and a 2xxx/3xxx OCPI code,
+    not with an HTTP error status. The spec names the exceptions: 400 for a
+    body that is not JSON, 401, 404 for an unknown object, 405 for a
+    credentials call in the wrong registration state.
+
+    ## Why it matters
+    HTTP clients and gateways treat 4xx/5xx as transport failures and may
+    retry or drop the body; the OCPI status inside is then never read.
+
+    ## Example
+    HTTP 500 with `"status_code": 2001` for a PATCH missing `last_updated`;
+    HTTP 400 answering a valid JSON body.
+
+    ## Expected
+    HTTP 200 with `"status_code": 2001`.
+    """
+
+    code = "ENV124"
+    severity = Severity.WARNING
+    spec = "§5"
+    http_status: int
+    status_code: int
+
+    def message(self) -> str:
+        return f"OCPI error {self.status_code} sent with HTTP {self.http_status}; expected HTTP 200"
+
+
 class NoResponse(Violation, frozen=True, kw_only=True):
     """## What it checks
     A request got a response.
@@ -573,8 +605,12 @@ class TransportChecker:
             yield CustomStatusCode(status_code=code), "$.status_code"
         if 4000 <= code <= 4999 and exchange.direction == "to_partner":
             yield HubCodeFromParty(status_code=code), "$.status_code"
-        if 1000 <= code <= 1999 and not 200 <= exchange.response.status <= 299:
-            yield SuccessWithHttpError(http_status=exchange.response.status, status_code=code), "$.status_code"
+        http = exchange.response.status
+        if 1000 <= code <= 1999 and not 200 <= http <= 299:
+            yield SuccessWithHttpError(http_status=http, status_code=code), "$.status_code"
+        if 2000 <= code <= 3999 and 400 <= http <= 599 and http not in _NAMED_HTTP_ERRORS:
+            if http != 400 or exchange.request.body is not UNSET or not exchange.request.has_body:
+                yield HttpErrorForOcpiError(http_status=http, status_code=code), "$.status_code"
         if exchange.ended is not None:
             skew = (parse_datetime(envelope.timestamp) - _capture_time(exchange.ended)).total_seconds()
             if abs(skew) > self._tolerance:

@@ -86,6 +86,8 @@ BREAKING: list[tuple[str, Edit]] = [
     ("ENV105", without_header("response", "X-Correlation-ID")),
     ("ENV120", envelope(b'{"status_code": 200, "timestamp": "2026-11-23T09:00:01Z"}')),
     ("ENV123", with_response(status=500)),
+    ("ENV124", lambda e: with_response(status=500)(envelope(b'{"status_code": 2001, "timestamp": "2026-11-23T09:00:01Z"}')(e))),
+    ("ENV124", lambda e: with_response(status=400)(envelope(b'{"status_code": 2001, "timestamp": "2026-11-23T09:00:01Z"}')(e))),
     ("ENV401", envelope(b'{"status_code": 1000, "timestamp": "2026-11-23T10:00:01Z"}')),
     ("ENV402", lambda e: msgspec.structs.replace(e, response=None, ended=None, error="connection refused")),
 ]
@@ -139,3 +141,16 @@ def test_unredacted_captures_are_checked_the_same_way(tmp_path: Path) -> None:
     assert [f.code for f in result.findings] == ["ENV103"]
     clean = check_capture(write_capture(tmp_path / "d.jsonl", clean_exchange(), redact=False))
     assert clean.findings == []
+
+
+@pytest.mark.parametrize("http", [401, 404, 405])
+def test_the_http_errors_the_spec_names_are_not_flagged(tmp_path: Path, http: int) -> None:
+    answer = with_response(status=http)(envelope(b'{"status_code": 2004, "timestamp": "2026-11-23T09:00:01Z"}')(clean_exchange()))
+    assert codes(tmp_path, answer) == []
+
+
+def test_http_400_is_right_for_a_body_that_is_not_json(tmp_path: Path) -> None:
+    bad_json = with_request(method="PUT", url=LOCATION_URL, headers=clean_exchange().request.headers
+                            + [("Content-Type", "application/json")], **body_fields(b"{not json"))(clean_exchange())
+    answer = with_response(status=400)(envelope(b'{"status_code": 2001, "timestamp": "2026-11-23T09:00:01Z"}')(bad_json))
+    assert codes(tmp_path, answer) == ["ENV003"]
