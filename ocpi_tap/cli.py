@@ -187,6 +187,53 @@ def replay(captures: tuple[Path, ...], output_format: str, select: tuple[str, ..
 
     Exit status: 0 no findings, 1 findings, 2 usage error or unreadable capture.
     """
+    _report_replay(list(captures), output_format, select, ignore, profile, role)
+
+
+@main.command()
+@click.option("--role", type=click.Choice(["cpo", "emsp"]), default="cpo", show_default=True,
+              help="The role the mock partner plays.")
+@click.option("--fault", "faults", multiple=True, metavar="NAME",
+              help="Make the day break a rule the way real platforms do (repeatable; --list-faults).")
+@click.option("--list-faults", is_flag=True, help="List the faults and exit.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the capture. [default: demo-<role>.jsonl]")
+@click.option("--profile", type=click.Choice(["mobie", "ocpi-2.2.1"]), default="mobie", show_default=True,
+              help="The hub the mock plays, and the profile the capture is checked with.")
+def demo(role: str, faults: tuple[str, ...], list_faults: bool, output: Path | None, profile: str) -> None:
+    """Play a certification day between a mock hub and a mock partner through the recorder, then check it.
+
+    Everything runs on free loopback ports: the hub and the partner reach each
+    other only through the recording proxy, so the capture holds both
+    directions. Exit status as for replay.
+    """
+    import asyncio
+
+    from ocpi_tap.peers.demo import play
+    from ocpi_tap.peers.faults import FAULTS
+
+    if list_faults:
+        for fault in FAULTS.values():
+            click.echo(f"{fault.name:<38} {fault.module:<12} {fault.does}")
+        return
+    unknown = [name for name in faults if name not in FAULTS]
+    if unknown:
+        raise click.BadParameter(f"unknown fault(s) {', '.join(unknown)}; see --list-faults", param_hint="--fault")
+    capture = output or Path(f"demo-{role}.jsonl")
+    click.echo(f"Mock day: {role} partner, {profile} hub" + (f", faults: {', '.join(faults)}" if faults else ""))
+    started = time.monotonic()
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    recorder = asyncio.run(play(role, list(faults), capture, profile,
+                                lambda module, detail: click.echo(f"  {module:<12} {detail}")))
+    if recorder.failure is not None:
+        click.echo(f"error: {recorder.failure}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"Recorded {capture} in {time.monotonic() - started:.1f} s; checking it:")
+    _report_replay([capture], "concise", (), (), profile, role)
+
+
+def _report_replay(captures: list[Path], output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],
+                   profile: str, role: str | None) -> None:
     from ocpi_tap.replay import render
     from ocpi_tap.replay.capture import CaptureError
     from ocpi_tap.replay.check import check_capture
@@ -207,7 +254,7 @@ def replay(captures: tuple[Path, ...], output_format: str, select: tuple[str, ..
         for result in results:
             for finding in result.findings:
                 click.echo(render.concise_line(finding))
-        click.echo(render.summary(results), err=output_format != "concise")
+        click.echo(render.summary(results))
     sys.exit(EXIT_FINDINGS if any(result.findings for result in results) else EXIT_CLEAN)
 
 

@@ -128,8 +128,10 @@ async def run(
     config: RecordConfig,
     on_ready: Callable[[], None] = lambda: None,
     on_progress: Callable[[Progress], None] = lambda _: None,
+    stop: asyncio.Event | None = None,
 ) -> tuple[Recorder, Progress]:
-    """Record until SIGINT or SIGTERM; the Recorder's `failure` says if writing failed."""
+    """Record until SIGINT or SIGTERM, or until `stop` is set when one is given (then signals
+    are left alone); the Recorder's `failure` says if writing failed."""
     hub_mode = f"reverse:{upstream_spec(config.hub_url)}@{config.listen_host}:{config.hub_port}"
     partner_mode = f"reverse:{upstream_spec(config.partner_url)}@{config.listen_host}:{config.partner_port}"
     opts = options.Options()
@@ -168,6 +170,13 @@ async def run(
             opts.update(**settings)
         except Exception as error:  # mitmproxy raises OptionsError or KeyError-like types
             raise StartupError(str(error)) from None
+        if stop is not None:
+            watcher = asyncio.ensure_future(_shutdown_when(stop, embedded))
+            try:
+                await embedded.run()
+            finally:
+                watcher.cancel()
+            return recorder, progress
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, embedded.shutdown)
@@ -177,6 +186,11 @@ async def run(
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(signum)
     return recorder, progress
+
+
+async def _shutdown_when(stop: asyncio.Event, embedded: master.Master) -> None:
+    await stop.wait()
+    embedded.shutdown()
 
 
 def run_blocking(

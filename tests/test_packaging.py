@@ -6,7 +6,7 @@ import tomllib
 
 from conftest import REPO
 
-ROOTS = {"ocpi_tap": "ocpi_tap", "proxy": "ocpi_tap.proxy", "replay": "ocpi_tap.replay", "rules": "ocpi_tap.rules"}
+ROOTS = {"ocpi_tap": "ocpi_tap", "peers": "ocpi_tap.peers", "proxy": "ocpi_tap.proxy", "replay": "ocpi_tap.replay", "rules": "ocpi_tap.rules"}
 
 
 def test_every_package_directory_is_listed_in_pyproject() -> None:

@@ -1,0 +1,1 @@
+"""Mock OCPI peers: a hub and a partner (CPO or eMSP) that play a certification day on loopback."""

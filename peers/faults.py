@@ -1,0 +1,66 @@
+"""Named faults: each makes the mock day break one rule of the catalogue, the way real platforms do.
+
+A fault is data: its name, the module it belongs to, what it does, and the
+rule codes a replay of the day must report. The peers ask `faults.on(name)`
+at the one place the fault bends their behaviour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    module: str
+    does: str
+    expect: tuple[str, ...]  # rule codes a replay reports for it (sequencing ones once those checks exist)
+
+
+FAULTS: dict[str, Fault] = {fault.name: fault for fault in [
+    Fault("versions-as-object", "versions", "the versions endpoint answers one Version object, not a list",
+          ("VER001",)),
+    Fault("credentials-name-too-long", "credentials", "the partner's business name is over 100 characters",
+          ("CRD001",)),
+    Fault("raw-token-header", "credentials", "the partner sends its token without Base64", ("ENV103",)),
+    Fault("location-patch-without-last-updated", "locations", "an EVSE status PATCH lacks last_updated",
+          ("LOC003",)),
+    Fault("evse-url-mismatch", "locations", "an EVSE is PUT under another EVSE's uid", ("LOC102",)),
+    Fault("connector-without-power-type", "locations", "a Location PUT has a connector without power_type",
+          ("LOC001",)),
+    Fault("tariff-patched", "tariffs", "a tariff change is sent as PATCH (tariffs have none)", ("TAR002",)),
+    Fault("tariff-url-mismatch", "tariffs", "a Tariff is PUT under another id", ("TAR101",)),
+    Fault("token-patch-without-last-updated", "tokens", "the token invalidation PATCH lacks last_updated",
+          ("TOK002",)),
+    Fault("token-type-mismatch", "tokens", "an APP_USER token is PUT without ?type=APP_USER", ("TOK102",)),
+    Fault("authorize-answer-malformed", "tokens", "the authorize answer says allowed: YES", ("TOK003",)),
+    Fault("session-kwh-as-string", "sessions", "a session PATCH sends kwh as a string", ("SES001",)),
+    Fault("session-patch-without-last-updated", "sessions", "a session PATCH lacks last_updated", ("SES002",)),
+    Fault("session-deleted", "sessions", "a finished session is DELETEd", ("SES005",)),
+    Fault("command-response-without-timeout", "commands", "the CommandResponse lacks timeout", ("CMD003",)),
+    Fault("command-result-in-envelope", "commands", "the CommandResult is posted wrapped in an envelope",
+          ("ENV004",)),
+    Fault("command-type-lower-case", "commands", "UNLOCK_CONNECTOR is posted as unlock_connector", ("CMD001",)),
+    Fault("cdr-without-total-cost", "cdrs", "the CDR lacks total_cost", ("CDR001",)),
+    Fault("cdr-put", "cdrs", "a CDR is PUT instead of POSTed", ("CDR003",)),
+    Fault("missing-envelope-timestamp", "transport", "the partner's answers lack the envelope timestamp",
+          ("ENV001",)),
+    Fault("wrong-pagination-header", "transport", "list answers lack X-Total-Count", ("ENV130",)),
+    Fault("request-id-not-echoed", "transport", "the partner's answers do not echo X-Request-ID", ("ENV104",)),
+    Fault("routing-headers-missing", "transport", "the partner sends no OCPI-from/to headers", ("ENV107",)),
+]}
+
+
+class Faults:
+    """The faults switched on for one day."""
+
+    def __init__(self, names: list[str] | tuple[str, ...] = ()) -> None:
+        unknown = [name for name in names if name not in FAULTS]
+        if unknown:
+            raise ValueError(f"unknown fault(s) {', '.join(unknown)}; known: {', '.join(sorted(FAULTS))}")
+        self.names = frozenset(names)
+
+    def on(self, name: str) -> bool:
+        assert name in FAULTS, name
+        return name in self.names

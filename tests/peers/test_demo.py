@@ -1,0 +1,77 @@
+"""The mock day: clean for both partner roles and both profiles, and each fault found as declared."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import BIN
+from ocpi_tap.peers.demo import play
+from ocpi_tap.peers.faults import FAULTS
+from ocpi_tap.replay.capture import CaptureReader, LineProblem
+from ocpi_tap.replay.check import check_capture
+from ocpi_tap.rules.profiles import PROFILES
+
+MODULES = ["versions", "credentials", "tariffs", "locations", "tokens", "sessions", "cdrs", "commands"]
+
+
+def day(tmp_path: Path, role: str, profile: str = "mobie", faults: tuple[str, ...] = ()) -> tuple[Path, list[str]]:
+    capture = tmp_path / f"{role}.jsonl"
+    modules: list[str] = []
+    recorder = asyncio.run(play(role, list(faults), capture, profile, lambda module, _: modules.append(module)))
+    assert recorder.failure is None
+    return capture, modules
+
+
+@pytest.mark.parametrize("profile", ["mobie", "ocpi-2.2.1"])
+@pytest.mark.parametrize("role", ["cpo", "emsp"])
+def test_a_clean_day_exercises_every_module_in_both_directions_without_findings(
+    tmp_path: Path, role: str, profile: str
+) -> None:
+    capture, modules = day(tmp_path, role, profile)
+    assert set(MODULES) <= set(modules)
+    with CaptureReader(capture) as reader:
+        exchanges = [item[1] for item in reader if not isinstance(item, LineProblem)]
+        assert set(reader.header.peers) == {"to_hub", "to_partner"}
+    directions = Counter(e.direction for e in exchanges)
+    assert directions["to_hub"] > 10 and directions["to_partner"] > 10
+    urls = " ".join(e.request.url for e in exchanges)
+    for module in MODULES[1:]:
+        assert f"/{module}" in urls
+    assert any(e.response and e.response.status == 401 for e in exchanges)  # the superseded token refused
+    result = check_capture(capture, profile=PROFILES[profile], partner_role=role.upper())
+    assert result.findings == []
+
+
+def test_the_mobie_hub_adds_its_cdr_extension(tmp_path: Path) -> None:
+    capture, _ = day(tmp_path, "emsp")  # the hub plays the CPO side and produces the CDR
+    assert b'"mobie_cdr_extension"' in capture.read_bytes()
+    assert b'"version":"2.2"' in capture.read_bytes()
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_each_fault_breaks_exactly_its_rules(tmp_path: Path, name: str) -> None:
+    capture, _ = day(tmp_path, "cpo", faults=(name,))
+    result = check_capture(capture, profile=PROFILES["mobie"], partner_role="CPO")
+    assert {finding.code for finding in result.findings} == set(FAULTS[name].expect)
+
+
+def test_demo_command_runs_the_day_and_reports(tmp_path: Path) -> None:
+    clean = subprocess.run([str(BIN / "ocpi-tap"), "demo", "-o", str(tmp_path / "day.jsonl")],
+                           capture_output=True, text=True, timeout=120)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    for module in MODULES:
+        assert f"  {module}" in clean.stdout
+    assert re.search(r"All checks passed: \d+ exchanges in 1 capture\.\n$", clean.stdout)
+    faulty = subprocess.run([str(BIN / "ocpi-tap"), "demo", "--role", "emsp", "--fault", "cdr-put",
+                             "-o", str(tmp_path / "faulty.jsonl")], capture_output=True, text=True, timeout=120)
+    assert faulty.returncode == 1
+    assert " CDR003 " in faulty.stdout
+    unknown = subprocess.run([str(BIN / "ocpi-tap"), "demo", "--fault", "no-such-fault"],
+                             capture_output=True, text=True, timeout=60)
+    assert unknown.returncode == 2 and "--list-faults" in unknown.stderr
