@@ -1,0 +1,55 @@
+"""Regenerate the reference captures and the findings each must give. Run only on purpose:
+
+    .venv/bin/python captures/regenerate.py
+
+For each partner role a clean day, and for each fault of `ocpi-tap demo
+--list-faults` a day with that fault (CPO partner), all under the mobie
+profile. Beside each capture `NAME.jsonl` goes `NAME.expected.json`: the
+role, the profile and the findings (code, seq, path) its replay gives.
+tests/replay/test_reference_captures.py replays them all against these.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from ocpi_tap.peers.demo import play
+from ocpi_tap.peers.faults import FAULTS
+from ocpi_tap.replay.check import check_capture
+from ocpi_tap.rules.profiles import PROFILES
+
+HERE = Path(__file__).resolve().parent
+PROFILE = "mobie"
+
+
+def expected(capture: Path, role: str) -> dict[str, object]:
+    result = check_capture(capture, profile=PROFILES[PROFILE], partner_role=role.upper())
+    return {
+        "role": role,
+        "profile": PROFILE,
+        "findings": [{"code": f.code, "seq": f.seq, "path": f.path} for f in result.findings],
+    }
+
+
+def generate(name: str, role: str, faults: list[str]) -> None:
+    capture = HERE / f"{name}.jsonl"
+    recorder = asyncio.run(play(role, faults, capture, PROFILE, lambda module, detail: None))
+    if recorder.failure is not None:
+        raise SystemExit(f"{name}: recording failed: {recorder.failure}")
+    (HERE / f"{name}.expected.json").write_text(json.dumps(expected(capture, role), indent=1) + "\n")
+    print(f"{name}: {capture.stat().st_size // 1024} KiB")
+
+
+def main() -> int:
+    for role in ("cpo", "emsp"):
+        generate(f"clean-{role}", role, [])
+    for fault in sorted(FAULTS):
+        generate(f"fault-{fault}", "cpo", [fault])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
