@@ -232,6 +232,52 @@ def demo(role: str, faults: tuple[str, ...], list_faults: bool, output: Path | N
     _report_replay([capture], "concise", (), (), profile, role)
 
 
+@main.command()
+@click.option("--port", default=9000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--role", type=click.Choice(["cpo", "emsp"]), default="cpo", show_default=True,
+              help="The role of the partner that will connect; the hub plays the other side.")
+@click.option("--profile", type=click.Choice(["mobie", "ocpi-2.2.1"]), default="mobie", show_default=True,
+              help="mobie: the hub speaks OCPI 2.2 as MOBI.E does.")
+@click.option("--public-url", metavar="URL",
+              help="The hub's root as the partner reaches it (e.g. the to_hub listener of ocpi-tap record).")
+def hub(port: int, host: str, role: str, profile: str, public_url: str | None) -> None:
+    """Run the mock hub alone, for a real partner backend to register with and rehearse against.
+
+    It answers versions, version details and the credentials registration
+    (token A, then the token C it issues), and the endpoints its side
+    implements. Record the rehearsal by putting `ocpi-tap record` between the
+    backend and this hub. Ctrl-C stops it.
+    """
+    import asyncio
+    import signal
+
+    from ocpi_tap.peers.demo import serve_hub, standalone_hub
+
+    mock, registrar = standalone_hub(role, profile, host, port, public_url)
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        task = asyncio.ensure_future(serve_hub(mock, host, port, stop))
+        await asyncio.sleep(0.2)
+        if task.done():
+            task.result()
+        click.echo(f"Mock hub ({profile}, OCPI {mock.version}) for a {role.upper()} partner")
+        click.echo(f"  versions URL: {mock.versions_url}")
+        click.echo(f"  token A:      {registrar.token_a}")
+        click.echo("Ctrl-C stops it.")
+        await task
+
+    try:
+        asyncio.run(serve())
+    except OSError as error:
+        click.echo(f"error: the mock hub could not start: {error}", err=True)
+        sys.exit(EXIT_ERROR)
+
+
 def _report_replay(captures: list[Path], output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],
                    profile: str, role: str | None) -> None:
     from ocpi_tap.replay import render

@@ -82,3 +82,29 @@ async def play(role: str, fault_names: list[str], capture: Path, profile: str,
         for runner in runners:
             await runner.cleanup()
     return recorder
+
+
+def standalone_hub(partner_role: str, profile: str, host: str, port: int,
+                   public_url: str | None = None) -> tuple[Party, Registrar]:
+    """The mock hub alone, for a real partner backend to register with (through `ocpi-tap record`)."""
+    version = "2.2" if profile == "mobie" else "2.2.1"
+    faults = Faults()
+    hub: Party
+    if partner_role == "cpo":
+        hub = EmspSide("hub", "EMSP", HUB_PARTY, version, faults, credentials_role="HUB")
+    else:
+        hub = CpoSide("hub", "CPO", HUB_PARTY, version, faults, credentials_role="HUB")
+    hub.public_base = (public_url or f"http://{host}:{port}").rstrip("/")
+    return hub, Registrar(hub)
+
+
+async def serve_hub(hub: Party, host: str, port: int, stop: asyncio.Event) -> None:
+    runner = web.AppRunner(hub.app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    async with aiohttp.ClientSession() as session:
+        hub.session = session
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()

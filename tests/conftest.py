@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from peers import Peer, free_port
+from upstreams import Peer, free_port
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

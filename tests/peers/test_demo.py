@@ -75,3 +75,35 @@ def test_demo_command_runs_the_day_and_reports(tmp_path: Path) -> None:
     unknown = subprocess.run([str(BIN / "ocpi-tap"), "demo", "--fault", "no-such-fault"],
                              capture_output=True, text=True, timeout=60)
     assert unknown.returncode == 2 and "--list-faults" in unknown.stderr
+
+
+def test_the_mock_hub_alone_prints_what_to_configure_and_answers_token_a(tmp_path: Path) -> None:
+    import base64
+    import signal
+
+    from conftest import wait_for_port
+    from upstreams import free_port
+    from rawhttp import build_request, exchange
+
+    port = free_port()
+    process = subprocess.Popen([str(BIN / "ocpi-tap"), "hub", "--port", str(port), "--role", "emsp"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_port(port, process=process)  # type: ignore[arg-type]
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(3)]
+        token_a = lines[2].split()[-1]
+        assert lines[1].split()[-1] == f"http://127.0.0.1:{port}/ocpi/versions"
+
+        def get(path: str, token: str) -> int:
+            auth = b"Token " + base64.b64encode(token.encode())
+            return exchange(port, build_request("GET", path, [(b"Host", b"x"), (b"Authorization", auth)])).status
+
+        assert get("/ocpi/versions", token_a) == 200
+        assert get("/ocpi/2.2", token_a) == 200
+        assert get("/ocpi/versions", "not-the-token") == 401
+        assert get("/ocpi/2.2/tariffs/PT/CPO/T1", token_a) == 401  # token A opens versions and credentials only
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    assert process.returncode == 0

@@ -21,7 +21,7 @@ from ocpi_tap.replay.capture import (
     body_bytes,
     fingerprint,
 )
-from peers import Peer, Received, Reply, free_port
+from upstreams import Peer, Received, Reply, free_port
 from rawhttp import RawResponse, build_request, exchange
 
 MADE_UP_TOKEN = "ebf3b399-779f-4497-9b9d-ac6ad3cc44d2-made-up"

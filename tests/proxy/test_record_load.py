@@ -10,7 +10,7 @@ from collections import Counter
 
 import aiohttp
 
-from peers import Peer
+from upstreams import Peer
 from test_record_integration import read_all
 
 CLIENTS = 32

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from peers import Peer
+from upstreams import Peer
 from rawhttp import build_request, exchange
 from test_record_integration import read_all
 

@@ -1,4 +1,4 @@
-"""Real aiohttp servers standing for the hub and the partner, on 127.0.0.1.
+"""Real aiohttp servers standing for the upstream hub and partner of the recorder, on 127.0.0.1.
 
 Each runs in its own thread with its own event loop, keeps what it received
 byte for byte (method, raw path, raw headers, body), and answers with what
