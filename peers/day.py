@@ -89,10 +89,13 @@ class Day:
         new_evse = objects.evse("13", "T1", status="PLANNED")
         uid_in_url = "14" if self.on("evse-url-mismatch") else "13"
         await cpo.call("PUT", self.at(cpo, "locations", cc, pid, "L1", uid_in_url), new_evse, module="locations")
+        await cpo.call("PUT", self.at(cpo, "locations", cc, pid, "L1", "13", "1"), objects.connector("1", "T1"),
+                       module="locations")
         await cpo.call("PATCH", self.at(cpo, "locations", cc, pid, "L1", "13", "1"),
                        {"tariff_ids": ["T1"], "last_updated": objects.now()}, module="locations")
         pulled = await self.emsp.pull_all(self.at(self.emsp, "locations"), "locations")
-        self.progress("locations", f"3 locations pushed with EVSE status changes, {len(pulled)} pulled in pages")
+        self.progress("locations", f"3 locations, an EVSE and a connector pushed, status changes patched, "
+                                   f"{len(pulled)} pulled in pages")
 
     async def tokens(self) -> None:
         emsp, cpo = self.emsp, self.cpo
@@ -103,6 +106,9 @@ class Day:
         for token in (valid, blocked):
             emsp.add_token(token)
             await emsp.call("PUT", self.at(emsp, "tokens", cc, pid, token.uid), token, module="tokens")
+        updated = msgspec.structs.replace(valid, whitelist=m.WhitelistType.ALLOWED_OFFLINE, last_updated=objects.now())
+        emsp.add_token(updated)
+        await emsp.call("PUT", self.at(emsp, "tokens", cc, pid, "U1"), updated, module="tokens")
         emsp.add_token(app_user)
         query = "" if self.on("token-type-mismatch") else "?type=APP_USER"
         await emsp.call("PUT", self.at(emsp, "tokens", cc, pid, "U3") + query, app_user, module="tokens")
@@ -115,7 +121,8 @@ class Day:
         await cpo.call("POST", self.at(cpo, "tokens", "U1", "authorize"), module="tokens")
         await cpo.call("POST", self.at(cpo, "tokens", "U2", "authorize"), module="tokens")
         await cpo.call("POST", self.at(cpo, "tokens", "U9", "authorize"), module="tokens", expect=2004)
-        self.progress("tokens", f"3 tokens pushed, one invalidated, {len(pulled)} pulled, 3 authorizations")
+        self.progress("tokens", f"3 tokens pushed, one updated, one invalidated, {len(pulled)} pulled, "
+                                "3 authorizations")
 
     async def command(self, command: str, body: dict[str, Any]) -> tuple[str, str]:
         """The eMSP side sends a command; (CommandResponse result, response_url)."""
