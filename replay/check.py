@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ocpi_tap.rules.checks import capture as cap
+from ocpi_tap.rules.exchange import ExchangeView
 from ocpi_tap.rules.findings import Finding, Where
 from ocpi_tap.rules.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from ocpi_tap.rules.registry import Selection, Violation
 
 from .capture import CaptureReader, LineProblem
 from .engine import Engine
+from .ordering import TimeOrder, epoch
 
 
 @dataclass
@@ -49,6 +51,7 @@ def check_capture(
     result = CaptureResult(capture=name)
     collector = _Collector(name, selection or Selection(), profile, result)
     engine = Engine(profile, collector.report, partner_role)
+    order: TimeOrder[tuple[ExchangeView, Where]] = TimeOrder()
     first_line_of_seq: dict[int, int] = {}
     with CaptureReader(Path(path)) as reader:
         for item in reader:
@@ -66,7 +69,12 @@ def check_capture(
                 # Reported once; not checked again, so it cannot cascade into other findings.
                 collector.report(cap.DuplicateSeq(seq=exchange.seq, first_line=first), where)
                 continue
-            engine.feed(exchange, where)
+            started = epoch(exchange.started)
+            ended = epoch(exchange.ended) if exchange.ended is not None else started
+            for ready, ready_where in order.push(started, ended, (exchange, where)):
+                engine.feed(ready, ready_where)
+        for ready, ready_where in order.drain():
+            engine.feed(ready, ready_where)
         engine.finish()
     result.findings.sort(key=lambda f: (f.line or 0, f.code))
     return result

@@ -1,0 +1,53 @@
+"""Putting exchanges into time order, streaming, with memory bounded by a window.
+
+A capture is written in completion order; checkers want the order in which
+requests happened (`started`), across both directions. A line that ended at
+time E can only be followed by lines whose requests started after E minus
+the longest exchange; so an exchange is released once the capture has moved
+more than `window` seconds past its start. Memory holds only what started
+within the window. An exchange that arrives after later ones were released
+(it took longer than the window) is released at once and counted as late.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+DEFAULT_WINDOW_SECONDS = 300.0
+
+
+def epoch(stamp: str) -> float:
+    """Seconds since the epoch of a capture timestamp (`...ffffffZ`)."""
+    return datetime.fromisoformat(stamp[:-1]).replace(tzinfo=timezone.utc).timestamp()
+
+
+class TimeOrder(Generic[T]):
+    def __init__(self, window: float = DEFAULT_WINDOW_SECONDS) -> None:
+        self._window = window
+        self._heap: list[tuple[float, int, T]] = []
+        self._counter = 0  # ties keep file order
+        self._released_up_to = float("-inf")
+        self.late = 0
+
+    def push(self, started: float, ended: float, item: T) -> Iterator[T]:
+        """Add an exchange; yields those now safe to release, in start order."""
+        if started < self._released_up_to:
+            self.late += 1
+        heapq.heappush(self._heap, (started, self._counter, item))
+        self._counter += 1
+        cutoff = ended - self._window
+        while self._heap and (self._heap[0][0] <= cutoff or self._heap[0][0] < self._released_up_to):
+            released, _, ready = heapq.heappop(self._heap)
+            self._released_up_to = max(self._released_up_to, released)
+            yield ready
+
+    def drain(self) -> Iterator[T]:
+        """Everything still held, in start order (the end of the capture)."""
+        while self._heap:
+            released, _, ready = heapq.heappop(self._heap)
+            self._released_up_to = max(self._released_up_to, released)
+            yield ready
