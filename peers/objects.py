@@ -14,9 +14,12 @@ import msgspec
 from ocpi_tap.rules import model as m
 
 
-def now() -> str:
-    """An OCPI DateTime for this moment (UTC, seconds, `Z`)."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def now(precise: bool = False) -> str:
+    """An OCPI DateTime for this moment (UTC, `Z`; milliseconds when `precise`, 24 characters)."""
+    moment = datetime.now(timezone.utc)
+    if precise:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def wire(obj: Any) -> Any:
@@ -84,7 +87,8 @@ def session(party: tuple[str, str], session_id: str, tok: m.Token, location_id: 
 
 
 def period(kwh: float) -> m.ChargingPeriod:
-    return m.ChargingPeriod(start_date_time=now(),
+    # Periods follow each other within a second in the mock day: their starts need the fraction.
+    return m.ChargingPeriod(start_date_time=now(precise=True),
                             dimensions=[m.CdrDimension(type=m.CdrDimensionType.ENERGY, volume=kwh)])
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ocpi_tap.rules.checks import capture as cap
 from ocpi_tap.rules.exchange import ExchangeView
-from ocpi_tap.rules.findings import Finding, Where
+from ocpi_tap.rules.findings import Finding, Note, Where
 from ocpi_tap.rules.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from ocpi_tap.rules.registry import Selection, Violation
 
@@ -33,10 +34,13 @@ class _Collector:
         self._severities = profile.severities
         self._result = result
 
-    def report(self, violation: Violation, where: Where, path: str | None = None) -> None:
+    def report(self, violation: Violation, where: Where, path: str | None = None,
+               notes: Sequence[Note] = (), severity: str | None = None) -> None:
+        """`severity` is the occurrence's own (a warning cell of a table); the profile's wins over it."""
         if violation.code in self._selection:
-            severity = self._severities.get(violation.code)
-            self._result.findings.append(Finding.of(violation, self._capture, where, path, severity=severity))
+            severity = self._severities.get(violation.code, severity)
+            self._result.findings.append(
+                Finding.of(violation, self._capture, where, path, list(notes), severity=severity))
 
 
 def check_capture(

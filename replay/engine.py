@@ -12,22 +12,29 @@ ordering across directions comes with the sequencing checks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from ocpi_tap.rules.checks.bodies import Bodies, decode_bodies
 from ocpi_tap.rules.checks.identity import check_ids
 from ocpi_tap.rules.checks.pagination import PaginationChecker
 from ocpi_tap.rules.checks.routing_headers import check_routing_headers
+from ocpi_tap.rules.checks.cdrs import CdrsChecker
+from ocpi_tap.rules.checks.sequencing import Checker, Observed
+from ocpi_tap.rules.checks.sessions import SessionsChecker
 from ocpi_tap.rules.checks.routing import METHOD_NOT_ALLOWED, UnknownCommandType, UnknownEndpoint
 from ocpi_tap.rules.checks.transport import TransportChecker, response_envelope
 from ocpi_tap.rules.exchange import ExchangeView
-from ocpi_tap.rules.findings import Where
+from ocpi_tap.rules.findings import Note, Where
+from ocpi_tap.rules.model import RawEnvelope
 from ocpi_tap.rules.profiles import Profile
 from ocpi_tap.rules.registry import Violation
 from ocpi_tap.rules.routes import CALLEES, NoRoute, Route, RouteTable
 
-Report = Callable[[Violation, Where, "str | None"], None]
+
+class Report(Protocol):
+    def __call__(self, violation: Violation, where: Where, path: str | None = None,
+                 notes: Sequence[Note] = (), severity: str | None = None) -> None: ...
 
 
 def _unrouted(miss: NoRoute) -> Violation:
@@ -44,6 +51,9 @@ class Engine:
         self._transport = TransportChecker(profile)
         self._pagination = PaginationChecker(profile)
         self._version = profile.ocpi_version
+        sessions = SessionsChecker()
+        # Fed in this order: the CDR checker reads the sessions checker's state.
+        self._sequencers: list[Checker] = [sessions, CdrsChecker(sessions)]
         self._routes = RouteTable(partner_role)
 
     def feed(self, exchange: ExchangeView, where: Where) -> None:
@@ -65,6 +75,14 @@ class Engine:
             for violation, path in self._pagination.check(exchange, bodies.data):
                 self._report(violation, where, path)
         self._learn(exchange, route, bodies)
+        observed = Observed(
+            exchange=exchange, where=where, module=route.module, operation=route.operation, key=route.key,
+            request=bodies.request, data=bodies.data,
+            status_code=envelope.status_code if isinstance(envelope, RawEnvelope) else None,
+        )
+        for checker in self._sequencers:
+            for report in checker.feed(observed):
+                self._report(report.violation, report.where, report.path, report.notes, report.severity)
 
     def _learn(self, exchange: ExchangeView, route: Route, bodies: Bodies) -> None:
         callee = CALLEES[exchange.direction]
@@ -83,4 +101,7 @@ class Engine:
                 self._routes.learn_cdr_location(location)
 
     def finish(self) -> None:
-        """Nothing is pending yet: sequencing checks will report what never happened here."""
+        """Reports what never happened (sessions left open, CDRs never sent, ...)."""
+        for checker in self._sequencers:
+            for report in checker.finish():
+                self._report(report.violation, report.where, report.path, report.notes, report.severity)

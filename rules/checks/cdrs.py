@@ -1,0 +1,236 @@
+"""CDR2xx/3xx: CDRs against the sessions they bill (§10.1, §10.3.1).
+
+Theory of operation: a CDR (POSTed, keyed by country_code, party_id, id)
+bills one session. It comes once, after that session is COMPLETED, and
+names a session and a token that session had. At the end, each COMPLETED
+session should have had its CDR. Session states come from the sessions
+checker, fed the same exchanges first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import msgspec
+from msgspec import UNSET
+
+from ..findings import Where
+from ..registry import Severity, Violation
+from .sequencing import Observed, SeqReport, note, object_key
+from .sessions import SessionsChecker
+
+
+class CdrBeforeSessionCompleted(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A CDR is sent only after its session was reported COMPLETED.
+
+    ## Why it matters
+    The CDR is the final bill; sent while the session still runs, it misses
+    the end of the charge, and later session updates contradict it.
+
+    ## Example
+    The CDR POSTed while the last Session update said ACTIVE.
+
+    ## Expected
+    PATCH the session to COMPLETED, then POST the CDR.
+    """
+
+    code = "CDR201"
+    severity = Severity.ERROR
+    spec = "§10.1, §9.4.3"
+    session: str
+    status: str
+
+    def message(self) -> str:
+        return f"CDR sent for session {self.session} while it is {self.status}"
+
+
+class SecondCdrForSession(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A session gets one non-credit CDR; a correction is a credit CDR for the
+    first and then a new one.
+
+    ## Why it matters
+    Two CDRs for one charge bill the driver twice.
+
+    ## Example
+    Two CDRs with different ids and the same session_id.
+
+    ## Expected
+    One CDR per session.
+    """
+
+    code = "CDR202"
+    severity = Severity.ERROR
+    spec = "§10.1, §10.1.1"
+    session: str
+
+    def message(self) -> str:
+        return f"a second CDR for session {self.session}"
+
+
+class CdrIdReused(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A CDR id (country_code, party_id, id) is POSTed once. Under the mobie
+    profile a re-send is a warning: the hub re-sends its own CDRs with
+    changed content.
+
+    ## Why it matters
+    CDRs are immutable; a receiver either ignores the second one or
+    overwrites a bill that may already be paid.
+
+    ## Example
+    The same CDR POSTed twice after a timeout.
+
+    ## Expected
+    Each CDR POSTed once.
+    """
+
+    code = "CDR203"
+    severity = Severity.ERROR
+    spec = "§10.1, §10.3.1"
+    cdr: str
+
+    def message(self) -> str:
+        return f"CDR {self.cdr} was already POSTed"
+
+
+class CompletedSessionWithoutCdr(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    Every session that was COMPLETED in the capture got its CDR.
+
+    ## Why it matters
+    No CDR, no invoice; certification days check that the CDR follows.
+
+    ## Example
+    A session COMPLETED and no CDR until the end of the capture.
+
+    ## Expected
+    A CDR shortly after each completed session.
+    """
+
+    code = "CDR206"
+    severity = Severity.WARNING
+    spec = "§10.1"
+    session: str
+
+    def message(self) -> str:
+        return f"session {self.session} completed but no CDR was sent"
+
+
+class CdrForInvalidSession(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    No CDR is sent for a session whose final status is INVALID.
+
+    ## Why it matters
+    INVALID sessions are not to be billed.
+
+    ## Example
+    A CDR for a session that was set INVALID.
+
+    ## Expected
+    No CDR for INVALID sessions.
+    """
+
+    code = "CDR207"
+    severity = Severity.WARNING
+    spec = "§9.4.3"
+    session: str
+
+    def message(self) -> str:
+        return f"CDR sent for session {self.session}, which is INVALID"
+
+
+class CdrContradictsSession(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A CDR names a session seen in the capture, with that session's token.
+
+    ## Why it matters
+    The eMSP matches CDRs to sessions and tokens to bill its customer; a
+    CDR that matches none cannot be billed to anyone.
+
+    ## Example
+    A CDR whose session_id was never pushed, or whose cdr_token uid differs.
+
+    ## Expected
+    The CDR's session_id and cdr_token those of the session it bills.
+    """
+
+    code = "CDR301"
+    severity = Severity.ERROR
+    spec = "§10.3.1, §9.3.1"
+    problem: str
+
+    def message(self) -> str:
+        return self.problem
+
+
+class CdrsChecker:
+    def __init__(self, sessions: SessionsChecker) -> None:
+        self._sessions = sessions
+        self._cdrs: dict[tuple[str, str, str], Where] = {}
+        self._billed: dict[tuple[str, str, str], Where] = {}  # session key -> its CDR
+        self._tokens: dict[tuple[str, str, str], str] = {}  # session key -> cdr_token uid
+
+    def feed(self, observed: Observed) -> Iterator[SeqReport]:
+        if observed.module == "sessions" and observed.request is not None and observed.key is not None:
+            token = getattr(observed.request, "cdr_token", None)
+            if token is not None and hasattr(token, "uid") and observed.key.id is not None:
+                self._tokens[object_key(observed.key.country_code or "", observed.key.party_id or "",
+                                        observed.key.id)] = token.uid
+        if observed.module != "cdrs" or observed.operation != "post":
+            return
+        if observed.request is None:
+            self._note_malformed(observed)
+            return
+        yield from self._cdr(observed, observed.request)
+
+    def _note_malformed(self, observed: Observed) -> None:
+        """A CDR that did not decode was reported by its shape rule; its session still counts as
+        billed, so CDR206 does not follow from the same mistake."""
+        body = observed.exchange.request.body
+        try:
+            raw = msgspec.json.decode(body) if body is not UNSET else None
+        except msgspec.DecodeError:
+            return
+        if isinstance(raw, dict) and all(isinstance(raw.get(k), str) for k in ("country_code", "party_id", "session_id")):
+            key = object_key(raw["country_code"], raw["party_id"], raw["session_id"])
+            self._billed.setdefault(key, observed.where)
+
+    def _cdr(self, observed: Observed, cdr: Any) -> Iterator[SeqReport]:
+        where = observed.where
+        cdr_key = object_key(cdr.country_code, cdr.party_id, cdr.id)
+        first = self._cdrs.get(cdr_key)
+        if first is not None:
+            yield SeqReport(CdrIdReused(cdr="/".join(cdr_key)), where, "$.id", (note("first POSTed here", first),))
+            return
+        self._cdrs[cdr_key] = where
+        if cdr.session_id is None:
+            return
+        session_key = object_key(cdr.country_code, cdr.party_id, cdr.session_id)
+        label = "/".join(session_key)
+        state = self._sessions.status_of(session_key)
+        if state is None:
+            yield SeqReport(CdrContradictsSession(problem=f"CDR for session {label}, never seen in the capture"),
+                            where, "$.session_id")
+            return
+        notes = (note(f"last update of the session ({state.status})", state.where),)
+        if state.status == "INVALID":
+            yield SeqReport(CdrForInvalidSession(session=label), where, "$.session_id", notes)
+        elif state.status != "COMPLETED":
+            yield SeqReport(CdrBeforeSessionCompleted(session=label, status=state.status), where, "$.session_id", notes)
+        billed = self._billed.get(session_key)
+        if billed is not None and not getattr(cdr, "credit", False):
+            yield SeqReport(SecondCdrForSession(session=label), where, "$.session_id", (note("first CDR", billed),))
+        self._billed.setdefault(session_key, where)
+        uid = self._tokens.get(session_key)
+        if uid is not None and uid.upper() != cdr.cdr_token.uid.upper():
+            yield SeqReport(CdrContradictsSession(
+                problem=f"CDR token {cdr.cdr_token.uid} is not session {label}'s token {uid}"),
+                where, "$.cdr_token.uid", notes)
+
+    def finish(self) -> Iterator[SeqReport]:
+        for key, state in self._sessions.sessions.items():
+            if state.status == "COMPLETED" and key not in self._billed and state.completed_at is not None:
+                yield SeqReport(CompletedSessionWithoutCdr(session="/".join(key)), state.completed_at)
