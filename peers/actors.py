@@ -82,6 +82,8 @@ class CpoSide(Party):
 
     def accept_command(self, command: str, body: dict[str, Any]) -> tuple[str, bool]:
         """(CommandResponse result, whether a CommandResult will follow)."""
+        if command not in {c.value for c in m.CommandType}:
+            return "NOT_SUPPORTED", False
         locations = {key[2] for key in self.store.get("locations", {})}
         sessions = {key[2] for key in self.store.get("sessions", {})}
         if "location_id" in body and body["location_id"] not in locations:

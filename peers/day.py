@@ -144,14 +144,21 @@ class Day:
         result, url = await self.command("START_SESSION", {"token": token, "location_id": "L1", "evse_uid": "11",
                                                             "authorization_reference": "AUTH-1"})
         assert result == "ACCEPTED", result
-        await self.callback(url)
+        if self.on("callback-never-sent"):
+            self.cpo.commands.clear()
+        else:
+            await self.callback(url)
+        if self.on("callback-sent-twice"):
+            await self.cpo.send_result(url)
         session = await self.charge("S1", "L1", "11")
         result, url = await self.command("STOP_SESSION", {"session_id": session.id})
         await self.callback(url)
         await self.finish(session)
         self.progress("sessions", "session PENDING -> ACTIVE (kWh rising) -> COMPLETED")
         self.progress("cdrs", "one CDR for the completed session")
-        rejected, _ = await self.command("START_SESSION", {"token": token, "location_id": "NOWHERE"})
+        rejected, rejected_url = await self.command("START_SESSION", {"token": token, "location_id": "NOWHERE"})
+        if self.on("result-after-rejection"):
+            await self.cpo.send_result(rejected_url)
         unknown, _ = await self.command("STOP_SESSION", {"session_id": "S9"})
         expiry = (datetime.now(timezone.utc) + timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M:%SZ")
         for command, body in (
@@ -162,6 +169,8 @@ class Day:
             result, url = await self.command(command, body)
             if result == "ACCEPTED":
                 await self.callback(url)
+            else:
+                self.cpo.commands.clear()
         await emsp.pull_all(self.at(emsp, "sessions"), "sessions")
         await emsp.pull_all(self.at(emsp, "cdrs"), "cdrs")
         self.progress("commands", f"START/STOP accepted with results, {rejected}, {unknown}, "
@@ -175,7 +184,7 @@ class Day:
         url = self.at(cpo, "sessions", cc, pid, session_id)
         await cpo.call("PUT", url, session, module="sessions")
         periods: list[m.ChargingPeriod] = []
-        for kwh in (1.5, 3.2):
+        for kwh in ((3.2, 1.5) if self.on("session-kwh-going-down") else (1.5, 3.2)):
             periods.append(objects.period(kwh))
             session = msgspec.structs.replace(session, status=m.SessionStatus.ACTIVE, kwh=kwh,
                                               charging_periods=list(periods), last_updated=objects.now())
@@ -195,8 +204,10 @@ class Day:
                                        last_updated=ended)
         cpo.store["sessions"][(cc, pid, session.id)] = done
         url = self.at(cpo, "sessions", cc, pid, session.id)
-        await cpo.call("PATCH", url, {"status": "COMPLETED", "end_date_time": ended, "last_updated": ended},
-                       module="sessions")
+        completion = {"status": "COMPLETED", "end_date_time": ended, "last_updated": ended}
+        early_cdr = self.on("cdr-before-session-completed")
+        if not early_cdr:
+            await cpo.call("PATCH", url, completion, module="sessions")
         location = cpo.store["locations"][(cc, pid, session.location_id)]
         cdr = objects.cdr(done, location, session.kwh, session.start_date_time, ended)
         cpo.store.setdefault("cdrs", {})[(cc, pid, cdr.id)] = cdr
@@ -210,6 +221,11 @@ class Day:
             await cpo.call("PUT", self.at(cpo, "cdrs", cdr.id), body, module="cdrs", expect=None)
         else:
             await cpo.call("POST", self.at(cpo, "cdrs"), body, module="cdrs")
+        if early_cdr:
+            await cpo.call("PATCH", url, completion, module="sessions")
+        if self.on("session-updated-after-completion"):
+            await cpo.call("PATCH", url, {"kwh": session.kwh + 0.4, "last_updated": objects.now()},
+                           module="sessions")
         if self.on("session-deleted"):
             await cpo.call("DELETE", url, module="sessions", expect=None)
 

@@ -22,6 +22,8 @@ class Profile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     # ENV132/ENV133: whether the server's pages follow offset arithmetic
     # (catalogue 12.11: many use cursors in the next link; then only the headers are checked).
     pagination_offsets: bool = True
+    # CMD401: seconds a CommandResult may come after the response's timeout.
+    command_grace_seconds: float = 5.0
     # ENV401: how far an envelope timestamp may be from the capture's clock.
     timestamp_tolerance_seconds: float = 300.0
 

@@ -72,7 +72,11 @@ COMMAND_TYPES: Final = frozenset(command.value for command in CommandType)
 VERSION_NUMBERS: Final = frozenset(version.value for version in VersionNumber)
 DEFAULT_TOKEN_TYPE: Final = "RFID"
 
-UrlKey = tuple[str, ...]  # (origin, *path segments) of a normalised URL
+# Learned URLs are compared by path alone: with the recorder in between, the URLs
+# peers advertise name the recorder's listeners, while the capture records the
+# upstreams the recorder called; the paths are the same. (The direction keeps the
+# hub's endpoints apart from the partner's.)
+UrlKey = tuple[str, ...]  # the path segments of a normalised URL
 
 
 class ObjectKey(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -139,9 +143,9 @@ def split_url(url: str) -> tuple[str, tuple[str, ...], str]:
 
 
 def url_key(url: str) -> UrlKey:
-    """The normalised identity of `url` as the route table compares it."""
-    origin, segments, _ = split_url(url)
-    return (origin, *segments)
+    """The normalised identity of `url` as the route table compares it: its path."""
+    _, segments, _ = split_url(url)
+    return segments
 
 
 def callee_interface(module: str, direction: str, partner_role: str | None) -> str | None:
@@ -436,7 +440,6 @@ class RouteTable:
         self.partner_role = None if partner_role is None else partner_role.upper()
         self._versions: dict[str, dict[UrlKey, Route]] = {callee: {} for callee in CALLEES.values()}
         self._endpoints: dict[str, dict[UrlKey, _Endpoint]] = {callee: {} for callee in CALLEES.values()}
-        self._endpoint_origins: dict[str, set[str]] = {callee: set() for callee in CALLEES.values()}
         self._response_urls: dict[UrlKey, str] = {}
         self._cdr_locations: set[UrlKey] = set()
 
@@ -463,7 +466,6 @@ class RouteTable:
             if known is not None and known.module == module:
                 interfaces.update(known.interfaces)
             table[key] = _Endpoint(module, tuple(i for i in _BOTH if i in interfaces))
-            self._endpoint_origins[callee].add(key[0])
 
     def learn_response_url(self, response_url: str, command: str) -> None:
         """A command body's `response_url`: a later POST there is the CommandResult."""
@@ -481,18 +483,16 @@ class RouteTable:
         if callee is None:
             raise ValueError(f"direction must be one of {', '.join(CALLEES)}, not {direction!r}")
         method = method.upper()
-        origin, segments, query = split_url(url)
-        key = (origin, *segments)
+        _, key, query = split_url(url)
         learned = self._match_exact(method, key, callee)
         if learned is not None:
             return learned
-        if origin in self._endpoint_origins[callee]:
-            table = self._endpoints[callee]
-            for end in range(len(key), 0, -1):
-                endpoint = table.get(key[:end])
-                if endpoint is not None:
-                    return self._resolve(endpoint.module, endpoint.interfaces, method, key[end:], query, direction)
-        return self._match_path(method, segments, query, direction)
+        table = self._endpoints[callee]
+        for end in range(len(key), 0, -1):
+            endpoint = table.get(key[:end])
+            if endpoint is not None:
+                return self._resolve(endpoint.module, endpoint.interfaces, method, key[end:], query, direction)
+        return self._match_path(method, key, query, direction)
 
     def _match_exact(self, method: str, key: UrlKey, callee: str) -> Route | NoRoute | None:
         command = self._response_urls.get(key)

@@ -5,6 +5,7 @@ Importing this package registers every rule.
 
 from . import capture as capture
 from . import cdrs as cdrs
+from . import commands as commands
 from . import identity as identity
 from . import pagination as pagination
 from . import routing as routing
@@ -13,4 +14,4 @@ from . import sessions as sessions
 from . import shape as shape
 from . import transport as transport
 
-__all__ = ["capture", "cdrs", "sessions", "identity", "pagination", "routing", "routing_headers", "shape", "transport"]
+__all__ = ["capture", "cdrs", "commands", "sessions", "identity", "pagination", "routing", "routing_headers", "shape", "transport"]

@@ -447,11 +447,15 @@ def test_slashes_case_ports_and_query_do_not_change_the_route(url: str) -> None:
     assert RouteTable("CPO").match("PATCH", url, "to_hub") == expected
 
 
-def test_another_port_is_another_origin() -> None:
-    table = hub_table("CPO", ("locations", "RECEIVER", "https://hub.example.org/ocpi/locs"))
-    assert isinstance(table.match("PUT", "https://hub.example.org:8443/ocpi/locs/PT/ABC/L1", "to_hub"), NoRoute)
-    assert isinstance(table.match("PUT", "http://hub.example.org:80/ocpi/locs/PT/ABC/L1", "to_hub"), NoRoute)
-    assert isinstance(table.match("PUT", "https://hub.example.org:443/ocpi/locs/PT/ABC/L1", "to_hub"), Route)
+def test_learned_urls_match_by_path_whatever_the_origin() -> None:
+    """With the recorder in between, peers advertise its listeners while the capture records the
+    upstreams: same paths, other origins."""
+    table = hub_table("CPO", ("locations", "RECEIVER", "https://recorder.example:8081/ocpi/locs"))
+    for upstream in ("https://hub.example.org/ocpi/locs/PT/ABC/L1", "http://10.1.2.3:9000/ocpi/locs/PT/ABC/L1"):
+        assert isinstance(table.match("PUT", upstream, "to_hub"), Route)
+    assert isinstance(table.match("PUT", "https://hub.example.org/other/locs/PT/ABC/L1", "to_hub"), NoRoute)
+    # the hub's endpoints route the calls to the hub only
+    assert isinstance(table.match("PUT", "https://recorder.example:8081/ocpi/locs/PT/ABC/L1", "to_partner"), NoRoute)
 
 
 def test_split_url() -> None:
