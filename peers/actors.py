@@ -166,7 +166,7 @@ class EmspSide(Party):
         token = next((t for key, t in self.store.get("tokens", {}).items() if key[2] == uid), None)
         if token is None:
             return self.envelope(request, None, status_code=2004, http=404, message="unknown token")
-        allowed = "ALLOWED" if token.valid else "BLOCKED"
+        allowed = "ALLOWED" if token.valid or self.faults.on("invalidated-token-authorized") else "BLOCKED"
         if self.faults.on("authorize-answer-malformed"):
             allowed = "YES"
         return self.envelope(request, {"allowed": allowed, "token": objects.wire(token),

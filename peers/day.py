@@ -117,6 +117,9 @@ class Day:
             del invalidate["last_updated"]
         emsp.add_token(msgspec.structs.replace(blocked, valid=False))
         await emsp.call("PATCH", self.at(emsp, "tokens", cc, pid, "U2"), invalidate, module="tokens")
+        if self.on("token-patched-before-put"):
+            await emsp.call("PATCH", self.at(emsp, "tokens", cc, pid, "U4"), {"valid": False,
+                            "last_updated": objects.now()}, module="tokens", expect=None)
         pulled = await cpo.pull_all(self.at(cpo, "tokens"), "tokens")
         await cpo.call("POST", self.at(cpo, "tokens", "U1", "authorize"), module="tokens")
         await cpo.call("POST", self.at(cpo, "tokens", "U2", "authorize"), module="tokens")
@@ -232,6 +235,7 @@ class Day:
     async def rotation(self) -> None:
         old = self.partner.peer_token
         await register(self.partner, self.hub.versions_url, self.registrar.token_a, rotate=True)
-        await self.partner.call("GET", self.hub.versions_url, module="versions", token=old, expect=2000)
+        refused = None if self.on("old-token-still-accepted") else 2000
+        await self.partner.call("GET", self.hub.versions_url, module="versions", token=old, expect=refused)
         await self.partner.call("GET", self.hub.versions_url, module="versions")
         self.progress("credentials", "token rotated with PUT; the old token is refused")

@@ -21,6 +21,8 @@ from ocpi_tap.rules.checks.pagination import PaginationChecker
 from ocpi_tap.rules.checks.routing_headers import check_routing_headers
 from ocpi_tap.rules.checks.cdrs import CdrsChecker
 from ocpi_tap.rules.checks.commands import CommandsChecker
+from ocpi_tap.rules.checks.credentials import CredentialsChecker
+from ocpi_tap.rules.checks.tokens import TokensChecker
 from ocpi_tap.rules.checks.sequencing import Checker, Observed
 from ocpi_tap.rules.checks.sessions import SessionsChecker
 from ocpi_tap.rules.checks.routing import METHOD_NOT_ALLOWED, UnknownCommandType, UnknownEndpoint
@@ -54,8 +56,10 @@ class Engine:
         self._version = profile.ocpi_version
         sessions = SessionsChecker()
         # Fed in this order: the CDR checker reads the sessions checker's state.
-        self._sequencers: list[Checker] = [sessions, CdrsChecker(sessions),
-                                           CommandsChecker(profile.command_grace_seconds)]
+        self._sequencers: list[Checker] = [
+            CredentialsChecker(), TokensChecker(), sessions, CdrsChecker(sessions),
+            CommandsChecker(profile.command_grace_seconds),
+        ]
         self._routes = RouteTable(partner_role)
 
     def feed(self, exchange: ExchangeView, where: Where) -> None:

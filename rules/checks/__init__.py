@@ -6,12 +6,14 @@ Importing this package registers every rule.
 from . import capture as capture
 from . import cdrs as cdrs
 from . import commands as commands
+from . import credentials as credentials
 from . import identity as identity
 from . import pagination as pagination
 from . import routing as routing
 from . import routing_headers as routing_headers
 from . import sessions as sessions
+from . import tokens as tokens
 from . import shape as shape
 from . import transport as transport
 
-__all__ = ["capture", "cdrs", "commands", "sessions", "identity", "pagination", "routing", "routing_headers", "shape", "transport"]
+__all__ = ["capture", "cdrs", "commands", "credentials", "tokens", "sessions", "identity", "pagination", "routing", "routing_headers", "shape", "transport"]

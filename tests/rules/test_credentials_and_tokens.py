@@ -1,0 +1,90 @@
+"""CRD204-206 (tokens handed out by the handshake) and TOK201/TOK209 (a token's life)."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from captures import ocpi_exchange, write_capture
+from ocpi_tap.replay.capture import Exchange
+from ocpi_tap.replay.check import check_capture
+from ocpi_tap.rules.profiles import PROFILES
+from test_body_rules import CREDENTIALS, HUB, PARTNER, TOKEN
+from test_sessions_and_cdrs import at
+
+VERSIONS = "https://hub.example.org/ocpi/versions"
+PARTNER_VERSIONS = "https://cpo.example.com/ocpi/versions"
+HUB_CREDENTIALS = dict(CREDENTIALS, url=VERSIONS, roles=[dict(CREDENTIALS["roles"][0], role="HUB", party_id="MBE")])
+
+
+def signed(exchange: Exchange, token: str, status: int = 200) -> Exchange:
+    """The exchange sent with `token` (made up), answered with HTTP `status`."""
+    headers = [(k, v) for k, v in exchange.request.headers if k != "Authorization"]
+    headers.append(("Authorization", "Token " + base64.b64encode(token.encode()).decode()))
+    assert exchange.response is not None
+    return msgspec.structs.replace(exchange, request=msgspec.structs.replace(exchange.request, headers=headers),
+                                   response=msgspec.structs.replace(exchange.response, status=status))
+
+
+def step(seq: int, method: str, url: str, token: str, body: Any = None, data: Any = None,
+         direction: str = "to_hub", status: int = 200, status_code: int = 1000) -> Exchange:
+    exchange = ocpi_exchange(method, url, body, data, seq=seq, direction=direction, status_code=status_code)
+    return at(signed(exchange, token, status), seq, seq)
+
+
+def registration(answer_token: str = "token-c", callback_token: str = "token-b") -> list[Exchange]:
+    return [
+        step(1, "POST", f"{HUB}/credentials", "token-a", dict(CREDENTIALS, token="token-b"),
+             dict(HUB_CREDENTIALS, token=answer_token)),
+        step(2, "GET", PARTNER_VERSIONS, callback_token, data=[{"version": "2.2.1", "url": PARTNER}],
+             direction="to_partner"),
+    ]
+
+
+def codes(tmp_path: Path, *exchanges: Exchange) -> list[tuple[str, int | None]]:
+    found = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges, redact=True),
+                          profile=PROFILES["ocpi-2.2.1"], partner_role="CPO").findings
+    return [(f.code, f.seq) for f in found]
+
+
+def test_a_registration_and_a_refused_old_token_are_clean(tmp_path: Path) -> None:
+    refused = step(3, "GET", VERSIONS, "token-a", status=401, status_code=2000)
+    assert codes(tmp_path, *registration(), refused, step(4, "GET", VERSIONS, "token-c",
+                                                           data=[{"version": "2.2.1", "url": HUB}])) == []
+
+
+def test_the_server_calls_back_with_another_token(tmp_path: Path) -> None:
+    assert codes(tmp_path, *registration(callback_token="token-a")) == [("CRD204", 2)]
+
+
+def test_the_answer_hands_out_the_token_a_again(tmp_path: Path) -> None:
+    assert codes(tmp_path, *registration(answer_token="token-a")) == [("CRD205", 1)]
+
+
+def test_a_superseded_token_still_accepted(tmp_path: Path) -> None:
+    accepted = step(3, "GET", VERSIONS, "token-a", data=[{"version": "2.2.1", "url": HUB}])
+    assert codes(tmp_path, *registration(), accepted) == [("CRD206", 3)]
+
+
+TOKEN_URL = f"{PARTNER}/tokens/PT/EMS/U1"
+
+
+def test_a_token_patched_before_it_was_put(tmp_path: Path) -> None:
+    invalidate = {"valid": False, "last_updated": TOKEN["last_updated"]}
+    put = step(1, "PUT", TOKEN_URL, "token-c", TOKEN, direction="to_partner")
+    assert codes(tmp_path, step(1, "PATCH", TOKEN_URL, "token-c", invalidate, direction="to_partner")) == [
+        ("TOK201", 1)]
+    assert codes(tmp_path, put, step(2, "PATCH", TOKEN_URL, "token-c", invalidate, direction="to_partner")) == []
+
+
+def test_an_invalidated_token_still_authorized(tmp_path: Path) -> None:
+    put = step(1, "PUT", TOKEN_URL, "token-c", TOKEN, direction="to_partner")
+    invalidate = step(2, "PATCH", TOKEN_URL, "token-c", {"valid": False, "last_updated": TOKEN["last_updated"]},
+                      direction="to_partner")
+    allowed = step(3, "POST", f"{HUB}/tokens/U1/authorize", "token-c", data={"allowed": "ALLOWED", "token": TOKEN})
+    blocked = step(3, "POST", f"{HUB}/tokens/U1/authorize", "token-c", data={"allowed": "BLOCKED", "token": TOKEN})
+    assert codes(tmp_path, put, invalidate, allowed) == [("TOK209", 3)]
+    assert codes(tmp_path, put, invalidate, blocked) == []
