@@ -81,8 +81,10 @@ class Day:
                 body = objects.wire(location)
                 del body["evses"][0]["connectors"][0]["power_type"]
             await cpo.call("PUT", self.at(cpo, "locations", cc, pid, location.id), body, module="locations")
+        stale = "2026-01-01T00:00:00Z" if self.on("stale-location-update") else None
         for status in ("CHARGING", "AVAILABLE"):
-            patch: dict[str, Any] = {"status": status, "last_updated": objects.now()}
+            patch: dict[str, Any] = {"status": status,
+                                     "last_updated": stale if stale and status == "AVAILABLE" else objects.now()}
             if self.on("location-patch-without-last-updated"):
                 del patch["last_updated"]
             await cpo.call("PATCH", self.at(cpo, "locations", cc, pid, "L1", "11"), patch, module="locations")

@@ -28,6 +28,8 @@ FAULTS: dict[str, Fault] = {fault.name: fault for fault in [
     Fault("raw-token-header", "credentials", "the partner sends its token without Base64", ("ENV103",)),
     Fault("location-patch-without-last-updated", "locations", "an EVSE status PATCH lacks last_updated",
           ("LOC003",)),
+    Fault("stale-location-update", "locations", "an EVSE status PATCH carries a last_updated older than the "
+          "previous one", ("LOC201",)),
     Fault("evse-url-mismatch", "locations", "an EVSE is PUT under another EVSE's uid", ("LOC102",)),
     Fault("connector-without-power-type", "locations", "a Location PUT has a connector without power_type",
           ("LOC001",)),

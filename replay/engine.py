@@ -22,6 +22,7 @@ from ocpi_tap.rules.checks.routing_headers import check_routing_headers
 from ocpi_tap.rules.checks.cdrs import CdrsChecker
 from ocpi_tap.rules.checks.commands import CommandsChecker
 from ocpi_tap.rules.checks.credentials import CredentialsChecker
+from ocpi_tap.rules.checks.locations import LocationsChecker
 from ocpi_tap.rules.checks.tokens import TokensChecker
 from ocpi_tap.rules.checks.sequencing import Checker, Observed
 from ocpi_tap.rules.checks.sessions import SessionsChecker
@@ -57,7 +58,7 @@ class Engine:
         sessions = SessionsChecker()
         # Fed in this order: the CDR checker reads the sessions checker's state.
         self._sequencers: list[Checker] = [
-            CredentialsChecker(), TokensChecker(), sessions, CdrsChecker(sessions),
+            CredentialsChecker(), LocationsChecker(), TokensChecker(), sessions, CdrsChecker(sessions),
             CommandsChecker(profile.command_grace_seconds),
         ]
         self._routes = RouteTable(partner_role)

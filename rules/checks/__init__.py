@@ -8,6 +8,7 @@ from . import cdrs as cdrs
 from . import commands as commands
 from . import credentials as credentials
 from . import identity as identity
+from . import locations as locations
 from . import pagination as pagination
 from . import routing as routing
 from . import routing_headers as routing_headers
@@ -16,4 +17,4 @@ from . import tokens as tokens
 from . import shape as shape
 from . import transport as transport
 
-__all__ = ["capture", "cdrs", "commands", "credentials", "tokens", "sessions", "identity", "pagination", "routing", "routing_headers", "shape", "transport"]
+__all__ = ["locations", "capture", "cdrs", "commands", "credentials", "tokens", "sessions", "identity", "pagination", "routing", "routing_headers", "shape", "transport"]
