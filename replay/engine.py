@@ -20,6 +20,7 @@ from ocpi_tap.rules.checks.identity import check_ids
 from ocpi_tap.rules.checks.pagination import PaginationChecker
 from ocpi_tap.rules.checks.routing_headers import check_routing_headers
 from ocpi_tap.rules.checks.cdrs import CdrsChecker
+from ocpi_tap.rules.checks.command_sessions import CommandSessionsChecker
 from ocpi_tap.rules.checks.commands import CommandsChecker
 from ocpi_tap.rules.checks.credentials import CredentialsChecker
 from ocpi_tap.rules.checks.locations import LocationsChecker
@@ -59,7 +60,7 @@ class Engine:
         # Fed in this order: the CDR checker reads the sessions checker's state.
         self._sequencers: list[Checker] = [
             CredentialsChecker(), LocationsChecker(), TokensChecker(), sessions, CdrsChecker(sessions),
-            CommandsChecker(profile.command_grace_seconds),
+            CommandsChecker(profile.command_grace_seconds), CommandSessionsChecker(sessions),
         ]
         self._routes = RouteTable(partner_role)
 

@@ -5,6 +5,7 @@ Importing this package registers every rule.
 
 from . import capture as capture
 from . import cdrs as cdrs
+from . import command_sessions as command_sessions
 from . import commands as commands
 from . import credentials as credentials
 from . import identity as identity
@@ -17,4 +18,4 @@ from . import tokens as tokens
 from . import shape as shape
 from . import transport as transport
 
-__all__ = ["locations", "capture", "cdrs", "commands", "credentials", "tokens", "sessions", "identity", "pagination", "routing", "routing_headers", "shape", "transport"]
+__all__ = ["command_sessions", "locations", "capture", "cdrs", "commands", "credentials", "tokens", "sessions", "identity", "pagination", "routing", "routing_headers", "shape", "transport"]

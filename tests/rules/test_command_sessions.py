@@ -1,0 +1,66 @@
+"""CMD205/CMD206/SES302: what START_SESSION and STOP_SESSION promise about the session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from captures import ocpi_exchange, write_capture
+from ocpi_tap.replay.capture import Exchange
+from ocpi_tap.replay.check import check_capture
+from ocpi_tap.rules.profiles import PROFILES
+from test_body_rules import CDR, HUB, PARTNER, SESSION, START
+from test_commands_sequencing import RESPONSE_URL, RESULT_URL
+from test_sessions_and_cdrs import at
+
+SESSION_URL = f"{HUB}/sessions/PT/CPO/S1"
+COMMAND_SESSION = dict(SESSION, auth_method="COMMAND", location_id="L1", evse_uid="E1")
+STOP_URL = "https://recorder.example:8081/ocpi/2.2.1/commands/STOP_SESSION/43"
+
+
+def step(seq: int, method: str, url: str, body: object, data: object = None, direction: str = "to_hub") -> Exchange:
+    return at(ocpi_exchange(method, url, body, data, seq=seq, direction=direction), seq, seq)
+
+
+def start(seq: int) -> Exchange:
+    return step(seq, "POST", f"{PARTNER}/commands/START_SESSION", dict(START, response_url=RESPONSE_URL, evse_uid="E1"),
+                {"result": "ACCEPTED", "timeout": 30}, direction="to_partner")
+
+
+def codes(tmp_path: Path, *exchanges: Exchange) -> list[tuple[str, int | None]]:
+    found = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges), profile=PROFILES["ocpi-2.2.1"],
+                          partner_role="CPO").findings
+    return [(f.code, f.seq) for f in found]
+
+
+def completed(seq: int) -> Exchange:
+    return step(seq, "PATCH", SESSION_URL, {"status": "COMPLETED", "end_date_time": "2026-11-23T09:30:00Z",
+                                            "last_updated": "2026-11-23T09:30:00Z"})
+
+
+def test_start_result_session_stop_result_completion_is_clean(tmp_path: Path) -> None:
+    stop = step(5, "POST", f"{PARTNER}/commands/STOP_SESSION", {"response_url": STOP_URL, "session_id": "S1"},
+                {"result": "ACCEPTED", "timeout": 30}, direction="to_partner")
+    assert codes(tmp_path, start(1), step(2, "POST", RESULT_URL, {"result": "ACCEPTED"}),
+                 step(3, "PUT", SESSION_URL, COMMAND_SESSION), stop,
+                 step(6, "POST", f"{HUB}/commands/STOP_SESSION/43", {"result": "ACCEPTED"}), completed(7),
+                 step(8, "POST", f"{HUB}/cdrs", dict(CDR, session_id="S1"))) == []
+
+
+def test_a_start_that_never_gives_a_session(tmp_path: Path) -> None:
+    assert codes(tmp_path, start(1), step(2, "POST", RESULT_URL, {"result": "ACCEPTED"})) == [("CMD205", 1)]
+
+
+def test_a_session_elsewhere_than_the_command_said(tmp_path: Path) -> None:
+    elsewhere = step(3, "PUT", SESSION_URL, dict(COMMAND_SESSION, location_id="L9"))
+    found = codes(tmp_path, start(1), step(2, "POST", RESULT_URL, {"result": "ACCEPTED"}), elsewhere, completed(4),
+                  step(5, "POST", f"{HUB}/cdrs", dict(CDR, session_id="S1")))
+    assert found == [("SES302", 3)]
+
+
+def test_a_stop_that_never_completes_the_session(tmp_path: Path) -> None:
+    stop = step(4, "POST", f"{PARTNER}/commands/STOP_SESSION", {"response_url": STOP_URL, "session_id": "S1"},
+                {"result": "ACCEPTED", "timeout": 30}, direction="to_partner")
+    found = codes(tmp_path, start(1), step(2, "POST", RESULT_URL, {"result": "ACCEPTED"}),
+                  step(3, "PUT", SESSION_URL, COMMAND_SESSION), stop,
+                  step(5, "POST", f"{HUB}/commands/STOP_SESSION/43", {"result": "ACCEPTED"}))
+    assert found == [("SES208", 3), ("CMD206", 4)]
