@@ -150,6 +150,8 @@ class EmspSide(Party):
     async def _cdr_post(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.store.setdefault("cdrs", {})[(body["id"],)] = body
+        if self.faults.on("cdr-answer-without-location"):
+            return self.envelope(request, None, http=201)
         return self.envelope(request, None, http=201, headers={"Location": f"{self.url('cdrs')}/{body['id']}"})
 
     async def _cdr_get(self, request: web.Request) -> web.Response:

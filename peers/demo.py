@@ -28,10 +28,16 @@ PARTNER_PARTIES = {"cpo": ("PT", "CPO"), "emsp": ("PT", "EMS")}
 HUB_PARTY = ("PT", "MBE")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def free_ports(count: int) -> list[int]:
+    """Distinct free loopback ports: all held open while choosing, so none is handed out twice."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def build(role: str, faults: Faults, version: str) -> tuple[CpoSide, EmspSide, Party, Party]:
@@ -59,7 +65,7 @@ async def play(role: str, fault_names: list[str], capture: Path, profile: str,
     version = "2.2" if profile == "mobie" else "2.2.1"
     cpo, emsp, partner, hub = build(role, faults, version)
     registrar = Registrar(hub)
-    ports = {name: free_port() for name in ("hub", "partner", "to_hub", "to_partner")}
+    ports = dict(zip(("hub", "partner", "to_hub", "to_partner"), free_ports(4), strict=True))
     hub.public_base = f"http://127.0.0.1:{ports['to_hub']}"
     partner.public_base = f"http://127.0.0.1:{ports['to_partner']}"
     runners = [await _serve(hub.app, ports["hub"]), await _serve(partner.app, ports["partner"])]
@@ -71,7 +77,12 @@ async def play(role: str, fault_names: list[str], capture: Path, profile: str,
     ready, stop = asyncio.Event(), asyncio.Event()
     recording = asyncio.ensure_future(record.run(config, on_ready=ready.set, stop=stop))
     try:
-        await asyncio.wait_for(ready.wait(), timeout=30)
+        waiting = asyncio.ensure_future(ready.wait())
+        await asyncio.wait({waiting, recording}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        if recording.done():
+            recording.result()  # the recorder could not start: its error says why
+        if not ready.is_set():
+            raise TimeoutError("the recorder did not start within 30 s")
         async with aiohttp.ClientSession() as hub_session, aiohttp.ClientSession() as partner_session:
             hub.session, partner.session = hub_session, partner_session
             await Day(cpo, emsp, partner, hub, registrar, progress, mobie=profile == "mobie").play()

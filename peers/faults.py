@@ -59,6 +59,8 @@ FAULTS: dict[str, Fault] = {fault.name: fault for fault in [
     Fault("cdr-without-total-cost", "cdrs", "the CDR lacks total_cost", ("CDR001",)),
     Fault("cdr-before-session-completed", "cdrs", "the CDR is POSTed before the session is COMPLETED",
           ("CDR201",)),
+    Fault("cdr-answer-without-location", "cdrs", "the CDR POST is answered without a Location header",
+          ("CDR002",)),
     Fault("cdr-put", "cdrs", "a CDR is PUT instead of POSTed, so none is ever POSTed",
           ("CDR003", "CDR206")),
     Fault("missing-envelope-timestamp", "transport", "the partner's answers lack the envelope timestamp",

@@ -82,12 +82,13 @@ def ocpi_exchange(
     response_headers: list[tuple[str, str]] | None = None,
     raw_response: bytes | None = None,
     routed: bool | None = None,
+    cdr_location: bool = True,
 ) -> Exchange:
     """A well-formed exchange around the given bodies (`data` None: no `data` in the envelope).
 
     `routed` adds the OCPI-from/to headers (request FROM the caller's party TO
     the callee's, the response swapped); by default where the URL is a
-    functional module's.
+    functional module's. A CDR POST is answered with a Location header unless `cdr_location` is False.
     """
     encode = msgspec.json.encode
     base = clean_exchange(seq)
@@ -99,6 +100,8 @@ def ocpi_exchange(
         caller, callee = (CPO, HUB_PARTY) if direction == "to_hub" else (HUB_PARTY, CPO)
         headers += _routing(caller, callee)
         answer_headers += _routing(callee, caller)
+    if cdr_location and method == "POST" and url.rstrip("/").endswith("/cdrs"):
+        answer_headers.append(("Location", f"{url.rstrip('/')}/stored-1"))  # a CDR POST's answer says where
     if request_body is not None:
         headers.append(("Content-Type", "application/json"))
     envelope: dict[str, object] = {"status_code": status_code, "timestamp": "2026-11-23T09:00:01Z"}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from upstreams import Peer, free_port
+from upstreams import Peer, free_ports
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -84,7 +84,8 @@ def start_record(tmp_path: Path) -> Iterator[object]:
     started: list[ProxyProcess] = []
 
     def start(hub_url: str, partner_url: str, *extra: str, capture: Path | None = None) -> ProxyProcess:
-        ports = (free_port(), free_port())
+        first, second = free_ports(2)
+        ports = (first, second)
         capture = capture or tmp_path / "capture.jsonl"
         proxy = ProxyProcess(record_argv(hub_url, partner_url, capture, ports, *extra), ports, capture)
         started.append(proxy)

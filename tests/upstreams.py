@@ -39,10 +39,20 @@ class Reply:
 Responder = Callable[[Received], Reply]
 
 
+def free_ports(count: int) -> list[int]:
+    """Distinct free loopback ports, all held while choosing so none comes twice."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_ports(1)[0]
 
 
 def envelope_reply(received: Received) -> Reply:

@@ -18,6 +18,7 @@ from ..model import RawEnvelope
 from ..registry import Violation
 from .shape import (
     MALFORMED_BY_TYPE,
+    CdrPostWithoutLocation,
     PATCH_WITHOUT_LAST_UPDATED,
     CredentialsAnswerWithoutCredentials,
     MalformedData,
@@ -29,6 +30,10 @@ _ENVELOPE_KEYS: Final = (b'"status_code"', b'"timestamp"')
 
 
 class RouteView(Protocol):
+    @property
+    def module(self) -> str: ...
+    @property
+    def operation(self) -> str: ...
     @property
     def request_type(self) -> str | None: ...
     @property
@@ -75,6 +80,10 @@ def decode_bodies(
             patch_rule = PATCH_WITHOUT_LAST_UPDATED.get(key)
             if patch_rule is not None and decoded.last_updated is UNSET:
                 bodies.reports.append((patch_rule(), "$.last_updated"))
+    accepted = isinstance(envelope, RawEnvelope) and 1000 <= envelope.status_code <= 1999
+    if route.module == "cdrs" and route.operation == "post" and accepted and exchange.response is not None:
+        if not exchange.response.header("Location"):
+            bodies.reports.append((CdrPostWithoutLocation(), None))
     if route.data_type is not None and isinstance(envelope, RawEnvelope) and 1000 <= envelope.status_code <= 1999:
         key = model_key(route.data_type)
         if key == "credentials" and (envelope.data is UNSET or bytes(envelope.data) == b"null"):

@@ -401,6 +401,29 @@ class MalformedCdr(_Malformed, frozen=True, kw_only=True):
     what = "CDR"
 
 
+class CdrPostWithoutLocation(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A successful answer to a CDR POST carries an HTTP `Location` header
+    with the URL where the stored CDR can be read.
+
+    ## Why it matters
+    The CPO uses that URL to check what the eMSP stored; hubs test it.
+
+    ## Example
+    HTTP 201 with `"status_code": 1000` and no Location header.
+
+    ## Expected
+    `Location: https://emsp.example.com/ocpi/2.2.1/cdrs/12345`.
+    """
+
+    code = "CDR002"
+    severity = Severity.ERROR
+    spec = "§10.2.2.2"
+
+    def message(self) -> str:
+        return "the CDR POST was accepted without a Location header"
+
+
 class MalformedData(_Malformed, frozen=True, kw_only=True):
     """## What it checks
     On a 1xxx answer, `data` has the shape its route calls for where no

@@ -21,7 +21,7 @@ from ocpi_tap.replay.capture import (
     body_bytes,
     fingerprint,
 )
-from upstreams import Peer, Received, Reply, free_port
+from upstreams import Peer, Received, Reply, free_port, free_ports
 from rawhttp import RawResponse, build_request, exchange
 
 MADE_UP_TOKEN = "ebf3b399-779f-4497-9b9d-ac6ad3cc44d2-made-up"
@@ -195,7 +195,8 @@ def test_removed_capture_file_stops_the_proxy_loudly(hub: Peer, partner: Peer, s
 
 
 def test_mitmdump_loads_the_addon_as_is(hub: Peer, partner: Peer, tmp_path: Path) -> None:
-    ports = (free_port(), free_port())
+    first, second = free_ports(2)
+    ports = (first, second)
     capture = tmp_path / "mitmdump.jsonl"
     argv = [
         str(BIN / "mitmdump"), "-q", "-s", str(REPO / "proxy" / "addon.py"),
@@ -207,8 +208,6 @@ def test_mitmdump_loads_the_addon_as_is(hub: Peer, partner: Peer, tmp_path: Path
     try:
         assert exchange(ports[0], build_request("GET", "/ocpi/versions", [(b"X-Request-ID", b"a")])).status == 200
         assert exchange(ports[1], build_request("GET", "/ocpi/versions", [(b"X-Request-ID", b"b")])).status == 200
-        closed = free_port()
-        del closed
     finally:
         proxy.stop()
     exchanges, problems = read_all(capture)
@@ -226,7 +225,8 @@ def test_record_refuses_to_overwrite_and_reports_a_busy_port(hub: Peer, partner:
 
     existing = tmp_path / "existing.jsonl"
     existing.write_text("keep me\n")
-    result = subprocess.run(record_argv(hub.url, partner.url, existing, (free_port(), free_port())),
+    first, second = free_ports(2)
+    result = subprocess.run(record_argv(hub.url, partner.url, existing, (first, second)),
                             capture_output=True, timeout=60)
     assert result.returncode == 2
     assert b"exists" in result.stderr

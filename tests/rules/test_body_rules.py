@@ -84,6 +84,8 @@ CASES: list[tuple[str, Exchange, Exchange]] = [
                              {"result": "ACCEPTED"}, direction="to_partner"),
      ocpi_exchange("PUT", f"{PARTNER}/sessions/S1/charging_preferences", {"profile_type": "FAST"},
                    "ACCEPTED", direction="to_partner")),
+    ("CDR002", ocpi_exchange("POST", f"{HUB}/cdrs", CDR, cdr_location=False),
+     ocpi_exchange("POST", f"{HUB}/cdrs", CDR)),
     ("CDR001", ocpi_exchange("POST", f"{HUB}/cdrs", without(CDR, "total_cost")),
      ocpi_exchange("POST", f"{HUB}/cdrs", CDR)),
     ("TOK001", ocpi_exchange("GET", f"{HUB}/tokens?offset=0&limit=10", data=[changed(TOKEN, whitelist="SOMETIMES")],
