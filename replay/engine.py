@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from ocpi_tap.rules.checks.bodies import Bodies, decode_bodies
+from ocpi_tap.rules.checks.capture import CheckerFailed
 from ocpi_tap.rules.checks.identity import check_ids
 from ocpi_tap.rules.checks.pagination import PaginationChecker
 from ocpi_tap.rules.checks.routing_headers import check_routing_headers
@@ -24,6 +25,7 @@ from ocpi_tap.rules.checks.command_sessions import CommandSessionsChecker
 from ocpi_tap.rules.checks.commands import CommandsChecker
 from ocpi_tap.rules.checks.credentials import CredentialsChecker
 from ocpi_tap.rules.checks.locations import LocationsChecker
+from ocpi_tap.rules.checks.references import ReferencesChecker
 from ocpi_tap.rules.checks.tokens import TokensChecker
 from ocpi_tap.rules.checks.sequencing import Checker, Observed
 from ocpi_tap.rules.checks.sessions import SessionsChecker
@@ -60,7 +62,7 @@ class Engine:
         # Fed in this order: the CDR checker reads the sessions checker's state.
         self._sequencers: list[Checker] = [
             CredentialsChecker(), LocationsChecker(), TokensChecker(), sessions, CdrsChecker(sessions),
-            CommandsChecker(profile.command_grace_seconds), CommandSessionsChecker(sessions),
+            CommandsChecker(profile.command_grace_seconds), CommandSessionsChecker(sessions), ReferencesChecker(),
         ]
         self._routes = RouteTable(partner_role)
 
@@ -88,9 +90,14 @@ class Engine:
             request=bodies.request, data=bodies.data,
             status_code=envelope.status_code if isinstance(envelope, RawEnvelope) else None,
         )
-        for checker in self._sequencers:
-            for report in checker.feed(observed):
-                self._report(report.violation, report.where, report.path, report.notes, report.severity)
+        for checker in list(self._sequencers):
+            try:
+                for report in checker.feed(observed):
+                    self._report(report.violation, report.where, report.path, report.notes, report.severity)
+            except Exception as error:  # a bug in one checker must not end the replay of the others
+                self._sequencers.remove(checker)
+                self._report(CheckerFailed(checker=type(checker).__name__, error=f"{type(error).__name__}: {error}"),
+                             where)
 
     def _learn(self, exchange: ExchangeView, route: Route, bodies: Bodies) -> None:
         callee = CALLEES[exchange.direction]

@@ -11,6 +11,7 @@ from . import credentials as credentials
 from . import identity as identity
 from . import locations as locations
 from . import pagination as pagination
+from . import references as references
 from . import routing as routing
 from . import routing_headers as routing_headers
 from . import sessions as sessions
@@ -18,4 +19,4 @@ from . import tokens as tokens
 from . import shape as shape
 from . import transport as transport
 
-__all__ = ["command_sessions", "locations", "capture", "cdrs", "commands", "credentials", "tokens", "sessions", "identity", "pagination", "routing", "routing_headers", "shape", "transport"]
+__all__ = ["references", "command_sessions", "locations", "capture", "cdrs", "commands", "credentials", "tokens", "sessions", "identity", "pagination", "routing", "routing_headers", "shape", "transport"]

@@ -77,3 +77,29 @@ class DuplicateSeq(Violation, frozen=True, kw_only=True):
 
     def message(self) -> str:
         return f"seq {self.seq} was already used on line {self.first_line}"
+
+
+class CheckerFailed(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    Nothing about the traffic: it reports that one of ocpi-tap's own
+    checkers failed on an exchange, so that the replay can go on.
+
+    ## Why it matters
+    A bug in one check must not hide the findings of every other one; the
+    exchange named is the one to attach to a bug report.
+
+    ## Example
+    `checker SessionsChecker failed: AttributeError: ...`.
+
+    ## Expected
+    Never: please report it with the exchange.
+    """
+
+    code = "CAP004"
+    severity = Severity.ERROR
+    spec = "ocpi-tap"
+    checker: str
+    error: str
+
+    def message(self) -> str:
+        return f"internal error: checker {self.checker} failed ({self.error}); the replay went on without it"

@@ -108,3 +108,17 @@ def test_import_a_har_then_replay_it(tmp_path: Path) -> None:
     assert again.returncode == 2 and "--force" in again.stderr
     not_a_recording = run("import", str(capture_path), "-o", str(tmp_path / "x.jsonl"), "--hub", "h")
     assert not_a_recording.returncode == 2 and "error:" in not_a_recording.stderr
+
+
+def test_a_failing_checker_is_reported_and_the_replay_goes_on(tmp_path: Path, monkeypatch) -> None:
+    from ocpi_tap.replay.check import check_capture
+    from ocpi_tap.rules.checks.sessions import SessionsChecker
+
+    def broken(self: object, observed: object) -> None:
+        raise RuntimeError("made-up bug")
+
+    monkeypatch.setattr(SessionsChecker, "feed", broken)
+    path = capture(tmp_path / "c.jsonl", EXCHANGE, SECOND, EXCHANGE)
+    findings = check_capture(path).findings
+    assert [(f.code, f.line) for f in findings] == [("CAP004", 2), ("CAP003", 4)]
+    assert "SessionsChecker" in findings[0].message and "made-up bug" in findings[0].message
