@@ -6,6 +6,7 @@ records fit these shapes structurally, and so would the live recorder's.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Protocol
 
 from msgspec import Raw, UnsetType
@@ -53,3 +54,8 @@ class ExchangeView(Protocol):
     def response(self) -> ResponseView | None: ...
     @property
     def error(self) -> str | UnsetType: ...
+
+
+def capture_time(stamp: str) -> datetime:
+    """The aware UTC datetime of a capture timestamp (`started`, `ended`: `...ffffffZ`)."""
+    return datetime.fromisoformat(stamp[:-1]).replace(tzinfo=timezone.utc)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
+from ..exchange import capture_time
 from ..findings import Where
 from ..registry import Severity, Violation
 from ..routes import UrlKey, url_key
@@ -24,7 +24,7 @@ from .sequencing import Observed, SeqReport, note
 
 
 def _epoch(stamp: str) -> float:
-    return datetime.fromisoformat(stamp[:-1]).replace(tzinfo=timezone.utc).timestamp()
+    return capture_time(stamp).timestamp()
 
 
 class ResultForUnacceptedCommand(Violation, frozen=True, kw_only=True):

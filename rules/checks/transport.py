@@ -13,13 +13,12 @@ import functools
 import re
 from collections import OrderedDict
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from typing import ClassVar, Final
 
 from msgspec import UNSET
 
 from ..decoding import ShapeError, decode_envelope
-from ..exchange import ExchangeView, MessageView
+from ..exchange import ExchangeView, MessageView, capture_time
 from ..model import RawEnvelope, parse_datetime
 from ..profiles import Profile
 from ..registry import Severity, Violation
@@ -501,8 +500,6 @@ def _is_base64_token(value: str) -> bool:
     return len(value) % 4 == 0 and _PRINTABLE_TOKEN.fullmatch(decoded) is not None
 
 
-def _capture_time(stamp: str) -> datetime:
-    return datetime.fromisoformat(stamp[:-1]).replace(tzinfo=timezone.utc)
 
 
 class TransportChecker:
@@ -612,7 +609,7 @@ class TransportChecker:
             if http != 400 or exchange.request.body is not UNSET or not exchange.request.has_body:
                 yield HttpErrorForOcpiError(http_status=http, status_code=code), "$.status_code"
         if exchange.ended is not None:
-            skew = (parse_datetime(envelope.timestamp) - _capture_time(exchange.ended)).total_seconds()
+            skew = (parse_datetime(envelope.timestamp) - capture_time(exchange.ended)).total_seconds()
             if abs(skew) > self._tolerance:
                 yield EnvelopeTimestampSkew(seconds=skew), "$.timestamp"
 
