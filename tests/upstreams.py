@@ -8,13 +8,14 @@ the test's responder returns.
 from __future__ import annotations
 
 import asyncio
-import socket
 import ssl
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
+
+from ocpi_tap.peers.demo import free_ports
 
 RawHeaders = list[tuple[bytes, bytes]]
 
@@ -37,18 +38,6 @@ class Reply:
 
 
 Responder = Callable[[Received], Reply]
-
-
-def free_ports(count: int) -> list[int]:
-    """Distinct free loopback ports, all held while choosing so none comes twice."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def free_port() -> int:
