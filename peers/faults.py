@@ -21,6 +21,8 @@ class Fault:
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in [
     Fault("versions-as-object", "versions", "the versions endpoint answers one Version object, not a list",
           ("VER001",)),
+    Fault("registration-without-discovery", "credentials", "the partner POSTs its credentials to a guessed URL "
+          "without reading the hub's versions and version details", ("CRD201",)),
     Fault("credentials-name-too-long", "credentials", "the partner's business name is over 100 characters",
           ("CRD001",)),
     Fault("old-token-still-accepted", "credentials", "the hub still accepts the token the rotation replaced",

@@ -48,6 +48,56 @@ def body_fingerprint(token: str) -> str:
     return token[len("redacted:sha256:"):] if token.startswith("redacted:sha256:") else fingerprint(token)
 
 
+class RegistrationWithoutDiscovery(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A POST credentials is preceded by the client's GET of the server's
+    versions and version details, with the same token.
+
+    ## Why it matters
+    The client must know which version and which credentials endpoint to
+    register with; a POST without them is guesswork that often hits the
+    wrong version. (The GETs may also have happened before the capture.)
+
+    ## Example
+    POST credentials as the first request of the day.
+
+    ## Expected
+    GET versions, GET version details, then POST credentials, all with token A.
+    """
+
+    code = "CRD201"
+    severity = Severity.WARNING
+    spec = "§7.1.1"
+    missing: str
+
+    def message(self) -> str:
+        return f"POST credentials without a GET of the server's {self.missing} first (same token)"
+
+
+class TrafficAfterUnregistering(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    After a successful DELETE of the credentials, no more automated
+    traffic goes between the two parties with the old credentials.
+
+    ## Why it matters
+    Unregistering ends the connection; calls after it are refused, or worse,
+    still accepted with a token that should be dead.
+
+    ## Example
+    Session PATCHes continuing after the DELETE credentials.
+
+    ## Expected
+    Silence until a new registration.
+    """
+
+    code = "CRD209"
+    severity = Severity.ERROR
+    spec = "§7.2.4"
+
+    def message(self) -> str:
+        return "traffic goes on after the credentials were deleted"
+
+
 class ServerCallsWithOtherToken(Violation, frozen=True, kw_only=True):
     """## What it checks
     While registering, and afterwards, the server calls the client with the
@@ -125,6 +175,9 @@ class CredentialsChecker:
         self._current: dict[str, str] = {}  # direction -> token the caller in that direction must use
         self._superseded: dict[str, dict[str, Where]] = {"to_hub": {}, "to_partner": {}}
         self._expected_callback: dict[str, tuple[str, Where]] = {}  # direction -> (token B, the POST)
+        self._discovered: dict[str, set[tuple[str, str]]] = {"to_hub": set(), "to_partner": set()}  # (what, token)
+        self._deleted: Where | None = None  # a successful DELETE of the credentials
+        self._reported_after_delete = False
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
         exchange = observed.exchange
@@ -132,8 +185,23 @@ class CredentialsChecker:
         direction = exchange.direction
         if used is not None:
             yield from self._check_use(observed, direction, used)
+            if observed.operation in ("versions", "version_details"):
+                self._discovered[direction].add((observed.operation, used))
+        if self._deleted is not None and observed.module != "versions" and not self._reported_after_delete:
+            self._reported_after_delete = True
+            yield SeqReport(TrafficAfterUnregistering(), observed.where,
+                            notes=(note("the credentials were deleted here", self._deleted),))
+        if observed.module == "credentials" and observed.operation == "post" and used is not None:
+            missing = [what.replace("_", " ") for what in ("versions", "version_details")
+                       if (what, used) not in self._discovered[direction]]
+            if missing:
+                yield SeqReport(RegistrationWithoutDiscovery(missing=" and ".join(missing)), observed.where)
         if observed.module == "credentials" and observed.operation in ("post", "put"):
+            self._deleted = None
+            self._reported_after_delete = False
             yield from self._handshake(observed, direction, used)
+        elif observed.module == "credentials" and observed.operation == "delete" and observed.accepted:
+            self._deleted = observed.where
 
     def _check_use(self, observed: Observed, direction: str, used: str) -> Iterator[SeqReport]:
         expected = self._expected_callback.get(direction)

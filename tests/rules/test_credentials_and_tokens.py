@@ -30,13 +30,25 @@ def signed(exchange: Exchange, token: str, status: int = 200) -> Exchange:
 
 
 def step(seq: int, method: str, url: str, token: str, body: Any = None, data: Any = None,
-         direction: str = "to_hub", status: int = 200, status_code: int = 1000) -> Exchange:
+         direction: str = "to_hub", status: int = 200, status_code: int = 1000,
+         second: float | None = None) -> Exchange:
     exchange = ocpi_exchange(method, url, body, data, seq=seq, direction=direction, status_code=status_code)
-    return at(signed(exchange, token, status), seq, seq)
+    return at(signed(exchange, token, status), seq, seq if second is None else second)
+
+
+HUB_DETAILS = {"version": "2.2.1", "endpoints": [{"identifier": "credentials", "role": "SENDER",
+                                                   "url": f"{HUB}/credentials"}]}
+
+
+def discovery() -> list[Exchange]:
+    """The client's GET versions and version details with token A, before it registers."""
+    return [step(101, "GET", VERSIONS, "token-a", data=[{"version": "2.2.1", "url": HUB}], second=0.1),
+            step(102, "GET", HUB, "token-a", data=HUB_DETAILS, second=0.2)]
 
 
 def registration(answer_token: str = "token-c", callback_token: str = "token-b") -> list[Exchange]:
     return [
+        *discovery(),
         step(1, "POST", f"{HUB}/credentials", "token-a", dict(CREDENTIALS, token="token-b"),
              dict(HUB_CREDENTIALS, token=answer_token)),
         step(2, "GET", PARTNER_VERSIONS, callback_token, data=[{"version": "2.2.1", "url": PARTNER}],
@@ -88,3 +100,17 @@ def test_an_invalidated_token_still_authorized(tmp_path: Path) -> None:
     blocked = step(3, "POST", f"{HUB}/tokens/U1/authorize", "token-c", data={"allowed": "BLOCKED", "token": TOKEN})
     assert codes(tmp_path, put, invalidate, allowed) == [("TOK209", 3)]
     assert codes(tmp_path, put, invalidate, blocked) == []
+
+
+def test_a_registration_without_discovery_first(tmp_path: Path) -> None:
+    without = registration()[2:]
+    assert codes(tmp_path, *without) == [("CRD201", 1)]
+    details_only = registration()[1:]
+    assert codes(tmp_path, *details_only) == [("CRD201", 1)]
+
+
+def test_traffic_after_the_credentials_were_deleted(tmp_path: Path) -> None:
+    delete = step(3, "DELETE", f"{HUB}/credentials", "token-c")
+    later = step(4, "PUT", f"{PARTNER}/tokens/PT/EMS/U1", "token-b", TOKEN, direction="to_partner")
+    assert codes(tmp_path, *registration(), delete) == []
+    assert codes(tmp_path, *registration(), delete, later) == [("CRD209", 4)]
