@@ -16,6 +16,7 @@ import msgspec
 from msgspec import UNSET
 
 from ..findings import Where
+from ..model import parse_datetime
 from ..registry import Severity, Violation
 from .sequencing import Observed, SeqReport, note, object_key
 from .sessions import SessionsChecker
@@ -166,6 +167,41 @@ class CdrContradictsSession(Violation, frozen=True, kw_only=True):
         return self.problem
 
 
+class CdrDiffersFromSession(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A CDR's numbers agree with its session's final state: total_energy with
+    the session's kwh, start and end with the session's times (within a
+    tolerance: 1 % or 0.01 kWh, 60 s).
+
+    ## Why it matters
+    The driver saw the session in the app and is billed by the CDR; when
+    they disagree, support calls follow.
+
+    ## Example
+    Session COMPLETED with 12.4 kWh, CDR with total_energy 14.0.
+
+    ## Expected
+    The CDR built from the session's final state.
+    """
+
+    code = "CDR302"
+    severity = Severity.WARNING
+    spec = "§10.3.1"
+    problem: str
+
+    def message(self) -> str:
+        return self.problem
+
+
+ENERGY_TOLERANCE_KWH = 0.01
+ENERGY_TOLERANCE_SHARE = 0.01
+TIME_TOLERANCE_SECONDS = 60.0
+
+
+def _seconds_apart(first: str, second: str) -> float:
+    return abs((parse_datetime(first) - parse_datetime(second)).total_seconds())
+
+
 class CdrsChecker:
     def __init__(self, sessions: SessionsChecker) -> None:
         self._sessions = sessions
@@ -224,11 +260,29 @@ class CdrsChecker:
         if billed is not None and not getattr(cdr, "credit", False):
             yield SeqReport(SecondCdrForSession(session=label), where, "$.session_id", (note("first CDR", billed),))
         self._billed.setdefault(session_key, where)
+        yield from self._numbers(cdr, state, label, where, notes)
         uid = self._tokens.get(session_key)
         if uid is not None and uid.upper() != cdr.cdr_token.uid.upper():
             yield SeqReport(CdrContradictsSession(
                 problem=f"CDR token {cdr.cdr_token.uid} is not session {label}'s token {uid}"),
                 where, "$.cdr_token.uid", notes)
+
+    @staticmethod
+    def _numbers(cdr: Any, state: Any, label: str, where: Where, notes: tuple[Any, ...]) -> Iterator[SeqReport]:
+        if state.uncertain:
+            return  # an update of the session did not decode: comparing would blame the CDR for it
+        problems = []
+        if state.kwh is not None:
+            allowed = max(ENERGY_TOLERANCE_KWH, ENERGY_TOLERANCE_SHARE * abs(state.kwh))
+            if abs(cdr.total_energy - state.kwh) > allowed:
+                problems.append(f"total_energy {cdr.total_energy} kWh, the session's kwh {state.kwh}")
+        for name, session_value in (("start_date_time", state.start), ("end_date_time", state.end)):
+            value = getattr(cdr, name)
+            if session_value is not None and _seconds_apart(value, session_value) > TIME_TOLERANCE_SECONDS:
+                problems.append(f"{name} {value}, the session's {session_value}")
+        if problems:
+            yield SeqReport(CdrDiffersFromSession(problem=f"the CDR for session {label} has " + "; ".join(problems)),
+                            where, notes=notes)
 
     def finish(self) -> Iterator[SeqReport]:
         for key, state in self._sessions.sessions.items():

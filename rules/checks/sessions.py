@@ -227,6 +227,7 @@ class SessionState:
     completed_at: Where | None = None
     reported_after_completion: bool = False
     times_reported: frozenset[str] = frozenset()  # SES207 is said once per session and field
+    uncertain: bool = False  # an update did not decode: the numbers here may be stale
 
 
 def _label(key: tuple[str, str, str]) -> str:
@@ -238,12 +239,17 @@ class SessionsChecker:
         self.sessions: dict[tuple[str, str, str], SessionState] = {}
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
-        if observed.module != "sessions" or observed.operation not in ("put", "patch") or observed.request is None:
+        if observed.module != "sessions" or observed.operation not in ("put", "patch"):
             return
         key = observed.key
         if key is None or key.id is None or key.country_code is None or key.party_id is None:
             return
         session_key = object_key(key.country_code, key.party_id, key.id)
+        if observed.request is None:  # its shape rule reported it; what it changed is unknown
+            state = self.sessions.get(session_key)
+            if state is not None:
+                state.uncertain = True
+            return
         yield from self._update(session_key, observed, observed.request, observed.operation == "put")
 
     def _update(self, key: tuple[str, str, str], observed: Observed, body: Any, full: bool) -> Iterator[SeqReport]:

@@ -47,8 +47,8 @@ CDR_POST = ("POST", f"{HUB}/cdrs", dict(CDR, session_id="S1"))
 
 
 # These captures hold sessions and CDRs only; references to locations and tokens (SES301, TOK302)
-# are tested in test_references.
-SESSIONS_ONLY = Selection(ignore=["SES301", "TOK302"])
+# are tested in test_references, and the CDR's numbers against the session (CDR302) below.
+SESSIONS_ONLY = Selection(ignore=["SES301", "TOK302", "CDR302"])
 
 
 def codes(tmp_path: Path, exchanges: list[Exchange], profile: str = "ocpi-2.2.1") -> list[tuple[str, str]]:
@@ -135,3 +135,15 @@ def test_cdr_that_contradicts_its_session(tmp_path: Path) -> None:
     assert codes(tmp_path, day(unknown)) == [("CDR301", "error")]
     other_token = ("POST", f"{HUB}/cdrs", dict(CDR, session_id="S1", cdr_token=dict(CDR["cdr_token"], uid="U7")))
     assert codes(tmp_path, day(PUT, COMPLETED, other_token)) == [("CDR301", "error")]
+
+
+def test_cdr_numbers_against_the_session(tmp_path: Path) -> None:
+    matching = ("POST", f"{HUB}/cdrs", dict(CDR, session_id="S1", start_date_time=SESSION["start_date_time"],
+                                              end_date_time=stamp(3), total_energy=3.0))
+    found = check_capture(write_capture(tmp_path / "c.jsonl", *day(PUT, ACTIVE, MORE, COMPLETED, matching)),
+                          Selection(select=["CDR302"]), profile=PROFILES["ocpi-2.2.1"]).findings
+    assert found == []
+    more = ("POST", f"{HUB}/cdrs", dict(matching[2], total_energy=4.2))
+    [finding] = check_capture(write_capture(tmp_path / "d.jsonl", *day(PUT, ACTIVE, MORE, COMPLETED, more)),
+                              Selection(select=["CDR302"]), profile=PROFILES["ocpi-2.2.1"]).findings
+    assert finding.code == "CDR302" and "total_energy 4.2 kWh, the session's kwh 3.0" in finding.message
