@@ -9,7 +9,6 @@ credentials registration (`registration.py`).
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -32,7 +31,6 @@ class CpoSide(Party):
         self.app.router.add_put(base + "/tokens/{cc}/{pid}/{uid}", self._token_put)
         self.app.router.add_patch(base + "/tokens/{cc}/{pid}/{uid}", self._token_patch)
         self.app.router.add_post(base + "/commands/{command}", self._command)
-        self.commands: list[tuple[str, Any]] = []  # (type, body) received, for the day to act on
 
     def endpoints(self) -> list[tuple[str, str]]:
         return [*super().endpoints(), ("locations", "SENDER"), ("tariffs", "SENDER"), ("sessions", "SENDER"),
@@ -72,25 +70,22 @@ class CpoSide(Party):
     async def _command(self, request: web.Request) -> web.Response:
         command = request.match_info["command"]
         body = await request.json()
-        result, follow_up = self.accept_command(command, body)
-        data: dict[str, Any] = {"result": result, "timeout": COMMAND_TIMEOUT}
+        data: dict[str, Any] = {"result": self.accept_command(command, body), "timeout": COMMAND_TIMEOUT}
         if self.faults.on("command-response-without-timeout"):
             del data["timeout"]
-        if follow_up:
-            self.commands.append((command, body))
         return self.envelope(request, data)
 
-    def accept_command(self, command: str, body: dict[str, Any]) -> tuple[str, bool]:
-        """(CommandResponse result, whether a CommandResult will follow)."""
+    def accept_command(self, command: str, body: dict[str, Any]) -> str:
+        """The CommandResponse result; the day sends the CommandResult of an ACCEPTED one."""
         if command not in {c.value for c in m.CommandType}:
-            return "NOT_SUPPORTED", False
+            return "NOT_SUPPORTED"
         locations = {key[2] for key in self.store.get("locations", {})}
         sessions = {key[2] for key in self.store.get("sessions", {})}
         if "location_id" in body and body["location_id"] not in locations:
-            return "REJECTED", False
+            return "REJECTED"
         if command == "STOP_SESSION" and body.get("session_id") not in sessions:
-            return "UNKNOWN_SESSION", False
-        return "ACCEPTED", True
+            return "UNKNOWN_SESSION"
+        return "ACCEPTED"
 
     async def send_result(self, response_url: str, result: str = "ACCEPTED") -> None:
         body: Any = {"result": result}
@@ -117,7 +112,6 @@ class EmspSide(Party):
         self.app.router.add_get(base + "/tokens", self._token_list)
         self.app.router.add_post(base + "/tokens/{uid}/authorize", self._authorize)
         self.app.router.add_post(base + "/commands/{command}/{id}", self._command_result)
-        self.results: dict[str, asyncio.Future[str]] = {}  # response_url id -> the result, once it came
 
     def endpoints(self) -> list[tuple[str, str]]:
         return [*super().endpoints(), ("locations", "RECEIVER"), ("tariffs", "RECEIVER"), ("sessions", "RECEIVER"),
@@ -175,10 +169,7 @@ class EmspSide(Party):
                                        "authorization_reference": f"AUTH-{uid}"})
 
     async def _command_result(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        future = self.results.setdefault(request.match_info["id"], asyncio.get_running_loop().create_future())
-        if not future.done():
-            future.set_result(str(body.get("result")))
+        await request.json()
         return self.envelope(request, None)
 
     def response_url(self, command: str, number: int) -> str:

@@ -86,7 +86,6 @@ async def play(role: str, fault_names: list[str], capture: Path, profile: str,
         async with aiohttp.ClientSession() as hub_session, aiohttp.ClientSession() as partner_session:
             hub.session, partner.session = hub_session, partner_session
             await Day(cpo, emsp, partner, hub, registrar, progress, mobie=profile == "mobie").play()
-            await asyncio.gather(cpo.settle(), emsp.settle())
     finally:
         stop.set()
         recorder, _ = await recording

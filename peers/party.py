@@ -9,7 +9,6 @@ Faults (`faults.py`) bend exactly one of these behaviours each.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import secrets
 import uuid
@@ -74,7 +73,6 @@ class Party:
     peer_party: tuple[str, str] | None = None
     peer_endpoints: dict[str, str] = field(default_factory=dict)  # module -> URL the other side advertised
     store: dict[str, dict[tuple[str, ...], Any]] = field(default_factory=dict)
-    pending: set[asyncio.Task[Any]] = field(default_factory=set)
     session: aiohttp.ClientSession | None = None
 
     def __post_init__(self) -> None:
@@ -160,16 +158,6 @@ class Party:
         if offset + len(chunk) < len(items):
             headers["Link"] = f'<{base_url}?offset={offset + limit}&limit={limit}>; rel="next"'
         return self.envelope(request, [wire(item) for item in chunk], headers=headers)
-
-    def spawn(self, work: Awaitable[Any]) -> None:
-        """Work that follows an answer (a command's result): the day waits for it before moving on."""
-        task = asyncio.ensure_future(work)
-        self.pending.add(task)
-        task.add_done_callback(self.pending.discard)
-
-    async def settle(self) -> None:
-        while self.pending:
-            await asyncio.gather(*list(self.pending))
 
     # --- client side
 
