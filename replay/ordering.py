@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from typing import Generic, TypeVar
+
+from .capture import parse_timestamp
 
 T = TypeVar("T")
 DEFAULT_WINDOW_SECONDS = 300.0
@@ -22,7 +23,7 @@ DEFAULT_WINDOW_SECONDS = 300.0
 
 def epoch(stamp: str) -> float:
     """Seconds since the epoch of a capture timestamp (`...ffffffZ`)."""
-    return datetime.fromisoformat(stamp[:-1]).replace(tzinfo=timezone.utc).timestamp()
+    return parse_timestamp(stamp).timestamp()
 
 
 class TimeOrder(Generic[T]):

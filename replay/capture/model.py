@@ -115,4 +115,4 @@ def parse_timestamp(text: str) -> datetime:
     """The aware UTC datetime of a capture timestamp."""
     if not _TIMESTAMP_RE.match(text):
         raise ValueError(f"not a capture timestamp (YYYY-MM-DDThh:mm:ss.ffffffZ): {text!r}")
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=timezone.utc)
