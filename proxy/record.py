@@ -170,20 +170,17 @@ async def run(
             opts.update(**settings)
         except Exception as error:  # mitmproxy raises OptionsError or KeyError-like types
             raise StartupError(str(error)) from None
-        if stop is not None:
-            watcher = asyncio.ensure_future(_shutdown_when(stop, embedded))
-            try:
-                await embedded.run()
-            finally:
-                watcher.cancel()
-            return recorder, progress
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, embedded.shutdown)
+        signals = (signal.SIGINT, signal.SIGTERM) if stop is None else ()
+        stop = stop or asyncio.Event()
+        for signum in signals:
+            loop.add_signal_handler(signum, stop.set)
+        watcher = asyncio.ensure_future(_shutdown_when(stop, embedded))
         try:
             await embedded.run()
         finally:
-            for signum in (signal.SIGINT, signal.SIGTERM):
+            watcher.cancel()
+            for signum in signals:
                 loop.remove_signal_handler(signum)
     return recorder, progress
 
