@@ -18,6 +18,32 @@ from .engine import Engine
 from .ordering import TimeOrder, epoch
 
 
+class SeqsSeen:
+    """The seqs read so far, one bit each for the usual 1..N (so millions cost a few hundred kB),
+    a set for the rare seq beyond that."""
+
+    BITMAP_LIMIT = 1 << 27  # 16 MiB of bits at most
+
+    def __init__(self) -> None:
+        self._bits = bytearray()
+        self._large: set[int] = set()
+
+    def add(self, seq: int) -> bool:
+        """Whether `seq` is new (and now seen)."""
+        if seq >= self.BITMAP_LIMIT:
+            if seq in self._large:
+                return False
+            self._large.add(seq)
+            return True
+        index, bit = divmod(seq, 8)
+        if index >= len(self._bits):
+            self._bits.extend(bytes(max(index + 1 - len(self._bits), len(self._bits))))
+        if self._bits[index] >> bit & 1:
+            return False
+        self._bits[index] |= 1 << bit
+        return True
+
+
 @dataclass
 class CaptureResult:
     """What replaying one capture gave."""
@@ -56,7 +82,7 @@ def check_capture(
     collector = _Collector(name, selection or Selection(), profile, result)
     engine = Engine(profile, collector.report, partner_role)
     order: TimeOrder[tuple[ExchangeView, Where]] = TimeOrder()
-    first_line_of_seq: dict[int, int] = {}
+    seqs = SeqsSeen()
     with CaptureReader(Path(path)) as reader:
         for item in reader:
             if isinstance(item, LineProblem):
@@ -68,10 +94,9 @@ def check_capture(
             line, exchange = item
             result.exchanges += 1
             where = Where(line=line, seq=exchange.seq, direction=exchange.direction)
-            first = first_line_of_seq.setdefault(exchange.seq, line)
-            if first != line:
+            if not seqs.add(exchange.seq):
                 # Reported once; not checked again, so it cannot cascade into other findings.
-                collector.report(cap.DuplicateSeq(seq=exchange.seq, first_line=first), where)
+                collector.report(cap.DuplicateSeq(seq=exchange.seq), where)
                 continue
             started = epoch(exchange.started)
             ended = epoch(exchange.ended) if exchange.ended is not None else started

@@ -73,10 +73,9 @@ class DuplicateSeq(Violation, frozen=True, kw_only=True):
     severity = Severity.ERROR
     spec = "capture format 1"
     seq: int
-    first_line: int
 
     def message(self) -> str:
-        return f"seq {self.seq} was already used on line {self.first_line}"
+        return f"seq {self.seq} was already used earlier in this capture"
 
 
 class CheckerFailed(Violation, frozen=True, kw_only=True):

@@ -37,7 +37,7 @@ def test_bad_lines_are_findings_with_line_numbers_and_the_rest_is_read(tmp_path:
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         f"{path}:3: CAP001 not a valid exchange: JSON is malformed: object keys must be strings (byte 1)",
-        f"{path}:4: CAP003 seq 1 was already used on line 2",
+        f"{path}:4: CAP003 seq 1 was already used earlier in this capture",
         f"{path}:5: CAP002 the last line is cut short (recorder stopped mid-write); it is skipped",
         "Found 3 findings (2 errors, 1 warning) in 2 exchanges of 1 capture.",
     ]
@@ -122,3 +122,13 @@ def test_a_failing_checker_is_reported_and_the_replay_goes_on(tmp_path: Path, mo
     findings = check_capture(path).findings
     assert [(f.code, f.line) for f in findings] == [("CAP004", 2), ("CAP003", 4)]
     assert "SessionsChecker" in findings[0].message and "made-up bug" in findings[0].message
+
+
+def test_seqs_seen_in_a_bitmap_and_beyond_it() -> None:
+    from ocpi_tap.replay.check import SeqsSeen
+
+    seen = SeqsSeen()
+    assert all(seen.add(seq) for seq in range(1, 5000))
+    assert not seen.add(4321)
+    huge = SeqsSeen.BITMAP_LIMIT + 7
+    assert seen.add(huge) and not seen.add(huge)
