@@ -207,14 +207,8 @@ class CdrsChecker:
         self._sessions = sessions
         self._cdrs: dict[tuple[str, str, str], Where] = {}
         self._billed: dict[tuple[str, str, str], Where] = {}  # session key -> its CDR
-        self._tokens: dict[tuple[str, str, str], str] = {}  # session key -> cdr_token uid
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
-        if observed.module == "sessions" and observed.request is not None and observed.key is not None:
-            token = getattr(observed.request, "cdr_token", None)
-            if token is not None and hasattr(token, "uid") and observed.key.id is not None:
-                self._tokens[object_key(observed.key.country_code or "", observed.key.party_id or "",
-                                        observed.key.id)] = token.uid
         if observed.module != "cdrs" or observed.operation != "post":
             return
         if observed.request is None:
@@ -261,7 +255,7 @@ class CdrsChecker:
             yield SeqReport(SecondCdrForSession(session=label), where, "$.session_id", (note("first CDR", billed),))
         self._billed.setdefault(session_key, where)
         yield from self._numbers(cdr, state, label, where, notes)
-        uid = self._tokens.get(session_key)
+        uid = state.token_uid
         if uid is not None and uid.upper() != cdr.cdr_token.uid.upper():
             yield SeqReport(CdrContradictsSession(
                 problem=f"CDR token {cdr.cdr_token.uid} is not session {label}'s token {uid}"),

@@ -228,6 +228,7 @@ class SessionState:
     reported_after_completion: bool = False
     times_reported: frozenset[str] = frozenset()  # SES207 is said once per session and field
     uncertain: bool = False  # an update did not decode: the numbers here may be stale
+    token_uid: str | None = None
 
 
 def _label(key: tuple[str, str, str]) -> str:
@@ -319,6 +320,8 @@ class SessionsChecker:
                 state.completed_at = where
         if body.kwh is not UNSET and body.kwh is not None:
             state.kwh = body.kwh
+        if body.cdr_token is not UNSET and body.cdr_token is not None:
+            state.token_uid = body.cdr_token.uid
         if body.start_date_time is not UNSET and body.start_date_time is not None:
             state.start = body.start_date_time
         if body.end_date_time is not UNSET and body.end_date_time is not None:
