@@ -306,12 +306,13 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
 
 @main.command("rules")
 def list_rules() -> None:
-    """List every rule: code, severity, module and name."""
+    """List every rule: code, severity, module and name ("off" marks rules `--select` must name)."""
     from ocpi_tap.rules import checks as _  # noqa: F401  (registers the rules)
     from ocpi_tap.rules.registry import REGISTRY
 
     for rule in REGISTRY:
-        click.echo(f"{rule.code}  {rule.severity.value:<7}  {rule.module:<11}  {rule.name}")
+        off = "" if rule.default_enabled else "  (off by default)"
+        click.echo(f"{rule.code}  {rule.severity.value:<7}  {rule.module:<11}  {rule.name}{off}")
 
 
 @main.command("rule")

@@ -24,8 +24,19 @@ class Profile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     pagination_offsets: bool = True
     # CMD401: seconds a CommandResult may come after the response's timeout.
     command_grace_seconds: float = 5.0
-    # ENV401: how far an envelope timestamp may be from the capture's clock.
+    # ENV401, SES401: how far a timestamp may be from the capture's clock.
     timestamp_tolerance_seconds: float = 300.0
+    # TOK401: seconds a real-time authorization may take before the driver notices.
+    authorize_slow_seconds: float = 5.0
+    # CMD402: seconds the synchronous CommandResponse may take.
+    command_response_slow_seconds: float = 5.0
+    # SES402: seconds an ACTIVE session may go without an update.
+    session_update_interval_seconds: float = 900.0
+    # CDR305 (catalogue 12.24): the hub generates CDRs, so their party may be the hub's.
+    hub_generates_cdrs: bool = False
+    # CRD211: whether module traffic with no handshake in the capture is worth a warning
+    # (off for captures that routinely start mid-connection).
+    require_handshake: bool = True
 
 
 PROFILES: Final = {
@@ -37,6 +48,7 @@ PROFILES: Final = {
         # CDR203: MOBI.E generates CDRs itself and re-sends them with changed content.
         severities={"ENV103": "warning", "ENV107": "warning", "ENV108": "warning", "CDR203": "warning"},
         pagination_offsets=False,
+        hub_generates_cdrs=True,
     ),
     "ocpi-2.2.1": Profile(
         name="ocpi-2.2.1",

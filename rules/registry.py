@@ -13,6 +13,8 @@ say what to do. Its docstring is its documentation, in fixed sections:
 Defining a class with a `code` registers it (one without is a shared base). A duplicate code, a code of unknown
 module or kind, or a missing doc section fails at import, so a rule cannot
 ship undocumented. The kebab-case `name` comes from the class name.
+A rule with `default_enabled = False` (a heuristic, or one the catalogue
+keeps off) is reported only when `--select` names it or its module.
 
 Codes: module prefix (VER, CRD, TOK, LOC, TAR, SES, CMD, CDR, ENV for
 transport, CAP for the capture file) and three digits whose hundreds digit
@@ -71,6 +73,7 @@ class Violation(msgspec.Struct, frozen=True, kw_only=True):
     module: ClassVar[str]
     severity: ClassVar[Severity]
     spec: ClassVar[str]  # the spec section(s), e.g. "§9.2.2.3"
+    default_enabled: ClassVar[bool] = True
 
     def message(self) -> str:
         raise NotImplementedError
@@ -134,6 +137,8 @@ def documentation(rule: type[Violation]) -> str:
         f"{rule.code} {rule.name}\n"
         f"module: {rule.module} · kind: {kind_of(rule.code)} · severity: {rule.severity.value} · spec: {rule.spec}\n"
     )
+    if not rule.default_enabled:
+        head += "off by default: `--select` it by code or module prefix\n"
     return head + "\n" + (inspect.getdoc(rule) or "") + "\n"
 
 
@@ -154,4 +159,11 @@ class Selection:
     def __contains__(self, code: str) -> bool:
         selected = self._longest(code, self._select)
         ignored = self._longest(code, self._ignore)
+        if selected == 0 and not _enabled_by_default(code):
+            return False  # ALL does not switch on a rule that is off by default; naming it does
         return selected >= 0 and selected > ignored  # a tie goes to --ignore
+
+
+def _enabled_by_default(code: str) -> bool:
+    rule = REGISTRY.get(code)
+    return rule is None or rule.default_enabled

@@ -81,3 +81,21 @@ def test_registered_rules_have_names_modules_and_docs() -> None:
 )
 def test_selection_by_most_specific_prefix(select, ignore, code: str, reported: bool) -> None:
     assert (code in Selection(select, ignore)) is reported
+
+
+class _Heuristic(Violation, frozen=True, kw_only=True):  # no `code` here: not registered by defining it
+    def message(self) -> str:
+        return "a heuristic"
+
+
+@pytest.mark.parametrize(
+    ("select", "reported"),
+    [(None, False), (["ALL"], False), (["CAP"], True), (["CAP099"], True), (["CAP0"], True)],
+)
+def test_a_rule_off_by_default_is_reported_only_when_selected_by_name(
+        monkeypatch: pytest.MonkeyPatch, select: list[str] | None, reported: bool) -> None:
+    monkeypatch.setattr(_Heuristic, "code", "CAP099", raising=False)
+    monkeypatch.setattr(_Heuristic, "default_enabled", False)
+    monkeypatch.setitem(REGISTRY._rules, "CAP099", _Heuristic)
+    assert ("CAP099" in Selection(select)) is reported
+    assert ("CAP099" in Selection(["CAP"], ["CAP099"])) is False
