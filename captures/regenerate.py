@@ -7,6 +7,10 @@ For each partner role a clean day, and for each fault of `ocpi-tap demo
 profile. Beside each capture `NAME.jsonl` goes `NAME.expected.json`: the
 role, the profile and the findings (code, seq, path) its replay gives.
 tests/replay/test_reference_captures.py replays them all against these.
+
+With `--expected-only` the captures are kept and only the `.expected.json`
+files are rewritten (after a rule change, to review what it finds).
+Naming faults after the options regenerates only those.
 """
 
 from __future__ import annotations
@@ -34,22 +38,29 @@ def expected(capture: Path, role: str) -> dict[str, object]:
     }
 
 
-def generate(name: str, role: str, faults: list[str]) -> None:
+def generate(name: str, role: str, faults: list[str], record: bool = True) -> None:
     capture = HERE / f"{name}.jsonl"
-    recorder = asyncio.run(play(role, faults, capture, PROFILE, lambda module, detail: None))
-    if recorder.failure is not None:
-        raise SystemExit(f"{name}: recording failed: {recorder.failure}")
+    if record:
+        recorder = asyncio.run(play(role, faults, capture, PROFILE, lambda module, detail: None))
+        if recorder.failure is not None:
+            raise SystemExit(f"{name}: recording failed: {recorder.failure}")
     (HERE / f"{name}.expected.json").write_text(json.dumps(expected(capture, role), indent=1) + "\n")
     print(f"{name}: {capture.stat().st_size // 1024} KiB")
 
 
-def main() -> int:
-    for role in ("cpo", "emsp"):
-        generate(f"clean-{role}", role, [])
-    for fault in sorted(FAULTS):
-        generate(f"fault-{fault}", "cpo", [fault])
+def main(arguments: list[str]) -> int:
+    record = "--expected-only" not in arguments
+    only = [argument for argument in arguments if not argument.startswith("--")]
+    unknown = [name for name in only if name not in FAULTS]
+    if unknown:
+        raise SystemExit(f"unknown fault(s): {', '.join(unknown)}")
+    if not only:
+        for role in ("cpo", "emsp"):
+            generate(f"clean-{role}", role, [], record)
+    for fault in sorted(only or FAULTS):
+        generate(f"fault-{fault}", "cpo", [fault], record)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
