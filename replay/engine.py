@@ -57,7 +57,7 @@ class Engine:
         self._report = report
         self._transport = TransportChecker(profile)
         self._pagination = PaginationChecker(profile)
-        self._version = profile.ocpi_version
+        self._profile = profile
         sessions = SessionsChecker()
         # Fed in this order: the CDR checker reads the sessions checker's state.
         self._sequencers: list[Checker] = [
@@ -74,9 +74,9 @@ class Engine:
         if isinstance(route, NoRoute):
             self._report(_unrouted(route), where, None)
             return
-        bodies = decode_bodies(exchange, route, envelope, self._version)
-        for violation, path in bodies.reports:
-            self._report(violation, where, path)
+        bodies = decode_bodies(exchange, route, envelope, self._profile)
+        for violation, path, severity in bodies.reports:
+            self._report(violation, where, path, severity=severity)
         for violation, path in check_ids(route.request_type, route.key, bodies.request):
             self._report(violation, where, path)
         for violation, path in check_routing_headers(exchange, route.module):

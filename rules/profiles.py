@@ -24,6 +24,9 @@ class Profile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     pagination_offsets: bool = True
     # CMD401: seconds a CommandResult may come after the response's timeout.
     command_grace_seconds: float = 5.0
+    # Catalogue 12.6: a body DateTime with a numeric UTC offset (`+00:00`). Either way the
+    # object is still checked as if written right; over-long fractions are always a warning.
+    datetime_offset_severity: Literal["error", "warning"] = "error"
     # ENV401, SES401: how far a timestamp may be from the capture's clock.
     timestamp_tolerance_seconds: float = 300.0
     # TOK401: seconds a real-time authorization may take before the driver notices.
@@ -46,8 +49,11 @@ PROFILES: Final = {
         ocpi_version="2.2",
         # Catalogue 12.1: raw tokens are common on a "2.2" hub; tolerated, still shown.
         # CDR203: MOBI.E generates CDRs itself and re-sends them with changed content.
-        severities={"ENV103": "warning", "ENV107": "warning", "ENV108": "warning", "CDR203": "warning"},
+        # LOC005 (catalogue 12.23): feeds with 4 or 8 decimals are common and harmless.
+        severities={"ENV103": "warning", "ENV107": "warning", "ENV108": "warning", "CDR203": "warning",
+                    "LOC005": "warning"},
         pagination_offsets=False,
+        datetime_offset_severity="warning",
         hub_generates_cdrs=True,
     ),
     "ocpi-2.2.1": Profile(

@@ -8,24 +8,34 @@ the shape findings. Each body is decoded once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import Any, Final, NamedTuple, Protocol
 
 from msgspec import UNSET, Raw
 
 from ..decoding import ShapeError, decode_as, model_key, under
 from ..exchange import ExchangeView
 from ..model import RawEnvelope
+from ..profiles import Profile
 from ..registry import Violation
+from ..tolerance import Repair, repair
 from .shape import (
     MALFORMED_BY_TYPE,
     CdrPostWithoutLocation,
+    CoordinatePrecision,
     PATCH_WITHOUT_LAST_UPDATED,
     CredentialsAnswerWithoutCredentials,
     MalformedData,
     RequestWrappedInEnvelope,
 )
 
-Report = tuple[Violation, str | None]
+
+
+class Report(NamedTuple):
+    violation: Violation
+    path: str | None
+    severity: str | None = None  # this occurrence's own, where it differs from the rule's
+
+
 _ENVELOPE_KEYS: Final = (b'"status_code"', b'"timestamp"')
 
 
@@ -58,42 +68,72 @@ def _malformed(key: str, reason: str) -> Violation:
     return MALFORMED_BY_TYPE.get(key, MalformedData)(reason=reason)
 
 
+_DATETIME_REASONS: Final = {
+    "datetime_offset": "DateTime {!r} has a numeric offset; OCPI DateTimes are UTC with `Z` or nothing",
+    "datetime_length": "DateTime {!r} is longer than 25 characters (too many fractional digits)",
+}
+
+
+def _second_chance(body: Raw, failed: ShapeError, key: str, profile: Profile, prefix: str,
+                   reports: list[Report]) -> Any:
+    """`body`, which failed as `key`, decoded with the forms the catalogue tolerates put right (and reported)."""
+    repaired = repair(bytes(body))
+    if repaired is None:
+        return failed
+    fixed, repairs = repaired
+    for done in repairs:
+        reports.append(_repair_report(done, key, profile, prefix))
+    return decode_as(Raw(fixed), key, profile.ocpi_version)
+
+
+def _repair_report(done: Repair, key: str, profile: Profile, prefix: str) -> Report:
+    path = under(prefix, done.path)
+    if done.kind == "coordinate_precision":
+        return Report(CoordinatePrecision(value=done.original), path)
+    severity = "warning" if done.kind == "datetime_length" else profile.datetime_offset_severity
+    return Report(_malformed(key, _DATETIME_REASONS[done.kind].format(done.original)), path, severity)
+
+
 def decode_bodies(
     exchange: ExchangeView,
     route: RouteView,
     envelope: RawEnvelope | ShapeError | None,
-    version: str = "2.2.1",
+    profile: Profile,
 ) -> Bodies:
-    """Typed bodies in the model of OCPI `version` (the profile's)."""
+    """Typed bodies in the model of the profile's OCPI version."""
     bodies = Bodies()
     request_body = exchange.request.body
     if route.request_type is not None and request_body is not UNSET:
         key = model_key(route.request_type)
-        decoded = decode_as(request_body, key, version)
-        if isinstance(decoded, ShapeError):
-            if _looks_wrapped(request_body):
-                bodies.reports.append((RequestWrappedInEnvelope(), "$"))
-            else:
-                bodies.reports.append((_malformed(key, decoded.message), decoded.path))
+        decoded = decode_as(request_body, key, profile.ocpi_version)
+        if isinstance(decoded, ShapeError) and _looks_wrapped(request_body):
+            bodies.reports.append(Report(RequestWrappedInEnvelope(), "$"))
         else:
-            bodies.request = decoded
-            patch_rule = PATCH_WITHOUT_LAST_UPDATED.get(key)
-            if patch_rule is not None and decoded.last_updated is UNSET:
-                bodies.reports.append((patch_rule(), "$.last_updated"))
+            if isinstance(decoded, ShapeError):
+                decoded = _second_chance(request_body, decoded, key, profile, "$", bodies.reports)
+            if isinstance(decoded, ShapeError):
+                bodies.reports.append(Report(_malformed(key, decoded.message), decoded.path))
+            else:
+                bodies.request = decoded
+                patch_rule = PATCH_WITHOUT_LAST_UPDATED.get(key)
+                if patch_rule is not None and decoded.last_updated is UNSET:
+                    bodies.reports.append(Report(patch_rule(), "$.last_updated"))
     accepted = isinstance(envelope, RawEnvelope) and 1000 <= envelope.status_code <= 1999
     if route.module == "cdrs" and route.operation == "post" and accepted and exchange.response is not None:
         if not exchange.response.header("Location"):
-            bodies.reports.append((CdrPostWithoutLocation(), None))
+            bodies.reports.append(Report(CdrPostWithoutLocation(), None))
     if route.data_type is not None and isinstance(envelope, RawEnvelope) and 1000 <= envelope.status_code <= 1999:
         key = model_key(route.data_type)
         if key == "credentials" and (envelope.data is UNSET or bytes(envelope.data) == b"null"):
-            bodies.reports.append((CredentialsAnswerWithoutCredentials(), "$.data"))
+            bodies.reports.append(Report(CredentialsAnswerWithoutCredentials(), "$.data"))
         elif envelope.data is UNSET:
-            bodies.reports.append((_malformed(key, "`data` is missing"), "$.data"))
+            bodies.reports.append(Report(_malformed(key, "`data` is missing"), "$.data"))
         else:
-            decoded = decode_as(envelope.data, key, version)
+            decoded = decode_as(envelope.data, key, profile.ocpi_version)
             if isinstance(decoded, ShapeError):
-                bodies.reports.append((_malformed(key, decoded.message), under("$.data", decoded.path)))
+                decoded = _second_chance(envelope.data, decoded, key, profile, "$.data", bodies.reports)
+            if isinstance(decoded, ShapeError):
+                bodies.reports.append(Report(_malformed(key, decoded.message), under("$.data", decoded.path)))
             else:
                 bodies.data = decoded
     return bodies

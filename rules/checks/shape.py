@@ -202,6 +202,33 @@ class MalformedLocation(_Malformed, frozen=True, kw_only=True):
     what = "Location object"
 
 
+class CoordinatePrecision(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A GeoLocation `latitude` or `longitude` (in a Location, its related
+    locations, or a CDR's location) is a decimal string with 5 to 7 decimals
+    and a `.` separator, as the spec's regex demands.
+
+    ## Why it matters
+    Strict receivers refuse the whole Location over it; many feeds send
+    fewer decimals, so hubs differ (catalogue 12.23: a warning under `mobie`).
+    The object is still checked as if the value had been written right.
+
+    ## Example
+    `"latitude": "38.7"` or `"longitude": "-9.139337123"`.
+
+    ## Expected
+    `"latitude": "38.70000"`, `"longitude": "-9.1393371"`.
+    """
+
+    code = "LOC005"
+    severity = Severity.ERROR
+    spec = "§8.4.13, §8.4.1"
+    value: str
+
+    def message(self) -> str:
+        return f"coordinate {self.value!r} does not have 5 to 7 decimals"
+
+
 class LocationPatchWithoutLastUpdated(Violation, frozen=True, kw_only=True):
     """## What it checks
     A Location, EVSE or Connector PATCH body carries `last_updated`.

@@ -1,0 +1,88 @@
+"""Catalogue 12.6 and 12.23: DateTimes with `+00:00` or six fractional digits, coordinates with the wrong
+number of decimals. Reported with the profile's severity, and the object is still checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from captures import write_capture
+from ocpi_tap.replay.check import check_capture
+from ocpi_tap.rules.profiles import PROFILES
+from ocpi_tap.rules.tolerance import repair
+from test_body_rules import HUB, LOCATION, PER_MESSAGE, SESSION
+from test_sessions_and_cdrs import PUT, URL, day, patch, stamp
+
+
+@pytest.mark.parametrize(
+    ("value", "fixed", "kind"),
+    [
+        ("2026-11-23T09:00:00+00:00", "2026-11-23T09:00:00Z", "datetime_offset"),
+        ("2026-11-23T09:00:00.123+0000", "2026-11-23T09:00:00.123Z", "datetime_offset"),
+        ("2026-11-23T09:00:00.123456Z", "2026-11-23T09:00:00.1234Z", "datetime_length"),
+        ("2026-11-23T09:00:00.123456+00:00", "2026-11-23T09:00:00.1234Z", "datetime_offset"),
+    ],
+)
+def test_date_times_are_put_right(value: str, fixed: str, kind: str) -> None:
+    repaired = repair(orjson.dumps({"period": {"start": value}}))
+    assert repaired is not None
+    body, repairs = repaired
+    assert orjson.loads(body) == {"period": {"start": fixed}}
+    assert [(r.path, r.kind, r.original) for r in repairs] == [("$.period.start", kind, value)]
+
+
+@pytest.mark.parametrize(("value", "fixed"), [("38.7", "38.70000"), ("-9.139337123", "-9.1393371"), ("38", "38.00000")])
+def test_coordinates_are_put_right(value: str, fixed: str) -> None:
+    repaired = repair(orjson.dumps({"coordinates": {"latitude": value}}))
+    assert repaired is not None
+    assert orjson.loads(repaired[0]) == {"coordinates": {"latitude": fixed}}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"start": "2026-11-23T09:00:00Z", "latitude": "38.70000"}', b'{"start": "2026-11-23T09:00:00+01:00"}',
+     b'{"latitude": "north"}', b"not json"],
+)
+def test_what_is_right_or_beyond_repair_is_left_alone(body: bytes) -> None:
+    assert repair(body) is None
+
+
+def session_put(**fields: object) -> tuple[str, str, object]:
+    return ("PUT", URL, dict(SESSION, last_updated=stamp(0), **fields))
+
+
+def findings(tmp_path: Path, steps: list[tuple[str, str, object]], profile: str) -> list[tuple[str, int | None, str]]:
+    result = check_capture(write_capture(tmp_path / "c.jsonl", *day(*steps)), PER_MESSAGE,
+                           profile=PROFILES[profile], partner_role="CPO")
+    return [(f.code, f.seq, f.severity) for f in result.findings]
+
+
+def test_a_utc_offset_is_an_error_in_strict_a_warning_under_mobie(tmp_path: Path) -> None:
+    offset = session_put(start_date_time="2026-11-23T09:00:00+00:00")
+    assert findings(tmp_path, [offset], "ocpi-2.2.1") == [("SES001", 1, "error")]
+    assert findings(tmp_path, [offset], "mobie") == [("SES001", 1, "warning")]
+    assert findings(tmp_path, [PUT], "ocpi-2.2.1") == []
+
+
+def test_the_object_behind_a_tolerated_form_is_still_checked(tmp_path: Path) -> None:
+    offset = session_put(kwh=5.0, start_date_time="2026-11-23T09:00:00+00:00")
+    lower = ("PATCH", URL, patch(1, kwh=2.0))
+    result = check_capture(write_capture(tmp_path / "c.jsonl", *day(offset, lower)), profile=PROFILES["mobie"],
+                           partner_role="CPO")
+    assert ("SES203", 2) in [(f.code, f.seq) for f in result.findings]  # kWh fell: the PUT was tracked
+
+
+def test_six_fractional_digits_are_a_warning_in_every_profile(tmp_path: Path) -> None:
+    long = session_put(start_date_time=stamp(0)[:19] + ".123456Z")
+    assert findings(tmp_path, [long], "ocpi-2.2.1") == [("SES001", 1, "warning")]
+
+
+def test_coordinate_precision_is_its_own_rule(tmp_path: Path) -> None:
+    coordinates = {"latitude": "38.7", "longitude": "-9.13933"}
+    put = ("PUT", f"{HUB}/locations/PT/CPO/L1", dict(LOCATION, coordinates=coordinates))
+    assert findings(tmp_path, [put], "ocpi-2.2.1") == [("LOC005", 1, "error")]
+    assert findings(tmp_path, [put], "mobie") == [("LOC005", 1, "warning")]
+    clean = ("PUT", f"{HUB}/locations/PT/CPO/L1", LOCATION)
+    assert findings(tmp_path, [clean], "ocpi-2.2.1") == []
