@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from datetime import datetime, timezone
@@ -297,9 +298,13 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
     if output_format == "json":
         click.echo(render.json_report(results).decode(), nl=False)
     else:
+        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         for result in results:
             for finding in result.findings:
                 click.echo(render.concise_line(finding))
+        for result in results:
+            if result.readiness is not None:
+                click.echo("\n".join(render.readiness_lines(result.readiness, result.capture, colour=colour)))
         click.echo(render.summary(results))
     sys.exit(EXIT_FINDINGS if any(result.findings for result in results) else EXIT_CLEAN)
 

@@ -16,6 +16,7 @@ from ocpi_tap.rules.registry import Selection, Violation
 from .capture import CaptureReader, LineProblem
 from .engine import Engine
 from .ordering import TimeOrder, epoch
+from .readiness import Readiness, ScenarioTracker, assess
 
 
 class SeqsSeen:
@@ -51,6 +52,7 @@ class CaptureResult:
     capture: str
     exchanges: int = 0
     findings: list[Finding] = field(default_factory=list)
+    readiness: Readiness | None = None
 
 
 class _Collector:
@@ -80,7 +82,8 @@ def check_capture(
     profile = profile or PROFILES[DEFAULT_PROFILE]
     result = CaptureResult(capture=name)
     collector = _Collector(name, selection or Selection(), profile, result)
-    engine = Engine(profile, collector.report, partner_role)
+    scenarios = ScenarioTracker(profile.scenarios)
+    engine = Engine(profile, collector.report, partner_role, observers=[scenarios.feed])
     order: TimeOrder[tuple[ExchangeView, Where]] = TimeOrder()
     seqs = SeqsSeen()
     with CaptureReader(Path(path)) as reader:
@@ -106,4 +109,5 @@ def check_capture(
             engine.feed(ready, ready_where)
         engine.finish()
     result.findings.sort(key=lambda f: (f.line or 0, f.code))
+    result.readiness = assess(scenarios, result.findings, partner_role)
     return result

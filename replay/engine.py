@@ -12,8 +12,10 @@ ordering across directions comes with the sequencing checks.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
+
+import msgspec
 
 from ocpi_tap.rules.checks.bodies import Bodies, decode_bodies
 from ocpi_tap.rules.checks.capture import CheckerFailed
@@ -53,8 +55,11 @@ def _unrouted(miss: NoRoute) -> Violation:
 
 
 class Engine:
-    def __init__(self, profile: Profile, report: Report, partner_role: str | None = None) -> None:
+    def __init__(self, profile: Profile, report: Report, partner_role: str | None = None,
+                 observers: Sequence[Callable[[Observed], None]] = ()) -> None:
+        """`observers` see every routed exchange as the checkers do (the readiness report's scenarios)."""
         self._report = report
+        self._observers = tuple(observers)
         self._transport = TransportChecker(profile)
         self._pagination = PaginationChecker(profile)
         self._profile = profile
@@ -67,10 +72,13 @@ class Engine:
         self._routes = RouteTable(partner_role)
 
     def feed(self, exchange: ExchangeView, where: Where) -> None:
+        route = self._routes.match(exchange.request.method, exchange.request.url, exchange.direction)
+        module = route.module
+        if module is not None:
+            where = msgspec.structs.replace(where, module=module)
         envelope = response_envelope(exchange)
         for violation, path in self._transport.check(exchange, envelope):
             self._report(violation, where, path)
-        route = self._routes.match(exchange.request.method, exchange.request.url, exchange.direction)
         if isinstance(route, NoRoute):
             self._report(_unrouted(route), where, None)
             return
@@ -90,6 +98,8 @@ class Engine:
             request=bodies.request, data=bodies.data,
             status_code=envelope.status_code if isinstance(envelope, RawEnvelope) else None,
         )
+        for observer in self._observers:
+            observer(observed)
         for checker in list(self._sequencers):
             try:
                 for report in checker.feed(observed):

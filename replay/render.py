@@ -1,16 +1,22 @@
-"""Findings to text: the concise linter form and the JSON report. No printing here."""
+"""Findings and readiness to text: the concise linter form, the readiness table, the JSON report.
+
+No printing here; colour only when the caller asks for it (a TTY without NO_COLOR).
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import Final
 
+import click
 import msgspec
 
 from ocpi_tap import __version__
 from ocpi_tap.rules.findings import Finding
 
 from .check import CaptureResult
+from .readiness import ModuleReadiness, Readiness
 
 REPORT_SCHEMA_VERSION = 1
 
@@ -39,6 +45,43 @@ def summary(results: Sequence[CaptureResult]) -> str:
     )
 
 
+_VERDICT_COLOURS: Final = {"ready": "green", "failing": "red", "partly exercised": "yellow",
+                            "not exercised": "yellow"}
+
+
+def _paint(text: str, colour: str | None, enabled: bool, bold: bool = False) -> str:
+    if not enabled or colour is None:
+        return text
+    return click.style(text, fg=colour, bold=bold)
+
+
+def _module_line(module: ModuleReadiness, colour: bool) -> str:
+    verdict = _paint(f"{module.verdict:<17}", _VERDICT_COLOURS[module.verdict], colour, bold=True)
+    counts = []
+    if module.errors:
+        counts.append(_count(module.errors, "error"))
+    if module.warnings:
+        counts.append(_count(module.warnings, "warning"))
+    scenarios = f"{module.scenarios_seen}/{len(module.scenarios)} scenarios"
+    return f"  {module.title:<12} {verdict} {scenarios:<14} {', '.join(counts)}".rstrip()
+
+
+def readiness_lines(readiness: Readiness, capture: str, full: bool = False, colour: bool = False) -> list[str]:
+    """The readiness table; `full` adds each module's scenario checklist."""
+    lines = [f"Readiness of the {readiness.role} partner in {capture}:"]
+    marks = {"seen": ("✓", "green"), "seen with findings": ("!", "yellow"), "not seen": ("✗", "red")}
+    for module in readiness.modules:
+        lines.append(_module_line(module, colour))
+        if full:
+            for scenario in module.scenarios:
+                symbol, tint = marks[scenario.mark]
+                shown = f" (seq {', '.join(map(str, scenario.seqs))})" if scenario.seqs else ""
+                lines.append(f"      {_paint(symbol, tint, colour)} {scenario.title} [{scenario.spec}]"
+                             f"{' ' + scenario.mark if scenario.mark != 'seen' else ''}{shown}")
+    lines.append(_paint(readiness.closing, None, colour))
+    return lines
+
+
 class _Summary(msgspec.Struct):
     captures: int
     exchanges: int
@@ -49,15 +92,22 @@ class _Summary(msgspec.Struct):
     by_module: dict[str, int]
 
 
+class _CaptureReport(msgspec.Struct):
+    capture: str
+    exchanges: int
+    readiness: Readiness | None
+
+
 class _Report(msgspec.Struct):
     schema: int
     tool: str
     findings: list[Finding]
     summary: _Summary
+    captures: list[_CaptureReport]
 
 
 def json_report(results: Sequence[CaptureResult]) -> bytes:
-    """The stable JSON report: `findings` (one object per finding) and `summary`."""
+    """The stable JSON report: `findings` (one object per finding), `summary`, and per capture its readiness."""
     findings = [f for result in results for f in result.findings]
     severities = Counter(f.severity for f in findings)
     report = _Report(
@@ -73,5 +123,6 @@ def json_report(results: Sequence[CaptureResult]) -> bytes:
             by_code=dict(sorted(Counter(f.code for f in findings).items())),
             by_module=dict(sorted(Counter(f.module for f in findings).items())),
         ),
+        captures=[_CaptureReport(capture=r.capture, exchanges=r.exchanges, readiness=r.readiness) for r in results],
     )
     return msgspec.json.format(msgspec.json.encode(report), indent=2) + b"\n"

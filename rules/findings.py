@@ -21,6 +21,7 @@ class Where(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     line: int | None = None
     seq: int | None = None
     direction: str | None = None
+    module: str | None = None  # the exchange's module, once routed
 
 
 class Finding(msgspec.Struct, frozen=True, kw_only=True):
@@ -38,6 +39,7 @@ class Finding(msgspec.Struct, frozen=True, kw_only=True):
     message: str
     hint: str | None = None
     notes: list[Note] = []
+    exchange_module: str | None = None  # the module of the exchange it points at, once routed
 
     @classmethod
     def of(
@@ -63,4 +65,5 @@ class Finding(msgspec.Struct, frozen=True, kw_only=True):
             message=violation.message(),
             hint=violation.hint(),
             notes=notes or [],
+            exchange_module=where.module,
         )

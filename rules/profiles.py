@@ -11,6 +11,8 @@ from typing import Final, Literal
 
 import msgspec
 
+from .scenarios import CERTIFICATION, Scenario
+
 
 class Profile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     name: str
@@ -40,6 +42,8 @@ class Profile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     # CRD211: whether module traffic with no handshake in the capture is worth a warning
     # (off for captures that routinely start mid-connection).
     require_handshake: bool = True
+    # The readiness report: what a certification day exercises, per module and partner role.
+    scenarios: tuple[Scenario, ...] = CERTIFICATION
 
 
 PROFILES: Final = {

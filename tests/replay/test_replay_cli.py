@@ -25,29 +25,46 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(BIN / "ocpi-tap"), *args], capture_output=True, text=True, timeout=60)
 
 
+def finding_lines(stdout: str, path: Path) -> list[str]:
+    return [line for line in stdout.splitlines() if line.startswith(f"{path}:")]
+
+
 def test_a_clean_capture_exits_0(tmp_path: Path) -> None:
-    result = run("replay", str(capture(tmp_path / "clean.jsonl", EXCHANGE, SECOND)))
+    path = capture(tmp_path / "clean.jsonl", EXCHANGE, SECOND)
+    result = run("replay", str(path))
     assert result.returncode == 0, result.stdout
-    assert result.stdout.strip() == "All checks passed: 2 exchanges in 1 capture."
+    assert finding_lines(result.stdout, path) == []
+    assert result.stdout.splitlines()[-1] == "All checks passed: 2 exchanges in 1 capture."
+
+
+def test_the_readiness_table_never_shows_unexercised_modules_as_ready(tmp_path: Path) -> None:
+    path = capture(tmp_path / "clean.jsonl", EXCHANGE, SECOND)
+    lines = run("replay", str(path)).stdout.splitlines()
+    table = lines[lines.index(f"Readiness of the CPO partner in {path}:") + 1:][:8]
+    assert [line.split()[0] for line in table] == [
+        "Versions", "Credentials", "Tokens", "Locations", "Tariffs", "Sessions", "Commands", "CDRs"]
+    assert "partly exercised" in table[0]  # GETs of the hub's versions, but not the rest of discovery
+    assert all("not exercised" in line for line in table[1:])
+    assert lines[-2].startswith("No module is ready to book. Not ready: Versions (partly exercised: 0 of 2")
 
 
 def test_bad_lines_are_findings_with_line_numbers_and_the_rest_is_read(tmp_path: Path) -> None:
     path = capture(tmp_path / "bad.jsonl", EXCHANGE, b"{not json", EXCHANGE, EXCHANGE[:50], newline_at_end=False)
     result = run("replay", str(path))
     assert result.returncode == 1
-    assert result.stdout.splitlines() == [
+    assert finding_lines(result.stdout, path) == [
         f"{path}:3: CAP001 not a valid exchange: JSON is malformed: object keys must be strings (byte 1)",
         f"{path}:4: CAP003 seq 1 was already used earlier in this capture",
         f"{path}:5: CAP002 the last line is cut short (recorder stopped mid-write); it is skipped",
-        "Found 3 findings (2 errors, 1 warning) in 2 exchanges of 1 capture.",
     ]
+    assert result.stdout.splitlines()[-1] == "Found 3 findings (2 errors, 1 warning) in 2 exchanges of 1 capture."
 
 
 def test_select_and_ignore_filter_what_is_reported(tmp_path: Path) -> None:
     path = capture(tmp_path / "bad.jsonl", EXCHANGE, b"{not json", EXCHANGE)
     assert run("replay", str(path), "--ignore", "CAP").returncode == 0
     only = run("replay", str(path), "--select", "CAP003")
-    assert [line.split(" ")[1] for line in only.stdout.splitlines()[:-1]] == ["CAP003"]
+    assert [line.split(" ")[1] for line in finding_lines(only.stdout, path)] == ["CAP003"]
 
 
 def test_json_report_has_the_documented_fields(tmp_path: Path) -> None:

@@ -1,0 +1,215 @@
+"""Readiness per module: which certification scenarios the traffic exercised, and with what findings.
+
+`ScenarioTracker` is fed every routed exchange (as the checkers are) and
+remembers, per scenario step, the first few exchanges that showed it.
+`assess` then puts that together with the findings into one verdict per
+module: ready, failing, partly exercised or not exercised. Not exercised is
+never shown as passing. The renderers (terminal, JSON, JUnit, HTML) all
+draw from the `Readiness` value.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any, Final, Literal
+
+import msgspec
+from msgspec import UNSET
+
+from ocpi_tap.rules.checks.sequencing import Observed
+from ocpi_tap.rules.findings import Finding
+from ocpi_tap.rules.routes import TO_HUB
+from ocpi_tap.rules.scenarios import MODULE_ORDER, MODULE_TITLES, Scenario, Step
+
+EXAMPLES_KEPT: Final = 5  # exchanges remembered per step: enough to show, bounded for long captures
+MODULES_PER_DAY: Final = 4
+Verdict = Literal["ready", "failing", "partly exercised", "not exercised"]
+Mark = Literal["seen", "seen with findings", "not seen"]
+_CPO_PUSHES: Final = frozenset({"locations", "tariffs", "sessions", "cdrs"})
+_EMSP_PUSHES: Final = frozenset({"tokens", "commands"})
+
+
+class ScenarioResult(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    title: str
+    spec: str
+    mark: Mark
+    seqs: list[int]  # the exchanges that show it (a few per step)
+
+
+class ModuleReadiness(msgspec.Struct, frozen=True, kw_only=True):
+    module: str
+    title: str
+    verdict: Verdict
+    exchanges: int
+    errors: int
+    warnings: int
+    codes: dict[str, int]  # code -> findings
+    scenarios: list[ScenarioResult]
+
+    @property
+    def scenarios_seen(self) -> int:
+        return sum(1 for scenario in self.scenarios if scenario.mark != "not seen")
+
+
+class Readiness(msgspec.Struct, frozen=True, kw_only=True):
+    role: str  # the partner's
+    modules: list[ModuleReadiness]
+    days: list[list[str]]  # ready modules, grouped by certification day
+    closing: str  # the line a person acts on
+
+
+def _level(key: Any) -> str | None:
+    if key is None:
+        return None
+    if getattr(key, "connector_id", None):
+        return "connector"
+    if getattr(key, "evse_uid", None):
+        return "evse"
+    return "location"
+
+
+def _result(observed: Observed) -> str | None:
+    """The typed outcome a step may ask for: a command's result, an authorization's `allowed`."""
+    if observed.operation == "command_result" and observed.request is not None:
+        return str(observed.request.result)
+    if observed.operation == "command" and observed.data is not None:
+        return str(observed.data.result)
+    if observed.operation == "authorize" and observed.data is not None:
+        return str(observed.data.allowed)
+    return None
+
+
+def _status_matches(wanted: str | None, status_code: int | None) -> bool:
+    if wanted is None:
+        return True
+    if status_code is None:
+        return False
+    if wanted == "1xxx":
+        return 1000 <= status_code <= 1999
+    return str(status_code) == wanted
+
+
+def _body_status(observed: Observed) -> str | None:
+    status = getattr(observed.request, "status", None)
+    return None if status is None or status is UNSET else str(status)
+
+
+class ScenarioTracker:
+    """Fed routed exchanges; remembers which scenario steps they showed (for both partner roles)."""
+
+    def __init__(self, scenarios: Sequence[Scenario]) -> None:
+        self.scenarios = tuple(scenarios)
+        self._by_operation: dict[tuple[str, str], list[tuple[int, int, Step]]] = {}
+        self._seen: list[list[list[int]]] = [[[] for _ in scenario.steps] for scenario in self.scenarios]
+        for s, scenario in enumerate(self.scenarios):
+            for t, step in enumerate(scenario.steps):
+                for operation in step.operations:
+                    self._by_operation.setdefault((step.module, operation), []).append((s, t, step))
+        self.exchanges: Counter[str] = Counter()
+        self.partner_pushes: Counter[str] = Counter()  # module -> pushes the partner sent, to infer its role
+
+    def feed(self, observed: Observed) -> None:
+        self.exchanges[observed.module] += 1
+        sender = "partner" if observed.exchange.direction == TO_HUB else "hub"
+        if sender == "partner" and observed.operation in ("put", "patch", "post", "command"):
+            self.partner_pushes[observed.module] += 1
+        candidates = self._by_operation.get((observed.module, observed.operation))
+        if not candidates:
+            return
+        command = observed.key.command if observed.key is not None else None
+        result = _result(observed)
+        for s, t, step in candidates:
+            if (step.sender == sender
+                    and (step.command is None or step.command == command)
+                    and (step.result is None or step.result == result)
+                    and _status_matches(step.status, observed.status_code)
+                    and (step.body_status is None or step.body_status == _body_status(observed))
+                    and (step.level is None or step.level == _level(observed.key))):
+                seen = self._seen[s][t]
+                if len(seen) < EXAMPLES_KEPT:
+                    seen.append(observed.exchange.seq)
+
+    def infer_role(self) -> str:
+        """The partner's role, from what it pushed: CPOs push locations to CDRs, eMSPs tokens and commands."""
+        cpo = sum(self.partner_pushes[module] for module in _CPO_PUSHES)
+        emsp = sum(self.partner_pushes[module] for module in _EMSP_PUSHES)
+        return "EMSP" if emsp > cpo else "CPO"
+
+    def seen(self, index: int) -> list[list[int]]:
+        return self._seen[index]
+
+
+def _mark(steps: list[list[int]], flagged: set[int]) -> tuple[Mark, list[int]]:
+    seqs = sorted({seq for step in steps for seq in step})
+    if not all(steps):
+        return "not seen", seqs
+    return ("seen with findings" if flagged.intersection(seqs) else "seen"), seqs
+
+
+def finding_module(finding: Finding) -> str | None:
+    """The module a finding counts against: its rule's, or for transport rules the exchange's."""
+    if finding.module in MODULE_TITLES:
+        return finding.module
+    return finding.exchange_module if finding.exchange_module in MODULE_TITLES else None
+
+
+def _verdict(exchanges: int, errors: int, scenarios: list[ScenarioResult]) -> Verdict:
+    if exchanges == 0:
+        return "not exercised"
+    if errors:
+        return "failing"
+    if any(scenario.mark == "not seen" for scenario in scenarios):
+        return "partly exercised"
+    return "ready"
+
+
+def assess(tracker: ScenarioTracker, findings: Iterable[Finding], role: str | None) -> Readiness:
+    role = (role or tracker.infer_role()).upper()
+    by_module: dict[str, list[Finding]] = {module: [] for module in MODULE_ORDER}
+    flagged: set[int] = set()
+    for finding in findings:
+        module = finding_module(finding)
+        if module is not None:
+            by_module[module].append(finding)
+        if finding.seq is not None:
+            flagged.add(finding.seq)
+    modules = []
+    for module in MODULE_ORDER:
+        results = []
+        for index, scenario in enumerate(tracker.scenarios):
+            if scenario.module == module and scenario.role == role:
+                mark, seqs = _mark(tracker.seen(index), flagged)
+                results.append(ScenarioResult(id=scenario.id, title=scenario.title, spec=scenario.spec, mark=mark,
+                                              seqs=seqs))
+        found = by_module[module]
+        errors = sum(1 for finding in found if finding.severity == "error")
+        modules.append(ModuleReadiness(
+            module=module, title=MODULE_TITLES[module], exchanges=tracker.exchanges[module], errors=errors,
+            warnings=len(found) - errors, codes=dict(sorted(Counter(f.code for f in found).items())),
+            scenarios=results, verdict=_verdict(tracker.exchanges[module], errors, results),
+        ))
+    ready = [m.title for m in modules if m.verdict == "ready"]
+    days = [ready[i:i + MODULES_PER_DAY] for i in range(0, len(ready), MODULES_PER_DAY)]
+    return Readiness(role=role, modules=modules, days=days, closing=_closing(modules, days))
+
+
+def _closing(modules: list[ModuleReadiness], days: list[list[str]]) -> str:
+    if days:
+        booked = "; ".join(f"day {n}: {', '.join(titles)}" for n, titles in enumerate(days, start=1))
+        parts = [f"Ready to book ({MODULES_PER_DAY} modules a day at most): {booked}."]
+    else:
+        parts = ["No module is ready to book."]
+    pending = []
+    for module in modules:
+        if module.verdict == "failing":
+            pending.append(f"{module.title} (failing: {module.errors} error{'s' if module.errors != 1 else ''})")
+        elif module.verdict == "partly exercised":
+            pending.append(f"{module.title} (partly exercised: {module.scenarios_seen} of "
+                           f"{len(module.scenarios)} scenarios seen)")
+        elif module.verdict == "not exercised":
+            pending.append(f"{module.title} (not exercised)")
+    if pending:
+        parts.append(f"Not ready: {', '.join(pending)}.")
+    return " ".join(parts)

@@ -1,0 +1,72 @@
+"""The readiness report: a verdict per module, the scenarios the traffic exercised, and what to book."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import BIN, REPO
+from ocpi_tap.replay.check import check_capture
+from ocpi_tap.replay.readiness import ModuleReadiness, Readiness, ScenarioTracker, assess
+from ocpi_tap.rules.profiles import PROFILES
+
+CAPTURES = REPO / "captures"
+
+
+def readiness(name: str, role: str | None = None) -> Readiness:
+    result = check_capture(CAPTURES / f"{name}.jsonl", profile=PROFILES["mobie"], partner_role=role)
+    assert result.readiness is not None
+    return result.readiness
+
+
+def modules(report: Readiness) -> dict[str, ModuleReadiness]:
+    return {module.module: module for module in report.modules}
+
+
+@pytest.mark.parametrize(("name", "role"), [("clean-cpo", "CPO"), ("clean-emsp", "EMSP")])
+def test_a_clean_day_is_ready_in_every_module_and_the_role_is_inferred(name: str, role: str) -> None:
+    report = readiness(name)
+    assert report.role == role
+    assert {m.module: m.verdict for m in report.modules} == dict.fromkeys(modules(report), "ready")
+    assert all(s.mark == "seen" and s.seqs for m in report.modules for s in m.scenarios)
+    assert report.days == [["Versions", "Credentials", "Tokens", "Locations"], ["Tariffs", "Sessions", "Commands", "CDRs"]]
+
+
+def test_a_missing_callback_fails_commands_and_leaves_its_scenario_unseen() -> None:
+    report = readiness("fault-callback-never-sent", "CPO")
+    commands = modules(report)["commands"]
+    assert (commands.verdict, commands.errors, commands.codes) == ("failing", 1, {"CMD202": 1})
+    marks = {s.id: s.mark for s in commands.scenarios}
+    assert marks.pop("start-session-accepted") == "not seen"
+    assert set(marks.values()) == {"seen"}
+    assert report.closing == ("Ready to book (4 modules a day at most): day 1: Versions, Credentials, Tokens, "
+                              "Locations; day 2: Tariffs, Sessions, CDRs. Not ready: Commands (failing: 1 error).")
+
+
+def test_transport_findings_count_against_the_module_of_their_exchange() -> None:
+    report = modules(readiness("fault-wrong-pagination-header", "CPO"))
+    assert report["locations"].codes == {"ENV130": 2} and report["locations"].verdict == "failing"
+    pulled = {s.id: s.mark for s in report["locations"].scenarios}["locations-pulled"]
+    assert pulled == "seen with findings"
+    assert report["versions"].verdict == "ready"
+
+
+def test_nothing_seen_is_never_ready() -> None:
+    report = assess(ScenarioTracker(PROFILES["mobie"].scenarios), [], "CPO")
+    assert {m.verdict for m in report.modules} == {"not exercised"}
+    assert all(s.mark == "not seen" for m in report.modules for s in m.scenarios)
+    assert report.days == []
+    assert report.closing.startswith("No module is ready to book. Not ready: Versions (not exercised)")
+
+
+def test_the_json_report_carries_the_readiness_of_each_capture() -> None:
+    result = subprocess.run([str(BIN / "ocpi-tap"), "replay", "--format", "json", "--role", "cpo",
+                             str(CAPTURES / "fault-callback-never-sent.jsonl")],
+                            capture_output=True, text=True, timeout=60)
+    [entry] = json.loads(result.stdout)["captures"]
+    verdicts = {m["module"]: m["verdict"] for m in entry["readiness"]["modules"]}
+    assert verdicts["commands"] == "failing" and verdicts["cdrs"] == "ready"
+    assert entry["readiness"]["role"] == "CPO"
