@@ -16,6 +16,7 @@ from . import __version__
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
+FORMATS = ["concise", "full", "json", "junit", "github"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -172,8 +173,15 @@ def import_(source: Path, output: Path, hub_hosts: tuple[str, ...], force: bool,
 
 @main.command()
 @click.argument("captures", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(["concise", "json"]), default="concise",
-              show_default=True, help="concise: one line per finding, like a linter; json: the report.")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="concise", show_default=True,
+              help="concise: a line per finding and the readiness table; full: findings with their exchange, "
+                   "value, help and notes, and each module's scenarios; json: the report; junit: JUnit XML; "
+                   "github: GitHub Actions annotations.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file instead of stdout.")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Accepted findings: report (and fail on) only new ones, and say which no longer occur.")
+@click.option("--update-baseline", is_flag=True, help="Write the current findings to the --baseline file.")
 @click.option("--select", multiple=True, metavar="PREFIX",
               help="Report only rules whose code starts with PREFIX (repeatable; ALL for every rule).")
 @click.option("--ignore", multiple=True, metavar="PREFIX",
@@ -182,13 +190,14 @@ def import_(source: Path, output: Path, hub_hosts: tuple[str, ...], force: bool,
               help="The counterparty's profile: hub-specific versions, severities and tolerances.")
 @click.option("--role", type=click.Choice(["cpo", "emsp"], case_sensitive=False),
               help="The partner's OCPI role, where the URLs alone do not tell Sender from Receiver.")
-def replay(captures: tuple[Path, ...], output_format: str, select: tuple[str, ...],
-           ignore: tuple[str, ...], profile: str, role: str | None) -> None:
-    """Check captures offline and report findings.
+def replay(captures: tuple[Path, ...], output_format: str, output: Path | None, baseline: Path | None,
+           update_baseline: bool, select: tuple[str, ...], ignore: tuple[str, ...], profile: str,
+           role: str | None) -> None:
+    """Check captures offline: findings, and each module's readiness for certification.
 
-    Exit status: 0 no findings, 1 findings, 2 usage error or unreadable capture.
+    Exit status: 0 no (new) findings, 1 findings, 2 usage error or unreadable capture or baseline.
     """
-    _report_replay(list(captures), output_format, select, ignore, profile, role)
+    _report_replay(list(captures), output_format, select, ignore, profile, role, output, baseline, update_baseline)
 
 
 @main.command()
@@ -280,13 +289,27 @@ def hub(port: int, host: str, role: str, profile: str, public_url: str | None) -
 
 
 def _report_replay(captures: list[Path], output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],
-                   profile: str, role: str | None) -> None:
-    from ocpi_tap.replay import render
+                   profile: str, role: str | None, output: Path | None = None, baseline: Path | None = None,
+                   update_baseline: bool = False) -> None:
+    from ocpi_tap.replay import baseline as baselines
+    from ocpi_tap.replay import ci_formats, render
     from ocpi_tap.replay.capture import CaptureError
     from ocpi_tap.replay.check import check_capture
     from ocpi_tap.rules.profiles import PROFILES
     from ocpi_tap.rules.registry import Selection
 
+    if update_baseline and baseline is None:
+        raise click.UsageError("--update-baseline needs --baseline FILE")
+    accepted = None
+    if baseline is not None and not update_baseline and not baseline.exists():
+        click.echo(f"note: baseline {baseline} does not exist yet: every finding is new "
+                   f"(--update-baseline writes it)", err=True)
+    elif baseline is not None and not update_baseline:
+        try:
+            accepted = baselines.load(baseline)
+        except baselines.BaselineError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(EXIT_ERROR)
     selection = Selection(list(select) or None, list(ignore) or None)
     results = []
     for capture in captures:
@@ -295,17 +318,46 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
         except CaptureError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(EXIT_ERROR)
-    if output_format == "json":
-        click.echo(render.json_report(results).decode(), nl=False)
-    else:
-        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    if update_baseline:
+        assert baseline is not None
+        built = baselines.build(f for result in results for f in result.findings)
+        baselines.save(built, baseline)
+        click.echo(f"Baseline {baseline}: {sum(e.count for e in built.findings)} findings accepted "
+                   f"({len(built.findings)} entries).")
+        sys.exit(EXIT_CLEAN)
+    gone: list[baselines.BaselineEntry] = []
+    baselined = None
+    if baseline is not None:
+        comparison = baselines.compare((f for result in results for f in result.findings),
+                                       accepted or baselines.Baseline(), (str(c) for c in captures))
+        new = {id(finding) for finding in comparison.new}
+        baselined = sum(len(result.findings) for result in results) - len(new)
         for result in results:
-            for finding in result.findings:
-                click.echo(render.concise_line(finding))
+            result.findings = [finding for finding in result.findings if id(finding) in new]
+        gone = comparison.gone
+    colour = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    if output_format == "json":
+        text = render.json_report(results).decode()
+    elif output_format == "junit":
+        text = ci_formats.junit_report(results).decode()
+    elif output_format == "github":
+        text = ci_formats.github_annotations(results)
+    else:
+        lines = [render.concise_line(finding) for result in results for finding in result.findings]
         for result in results:
             if result.readiness is not None:
-                click.echo("\n".join(render.readiness_lines(result.readiness, result.capture, colour=colour)))
-        click.echo(render.summary(results))
+                lines += render.readiness_lines(result.readiness, result.capture, full=output_format == "full",
+                                                colour=colour)
+        lines.append(render.summary(results, baselined))
+        text = "\n".join(lines) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text)
+    for entry in gone:
+        where = " ".join(part for part in (entry.capture, entry.object, entry.path) if part)
+        click.echo(f"baseline: {entry.code} at {where} no longer occurs ({entry.count} fewer); "
+                   f"--update-baseline drops it", err=True)
     sys.exit(EXIT_FINDINGS if any(result.findings for result in results) else EXIT_CLEAN)
 
 

@@ -73,9 +73,11 @@ class Engine:
 
     def feed(self, exchange: ExchangeView, where: Where) -> None:
         route = self._routes.match(exchange.request.method, exchange.request.url, exchange.direction)
-        module = route.module
-        if module is not None:
-            where = msgspec.structs.replace(where, module=module)
+        if isinstance(route, Route):
+            where = msgspec.structs.replace(where, module=route.module,
+                                            object=route.key.label() or None if route.key is not None else None)
+        elif route.module is not None:
+            where = msgspec.structs.replace(where, module=route.module)
         envelope = response_envelope(exchange)
         for violation, path in self._transport.check(exchange, envelope):
             self._report(violation, where, path)

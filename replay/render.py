@@ -31,17 +31,20 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def summary(results: Sequence[CaptureResult]) -> str:
+def summary(results: Sequence[CaptureResult], baselined: int | None = None) -> str:
+    """The closing line; `baselined`: how many findings a baseline accepted (None: no baseline)."""
     findings = [f for result in results for f in result.findings]
     by_severity = Counter(f.severity for f in findings)
     exchanges = sum(result.exchanges for result in results)
     captures = _count(len(results), "capture")
+    accepted = f" ({_count(baselined, 'finding')} accepted by the baseline)" if baselined is not None else ""
     if not findings:
-        return f"All checks passed: {_count(exchanges, 'exchange')} in {captures}."
+        passed = "No new findings" if baselined is not None else "All checks passed"
+        return f"{passed}: {_count(exchanges, 'exchange')} in {captures}{accepted}."
     return (
-        f"Found {_count(len(findings), 'finding')} "
+        f"Found {_count(len(findings), 'new finding' if baselined is not None else 'finding')} "
         f"({_count(by_severity['error'], 'error')}, {_count(by_severity['warning'], 'warning')}) "
-        f"in {_count(exchanges, 'exchange')} of {captures}."
+        f"in {_count(exchanges, 'exchange')} of {captures}{accepted}."
     )
 
 

@@ -22,6 +22,7 @@ class Where(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     seq: int | None = None
     direction: str | None = None
     module: str | None = None  # the exchange's module, once routed
+    object: str | None = None  # the object its URL names (`PT/CPO/S1`, `START_SESSION`), once routed
 
 
 class Finding(msgspec.Struct, frozen=True, kw_only=True):
@@ -40,6 +41,7 @@ class Finding(msgspec.Struct, frozen=True, kw_only=True):
     hint: str | None = None
     notes: list[Note] = []
     exchange_module: str | None = None  # the module of the exchange it points at, once routed
+    object: str | None = None  # the object that exchange's URL names, once routed
 
     @classmethod
     def of(
@@ -66,4 +68,5 @@ class Finding(msgspec.Struct, frozen=True, kw_only=True):
             hint=violation.hint(),
             notes=notes or [],
             exchange_module=where.module,
+            object=where.object,
         )

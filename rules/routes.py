@@ -90,6 +90,11 @@ class ObjectKey(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     token_type: str | None = None  # from ?type= on token URLs; RFID when absent
     command: str | None = None  # CommandType of a command or CommandResult
 
+    def label(self) -> str:
+        """The key as people write it: `PT/CPO/L1/E1/1`, `START_SESSION`."""
+        parts = (self.country_code, self.party_id, self.id, self.evse_uid, self.connector_id, self.command)
+        return "/".join(part for part in parts if part)
+
 
 class Route(msgspec.Struct, frozen=True, kw_only=True):
     """What an exchange is."""

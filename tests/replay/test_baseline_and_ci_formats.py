@@ -1,0 +1,103 @@
+"""Regression mode (baselines) and the CI formats (JUnit XML, GitHub annotations), run as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import msgspec
+
+from captures import clean_exchange
+from conftest import BIN, REPO
+from ocpi_tap.replay.capture import encode_line
+
+FAULTY = REPO / "captures" / "fault-wrong-pagination-header.jsonl"  # five ENV130 across four modules
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / "ocpi-tap"), *args], capture_output=True, text=True, timeout=60)
+
+
+def copy_with(tmp_path: Path, *, prepend: tuple[bytes, ...] = (), append: tuple[bytes, ...] = ()) -> Path:
+    """The faulty capture under its own name, with extra exchange lines after the header and at the end."""
+    header, *lines = FAULTY.read_bytes().splitlines(keepends=True)
+    copy = tmp_path / FAULTY.name
+    copy.write_bytes(b"".join([header, *prepend, *lines, *append]))
+    return copy
+
+
+def unechoed(seq: int) -> bytes:
+    """A versions GET whose answer does not echo X-Request-ID (ENV104), unlike anything in the capture."""
+    exchange = clean_exchange(seq)
+    assert exchange.response is not None
+    response = msgspec.structs.replace(exchange.response, headers=[
+        (name, value) for name, value in exchange.response.headers if name != "X-Request-ID"])
+    return encode_line(msgspec.structs.replace(exchange, response=response))
+
+
+def test_a_baseline_accepts_what_it_holds_even_when_lines_move(tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    written = run("replay", str(shutil.copy(FAULTY, tmp_path)), "--baseline", str(baseline), "--update-baseline")
+    assert written.returncode == 0 and "5 findings accepted" in written.stdout
+    assert {entry["code"] for entry in json.loads(baseline.read_text())["findings"]} == {"ENV130"}
+    moved = copy_with(tmp_path, prepend=(encode_line(clean_exchange(90001)),))  # every line number shifts
+    again = run("replay", str(moved), "--baseline", str(baseline))
+    assert again.returncode == 0, again.stdout
+    assert again.stdout.splitlines()[-1] == (
+        "No new findings: 54 exchanges in 1 capture (5 findings accepted by the baseline).")
+
+
+def test_only_new_findings_are_reported_and_fail(tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    run("replay", str(shutil.copy(FAULTY, tmp_path)), "--baseline", str(baseline), "--update-baseline")
+    worse = copy_with(tmp_path, append=(unechoed(90002),))
+    result = run("replay", str(worse), "--baseline", str(baseline))
+    assert result.returncode == 1
+    assert [line.split(" ")[1] for line in result.stdout.splitlines() if line.startswith(str(worse))] == ["ENV104"]
+
+
+def test_entries_that_no_longer_occur_are_named(tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    run("replay", str(copy_with(tmp_path, append=(unechoed(90002),))), "--baseline", str(baseline),
+        "--update-baseline")
+    fixed = run("replay", str(shutil.copy(FAULTY, tmp_path)), "--baseline", str(baseline))
+    assert fixed.returncode == 0
+    assert "baseline: ENV104 at fault-wrong-pagination-header.jsonl" in fixed.stderr
+    assert "no longer occurs (1 fewer)" in fixed.stderr
+
+
+def test_a_broken_baseline_is_a_usage_error(tmp_path: Path) -> None:
+    broken = tmp_path / "baseline.json"
+    broken.write_text("{nope")
+    result = run("replay", str(FAULTY), "--baseline", str(broken))
+    assert result.returncode == 2 and "not a readable baseline" in result.stderr
+    assert run("replay", str(FAULTY), "--update-baseline").returncode == 2
+
+
+def test_junit_has_a_suite_per_module_with_scenarios_and_fired_rules(tmp_path: Path) -> None:
+    report = tmp_path / "junit.xml"
+    result = run("replay", str(REPO / "captures" / "fault-callback-never-sent.jsonl"), "--role", "cpo",
+                 "--format", "junit", "-o", str(report))
+    assert result.returncode == 1 and result.stdout == ""
+    suites = {suite.get("name", "").split("::")[1]: suite for suite in ET.parse(report).getroot()}
+    assert list(suites) == ["versions", "credentials", "tokens", "locations", "tariffs", "sessions", "commands",
+                            "cdrs"]
+    commands = suites["commands"]
+    assert (commands.get("tests"), commands.get("failures"), commands.get("skipped")) == ("7", "1", "1")
+    cases = {case.get("name", ""): case for case in commands}
+    assert cases["scenario start-session-accepted: START_SESSION accepted, with its CommandResult"].find(
+        "skipped") is not None
+    failure = cases["rule CMD202 command-result-never-sent"].find("failure")
+    assert failure is not None and "fault-callback-never-sent.jsonl:29: error:" in (failure.text or "")
+    assert suites["cdrs"].get("failures") == "0"
+
+
+def test_github_annotations_point_at_capture_lines() -> None:
+    result = run("replay", str(FAULTY), "--format", "github")
+    lines = result.stdout.splitlines()
+    assert len(lines) == 5
+    assert lines[0] == (f"::error file={FAULTY},line=8,title=ENV130 pagination-headers-missing"
+                        "::X-Total-Count is missing")
