@@ -361,6 +361,38 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
     sys.exit(EXIT_FINDINGS if any(result.findings for result in results) else EXIT_CLEAN)
 
 
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path), default=Path("captures"))
+@click.option("--profile", type=click.Choice(["mobie", "ocpi-2.2.1"]), default="mobie", show_default=True,
+              help="Profile for captures whose NAME.expected.json does not name one.")
+def check(directory: Path, profile: str) -> None:
+    """Replay every stored capture in DIRECTORY against what it must give (the command CI runs).
+
+    NAME.expected.json beside a capture lists the exact findings it must give
+    (missing ones fail as well as extra ones); NAME.baseline.json lists
+    accepted findings (only new ones fail); a capture with neither must be
+    clean. Exit status: 0 all as expected, 1 differences, 2 usage error.
+    """
+    from ocpi_tap.replay import render
+    from ocpi_tap.replay.capture import CaptureError
+    from ocpi_tap.replay.suite import SuiteError, check_directory
+
+    progress = _ProgressLine(interval=10.0)
+    try:
+        verdicts = check_directory(directory, profile,
+                                   lambda done, total, capture: progress.show(f"checking {done + 1}/{total} {capture.name}"))
+    except (SuiteError, CaptureError) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_ERROR)
+    progress.show(f"checked {len(verdicts)} captures", final=True)
+    for verdict in verdicts:
+        click.echo("\n".join(render.verdict_lines(verdict)))
+    failed = sum(1 for verdict in verdicts if not verdict.ok)
+    click.echo(f"Checked {len(verdicts)} captures: {len(verdicts) - failed} as expected"
+               + (f", {failed} not." if failed else "."))
+    sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
+
+
 @main.command("rules")
 def list_rules() -> None:
     """List every rule: code, severity, module and name ("off" marks rules `--select` must name)."""

@@ -17,6 +17,7 @@ from ocpi_tap.rules.findings import Finding
 
 from .check import CaptureResult
 from .readiness import ModuleReadiness, Readiness
+from .suite import Verdict
 
 REPORT_SCHEMA_VERSION = 1
 
@@ -129,3 +130,21 @@ def json_report(results: Sequence[CaptureResult]) -> bytes:
         captures=[_CaptureReport(capture=r.capture, exchanges=r.exchanges, readiness=r.readiness) for r in results],
     )
     return msgspec.json.format(msgspec.json.encode(report), indent=2) + b"\n"
+
+
+def verdict_lines(verdict: Verdict) -> list[str]:
+    """One stored capture checked: `ok` or `FAIL` with what differs, indented below."""
+    result = verdict.result
+    against = {"expected": "as expected", "baseline": "no new findings beyond the baseline",
+               "nothing": "clean"}[verdict.against]
+    if verdict.ok:
+        lines = [f"ok    {verdict.capture}: {_count(result.exchanges, 'exchange')}, "
+                 f"{_count(len(result.findings), 'finding')}, {against}"]
+    else:
+        lines = [f"FAIL  {verdict.capture}: {_count(result.exchanges, 'exchange')}"]
+        lines += [f"      unexpected: {concise_line(finding)}" for finding in verdict.unexpected]
+        lines += [f"      missing: {e.code} at seq {e.seq}" + (f" [{e.path}]" if e.path else "")
+                  for e in verdict.missing]
+    lines += [f"      baseline entry no longer found: {e.code} {e.object or ''} {e.path or ''}".rstrip()
+              for e in verdict.gone]
+    return lines
