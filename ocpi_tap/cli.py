@@ -295,6 +295,7 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
     from ocpi_tap.replay import ci_formats, render
     from ocpi_tap.replay.capture import CaptureError
     from ocpi_tap.replay.check import check_capture
+    from ocpi_tap.replay.full import full_findings
     from ocpi_tap.rules.profiles import PROFILES
     from ocpi_tap.rules.registry import Selection
 
@@ -343,7 +344,10 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
     elif output_format == "github":
         text = ci_formats.github_annotations(results)
     else:
-        lines = [render.concise_line(finding) for result in results for finding in result.findings]
+        if output_format == "full":
+            lines = [line for result in results for line in full_findings(result.capture, result.findings)]
+        else:
+            lines = [render.concise_line(finding) for result in results for finding in result.findings]
         for result in results:
             if result.readiness is not None:
                 lines += render.readiness_lines(result.readiness, result.capture, full=output_format == "full",

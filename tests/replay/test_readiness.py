@@ -70,3 +70,17 @@ def test_the_json_report_carries_the_readiness_of_each_capture() -> None:
     verdicts = {m["module"]: m["verdict"] for m in entry["readiness"]["modules"]}
     assert verdicts["commands"] == "failing" and verdicts["cdrs"] == "ready"
     assert entry["readiness"]["role"] == "CPO"
+
+
+def test_the_full_form_shows_the_exchange_the_value_and_the_notes() -> None:
+    capture = CAPTURES / "fault-session-kwh-going-down.jsonl"
+    result = subprocess.run([str(BIN / "ocpi-tap"), "replay", "--format", "full", str(capture)],
+                            capture_output=True, text=True, timeout=60)
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if " SES203 [error] " in line)
+    request, value, note = lines[start + 1:start + 4]
+    assert request.startswith("   --> PATCH http://") and "/sessions/PT/CPO/S1 (seq 32, to_hub) -> HTTP 200" in request
+    assert value == "    | $.kwh: 1.5"
+    assert note == "    = note: last update of the session (seq 31, line 32)"
+    checklist = lines[lines.index("  Sessions     failing           4/4 scenarios  1 error") + 1:][:4]
+    assert checklist[1].startswith("      ! the Session updated while ACTIVE [§9.2.2.3] seen with findings (seq ")
