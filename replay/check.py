@@ -17,6 +17,7 @@ from .capture import CaptureReader, LineProblem
 from .engine import Engine
 from .ordering import TimeOrder, epoch
 from .readiness import Readiness, ScenarioTracker, assess
+from .stories import Story, StoryCollector
 
 
 class SeqsSeen:
@@ -53,6 +54,7 @@ class CaptureResult:
     exchanges: int = 0
     findings: list[Finding] = field(default_factory=list)
     readiness: Readiness | None = None
+    stories: list[Story] = field(default_factory=list)  # only when asked for (the HTML report)
 
 
 class _Collector:
@@ -76,6 +78,7 @@ def check_capture(
     selection: Selection | None = None,
     profile: Profile | None = None,
     partner_role: str | None = None,
+    stories: bool = False,
 ) -> CaptureResult:
     """Replay one capture. `CaptureError` (not a capture, too new) propagates."""
     name = str(path)
@@ -83,7 +86,9 @@ def check_capture(
     result = CaptureResult(capture=name)
     collector = _Collector(name, selection or Selection(), profile, result)
     scenarios = ScenarioTracker(profile.scenarios)
-    engine = Engine(profile, collector.report, partner_role, observers=[scenarios.feed])
+    storyteller = StoryCollector() if stories else None
+    engine = Engine(profile, collector.report, partner_role,
+                    observers=[scenarios.feed] + ([storyteller.feed] if storyteller is not None else []))
     order: TimeOrder[tuple[ExchangeView, Where]] = TimeOrder()
     seqs = SeqsSeen()
     with CaptureReader(Path(path)) as reader:
@@ -110,4 +115,6 @@ def check_capture(
         engine.finish()
     result.findings.sort(key=lambda f: (f.line or 0, f.code))
     result.readiness = assess(scenarios, result.findings, partner_role)
+    if storyteller is not None:
+        result.stories = list(storyteller.stories.values())
     return result
