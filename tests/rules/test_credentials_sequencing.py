@@ -207,3 +207,15 @@ def test_the_hub_pushes_for_a_party_not_connected_to_it(tmp_path: Path) -> None:
     assert codes(tmp_path, *registration(), token) == []  # no hubclientinfo: no telling for whom the hub pushes
     assert codes(tmp_path, *registration(), client_info("EMS", "EMSP"), token) == []
     assert codes(tmp_path, *registration(), client_info("OTH", "EMSP"), token) == [("CRD301", 4)]
+
+
+def unsigned(exchange: Exchange) -> Exchange:
+    headers = [(k, v) for k, v in exchange.request.headers if k != "Authorization"]
+    return msgspec.structs.replace(exchange, request=msgspec.structs.replace(exchange.request, headers=headers))
+
+
+def test_a_request_without_a_token_accepted(tmp_path: Path) -> None:
+    bare = unsigned(step(3, "GET", VERSIONS, "token-c", data=[{"version": "2.2.1", "url": HUB}]))
+    assert codes(tmp_path, *registration(), bare) == [("ENV101", 3), ("ENV125", 3)]
+    refused = unsigned(step(3, "GET", VERSIONS, "token-c", **REFUSED))
+    assert codes(tmp_path, *registration(), refused) == [("ENV101", 3)]
