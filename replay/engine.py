@@ -28,11 +28,14 @@ from ocpi_tap.rules.checks.commands import CommandsChecker
 from ocpi_tap.rules.checks.credentials import CredentialsChecker
 from ocpi_tap.rules.checks.locations import LocationsChecker
 from ocpi_tap.rules.checks.references import ReferencesChecker
+from ocpi_tap.rules.checks.registration import RegistrationChecker
+from ocpi_tap.rules.checks.roles import RolesChecker
 from ocpi_tap.rules.checks.tokens import TokensChecker
 from ocpi_tap.rules.checks.sequencing import Checker, Observed
 from ocpi_tap.rules.checks.sessions import SessionsChecker
 from ocpi_tap.rules.checks.routing import METHOD_NOT_ALLOWED, UnknownCommandType, UnknownEndpoint
 from ocpi_tap.rules.checks.transport import TransportChecker, response_envelope
+from ocpi_tap.rules.checks.versions import VersionsChecker
 from ocpi_tap.rules.exchange import ExchangeView
 from ocpi_tap.rules.findings import Note, Where
 from ocpi_tap.rules.model import RawEnvelope
@@ -66,7 +69,8 @@ class Engine:
         sessions = SessionsChecker()
         # Fed in this order: the CDR checker reads the sessions checker's state.
         self._sequencers: list[Checker] = [
-            CredentialsChecker(), LocationsChecker(), TokensChecker(), sessions, CdrsChecker(sessions),
+            CredentialsChecker(profile.require_handshake), RegistrationChecker(), VersionsChecker(), RolesChecker(),
+            LocationsChecker(), TokensChecker(), sessions, CdrsChecker(sessions),
             CommandsChecker(profile.command_grace_seconds), CommandSessionsChecker(sessions), ReferencesChecker(),
         ]
         self._routes = RouteTable(partner_role)

@@ -12,11 +12,15 @@ from . import identity as identity
 from . import locations as locations
 from . import pagination as pagination
 from . import references as references
+from . import registration as registration
+from . import roles as roles
 from . import routing as routing
 from . import routing_headers as routing_headers
 from . import sessions as sessions
 from . import tokens as tokens
 from . import shape as shape
 from . import transport as transport
+from . import versions as versions
 
-__all__ = ["references", "command_sessions", "locations", "capture", "cdrs", "commands", "credentials", "tokens", "sessions", "identity", "pagination", "routing", "routing_headers", "shape", "transport"]
+__all__ = ["references", "command_sessions", "locations", "capture", "cdrs", "commands", "credentials", "tokens", "sessions", "identity", "pagination", "routing", "routing_headers", "shape", "transport",
+           "registration", "roles", "versions"]

@@ -8,44 +8,25 @@ credentials in one direction hands the client a new token for its calls
 (the one in the request body); the tokens they replace are superseded.
 After that, the server calls the client with the token from the body, and
 a superseded token is refused (401) wherever it is used.
+
+Once a handshake has told which token the caller in a direction must use,
+the token set of that direction is known: any other token (or none) must be
+refused too (ENV125). Token A, the one a POST was authenticated with, opens
+versions and credentials only (CRD202). Functional traffic in a direction no
+handshake has covered yet means the capture began mid-connection (CRD211).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 from collections.abc import Iterator
 from typing import Any
 
 from ..findings import Where
 from ..registry import Severity, Violation
+from .fingerprints import body_fingerprint, header_fingerprint
 from .sequencing import Observed, SeqReport, note
 
 OTHER = {"to_hub": "to_partner", "to_partner": "to_hub"}
-
-
-def fingerprint(token: str) -> str:
-    """As the capture format defines it: the first 12 hex digits of the token's sha256."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()[:12]
-
-
-def header_fingerprint(value: str | None) -> str | None:
-    """The fingerprint of the token an Authorization header carries, redacted or not."""
-    if value is None or not value.startswith("Token "):
-        return None
-    secret = value[6:]
-    for marker in ("redacted:b64:sha256:", "redacted:sha256:"):
-        if secret.startswith(marker):
-            return secret[len(marker):]
-    try:
-        return fingerprint(base64.b64decode(secret, validate=True).decode("ascii"))
-    except (binascii.Error, ValueError):
-        return fingerprint(secret)
-
-
-def body_fingerprint(token: str) -> str:
-    return token[len("redacted:sha256:"):] if token.startswith("redacted:sha256:") else fingerprint(token)
 
 
 class RegistrationWithoutDiscovery(Violation, frozen=True, kw_only=True):
@@ -170,28 +151,125 @@ class SupersededTokenAccepted(Violation, frozen=True, kw_only=True):
         return "a token superseded by the credentials handshake is still accepted"
 
 
+class TokenAOutsideRegistration(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A request authenticated with token A (the token a credentials POST was
+    made with) to a module other than versions and credentials is refused
+    with HTTP 401.
+
+    ## Why it matters
+    Token A is handed over out of band, often by e-mail; it is meant to open
+    the registration and nothing else. A server that serves Locations or
+    Sessions for it lets anyone who saw the mail in.
+
+    ## Example
+    After POSTing its credentials with token A, the CPO still PUTs a Location
+    with token A, and the hub answers 201.
+
+    ## Expected
+    HTTP 401 for every functional module called with token A.
+    """
+
+    code = "CRD202"
+    severity = Severity.ERROR
+    spec = "§4.1.2"
+    module_called: str
+
+    def message(self) -> str:
+        return f"a {self.module_called} request authenticated with token A is not refused with HTTP 401"
+
+
+class NoHandshakeInCapture(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    Functional-module traffic in a direction uses a token that a credentials
+    handshake in the capture established. Reported once, at the first such
+    request; only when the profile asks for a handshake.
+
+    ## Why it matters
+    Without the handshake the validator cannot tell the current token from a
+    stale or unknown one, so the token rules (CRD202, CRD206, ENV125) stay
+    silent for that direction: the capture began mid-connection.
+
+    ## Example
+    A capture whose first exchange is a Session PATCH.
+
+    ## Expected
+    Start recording before the registration (or a PUT credentials rotation),
+    or use a profile that does not require the handshake.
+    """
+
+    code = "CRD211"
+    severity = Severity.WARNING
+    spec = "§7.1.1"
+    default_enabled = False  # most recordings start on a live connection; select it to ask for one
+
+    def message(self) -> str:
+        return "module traffic uses a token no credentials handshake in this capture established"
+
+    def hint(self) -> str:
+        return "start the recording before the registration, or rotate the tokens with a PUT credentials"
+
+
+class UnknownTokenAccepted(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    Once a handshake has established the token the caller in a direction
+    must use, a request in that direction with no token, or with a token that
+    is neither current nor superseded, is answered HTTP 401.
+
+    ## Why it matters
+    A server that answers any token with data has no authentication at all;
+    a client that accepts calls with tokens it never issued is as open.
+
+    ## Example
+    After the registration the hub GETs the partner's Locations with a token
+    the partner never handed out, and gets them.
+
+    ## Expected
+    HTTP 401 for a missing or unknown token.
+    """
+
+    code = "ENV125"
+    severity = Severity.ERROR
+    spec = "§4.1.2"
+    problem: str
+
+    def message(self) -> str:
+        return f"a request with {self.problem} is answered other than HTTP 401"
+
+
+FUNCTIONAL_EXEMPT = frozenset({"versions", "credentials"})  # what token A may open
+
+
 class CredentialsChecker:
-    def __init__(self) -> None:
+    def __init__(self, require_handshake: bool = True) -> None:
+        self._require_handshake = require_handshake
         self._current: dict[str, str] = {}  # direction -> token the caller in that direction must use
         self._superseded: dict[str, dict[str, Where]] = {"to_hub": {}, "to_partner": {}}
+        self._token_a: dict[str, dict[str, Where]] = {"to_hub": {}, "to_partner": {}}  # token -> the POST made with it
         self._expected_callback: dict[str, tuple[str, Where]] = {}  # direction -> (token B, the POST)
         self._discovered: dict[str, set[tuple[str, str]]] = {"to_hub": set(), "to_partner": set()}  # (what, token)
         self._deleted: Where | None = None  # a successful DELETE of the credentials
         self._reported_after_delete = False
+        self._reported_no_handshake = False
+        self._said: set[tuple[str, str, str | None]] = set()  # (what, direction, token): each told once
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
         exchange = observed.exchange
         used = header_fingerprint(exchange.request.header("Authorization"))
         direction = exchange.direction
-        if used is not None:
-            yield from self._check_use(observed, direction, used)
-            if observed.operation in ("versions", "version_details"):
-                self._discovered[direction].add((observed.operation, used))
-        if self._deleted is not None and observed.module != "versions" and not self._reported_after_delete:
+        if direction not in OTHER:
+            return
+        yield from self._check_use(observed, direction, used)
+        if used is not None and observed.operation in ("versions", "version_details"):
+            self._discovered[direction].add((observed.operation, used))
+        if self._deleted is not None and observed.module not in FUNCTIONAL_EXEMPT and not self._reported_after_delete:
             self._reported_after_delete = True
             yield SeqReport(TrafficAfterUnregistering(), observed.where,
                             notes=(note("the credentials were deleted here", self._deleted),))
         if observed.module == "credentials" and observed.operation == "post" and used is not None:
+            response = exchange.response
+            if response is not None and response.status != 405:  # 405: a registered client, so not token A
+                self._token_a[direction].setdefault(used, observed.where)
             missing = [what.replace("_", " ") for what in ("versions", "version_details")
                        if (what, used) not in self._discovered[direction]]
             if missing:
@@ -203,19 +281,41 @@ class CredentialsChecker:
         elif observed.module == "credentials" and observed.operation == "delete" and observed.accepted:
             self._deleted = observed.where
 
-    def _check_use(self, observed: Observed, direction: str, used: str) -> Iterator[SeqReport]:
-        expected = self._expected_callback.get(direction)
-        if expected is not None:
-            token_b, post = expected
-            if used != token_b:
-                yield SeqReport(ServerCallsWithOtherToken(), observed.where,
-                                notes=(note("the client sent its token here", post),))
-            del self._expected_callback[direction]  # checked on the first call back: said once
-        superseded_at = self._superseded[direction].get(used)
+    def _check_use(self, observed: Observed, direction: str, used: str | None) -> Iterator[SeqReport]:
+        """At most one finding about the token of one request: the most specific one."""
+        expected = self._expected_callback.pop(direction, None)  # checked on the first call back: said once
+        if expected is not None and used != expected[0]:
+            self._said.add(("unknown", direction, used))  # the client accepting it is the same story
+            yield SeqReport(ServerCallsWithOtherToken(), observed.where,
+                            notes=(note("the client sent its token here", expected[1]),))
+            return
+        functional = observed.module not in FUNCTIONAL_EXEMPT
+        current = self._current.get(direction)
+        if functional and current is None and self._require_handshake and not self._reported_no_handshake:
+            self._reported_no_handshake = True
+            yield SeqReport(NoHandshakeInCapture(), observed.where)
         response = observed.exchange.response
-        if superseded_at is not None and response is not None and response.status != 401:
+        if response is None or response.status == 401:
+            return
+        registered_with = self._token_a[direction].get(used) if used is not None else None
+        superseded_at = self._superseded[direction].get(used) if used is not None else None
+        if functional and registered_with is not None and used != current:
+            if self._once("token A", direction, used):
+                    yield SeqReport(TokenAOutsideRegistration(module_called=observed.module), observed.where,
+                                notes=(note("this registration was made with that token A", registered_with),))
+        elif superseded_at is not None:
             yield SeqReport(SupersededTokenAccepted(), observed.where,
                             notes=(note("the token was superseded by this handshake", superseded_at),))
+        elif current is not None and used != current and self._once("unknown", direction, used):
+            problem = "no token" if used is None else "a token no handshake handed out"
+            yield SeqReport(UnknownTokenAccepted(problem=problem), observed.where)
+
+    def _once(self, what: str, direction: str, token: str | None) -> bool:
+        said = (what, direction, token)
+        if said in self._said:
+            return False
+        self._said.add(said)
+        return True
 
     def _handshake(self, observed: Observed, direction: str, used: str | None) -> Iterator[SeqReport]:
         sent: Any = observed.request

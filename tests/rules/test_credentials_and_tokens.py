@@ -46,13 +46,19 @@ def discovery() -> list[Exchange]:
             step(102, "GET", HUB, "token-a", data=HUB_DETAILS, second=0.2)]
 
 
+PARTNER_DETAILS = {"version": "2.2.1", "endpoints": [{"identifier": "credentials", "role": "SENDER",
+                                                       "url": f"{PARTNER}/credentials"}]}
+
+
 def registration(answer_token: str = "token-c", callback_token: str = "token-b") -> list[Exchange]:
+    """The POST (seq 1, open from second 1 to 1.1) and the hub's GETs of the partner's endpoints inside it."""
     return [
         *discovery(),
         step(1, "POST", f"{HUB}/credentials", "token-a", dict(CREDENTIALS, token="token-b"),
              dict(HUB_CREDENTIALS, token=answer_token)),
         step(2, "GET", PARTNER_VERSIONS, callback_token, data=[{"version": "2.2.1", "url": PARTNER}],
-             direction="to_partner"),
+             direction="to_partner", second=1.01),
+        step(103, "GET", PARTNER, callback_token, data=PARTNER_DETAILS, direction="to_partner", second=1.02),
     ]
 
 

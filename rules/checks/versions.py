@@ -1,0 +1,172 @@
+"""VER201, VER202: module traffic goes where, and in the version, the callee advertised (§6.2, §7.1.2).
+
+Theory of operation: every version details answer tells, for its
+direction's callee, which URL serves which module in which version. A
+module request is matched to the longest advertised URL that is a prefix of
+its path (paths compared as the route table compares them: duplicate and
+trailing slashes ignored). A request under no advertised URL although the
+callee advertised that module is VER201. The last successful credentials
+POST or PUT selects the connection's version: the version of the endpoint
+its URL lies under (or the version segment of that URL); module traffic
+under an endpoint of another version is VER202. Each is said once per
+direction and module (VER201) or version (VER202). Nothing is checked for
+a callee whose version details the capture never showed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Final
+
+from ..findings import Where
+from ..model.versions import VersionNumber
+from ..registry import Severity, Violation
+from ..routes import UrlKey, url_key
+from .sequencing import Observed, SeqReport, note
+
+VERSIONS: Final = frozenset(version.value for version in VersionNumber)
+# Routes whose URL the callee chose freely rather than advertised: a command's response_url, a CDR's Location.
+FREE_FORM: Final = frozenset({("commands", "command_result"), ("cdrs", "get")})
+
+
+class _Advertised:
+    """What one callee's version details advertise: URL path -> (module, versions listing it)."""
+
+    def __init__(self) -> None:
+        self.urls: dict[UrlKey, tuple[str, frozenset[str]]] = {}
+
+    def learn(self, module: str, url: str, version: str) -> None:
+        key = url_key(url)
+        known_module, versions = self.urls.get(key, (module, frozenset()))
+        self.urls[key] = (module, versions | {version} if known_module == module else frozenset({version}))
+
+    def under(self, key: UrlKey) -> tuple[str, frozenset[str]] | None:
+        for end in range(len(key), 0, -1):
+            found = self.urls.get(key[:end])
+            if found is not None:
+                return found
+        return None
+
+    def urls_of(self, module: str) -> list[str]:
+        return sorted("/" + "/".join(key) for key, (known, _) in self.urls.items() if known == module)
+
+
+class OffAdvertisedEndpoint(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A module request goes to a URL under the endpoint the callee advertised
+    for that module in its version details (paths compared after ignoring
+    duplicate and trailing slashes).
+
+    ## Why it matters
+    A platform reachable only by a URL it never advertised works by accident:
+    the next deployment moves it, and the caller hard-coded a guess
+    (typically a missing or extra version segment).
+
+    ## Example
+    The hub advertises tokens at `/ocpi/2.2.1/tokens`; the CPO calls
+    `/ocpi/tokens/U1/authorize`.
+
+    ## Expected
+    `/ocpi/2.2.1/tokens/U1/authorize`: the advertised URL plus the module's
+    own path.
+    """
+
+    code = "VER201"
+    severity = Severity.WARNING
+    spec = "§4.3, §6.2"
+    module_called: str
+    callee: str
+    advertised: str
+
+    def message(self) -> str:
+        return (f"{self.module_called} request is not under the URL the {self.callee} advertised for it "
+                f"({self.advertised})")
+
+
+class OtherVersionThanRegistered(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    Module traffic uses endpoints of the version the last successful
+    credentials POST or PUT selected (the version whose credentials URL it
+    was sent to).
+
+    ## Why it matters
+    Registering in one version and talking another means bodies are read
+    with the wrong object definitions; the switch between versions happens
+    only with a PUT of the credentials in the new version.
+
+    ## Example
+    The CPO registers at `/ocpi/2.2.1/credentials` and then PUTs Locations
+    to the hub's 2.1.1 locations endpoint.
+
+    ## Expected
+    PUT credentials at the 2.1.1 credentials URL first, or stay in 2.2.1.
+    """
+
+    code = "VER202"
+    severity = Severity.WARNING
+    spec = "§7.1.2, §7.2.3"
+    used: str
+    selected: str
+
+    def message(self) -> str:
+        return f"module traffic uses version {self.used}, but the credentials selected version {self.selected}"
+
+
+def _path_version(key: UrlKey) -> str | None:
+    return next((segment for segment in reversed(key) if segment in VERSIONS), None)
+
+
+class VersionsChecker:
+    def __init__(self) -> None:
+        self._advertised: dict[str, _Advertised] = {"to_hub": _Advertised(), "to_partner": _Advertised()}
+        self._selected: tuple[str, Where] | None = None  # the version the credentials selected, and where
+        self._said: set[tuple[str, str, str]] = set()  # (code, direction, module or version)
+
+    def feed(self, observed: Observed) -> Iterator[SeqReport]:
+        advertised = self._advertised.get(observed.exchange.direction)
+        if advertised is None:
+            return
+        if observed.operation == "version_details":
+            self._learn(advertised, observed)
+            return
+        if observed.module == "versions" or (observed.module, observed.operation) in FREE_FORM:
+            return
+        key = url_key(observed.exchange.request.url)
+        found = advertised.under(key)
+        if observed.module == "credentials":
+            if observed.operation in ("post", "put") and observed.accepted:
+                version = min(found[1]) if found is not None and len(found[1]) == 1 else _path_version(key)
+                self._selected = (version, observed.where) if version is not None else None
+        if found is None:
+            yield from self._off_endpoint(observed, advertised)
+        elif observed.module != "credentials":
+            yield from self._other_version(observed, found[1])
+
+    @staticmethod
+    def _learn(advertised: _Advertised, observed: Observed) -> None:
+        version = getattr(observed.data, "version", None)
+        for endpoint in getattr(observed.data, "endpoints", None) or ():
+            advertised.learn(str(endpoint.identifier).lower(), endpoint.url, str(version))
+
+    def _off_endpoint(self, observed: Observed, advertised: _Advertised) -> Iterator[SeqReport]:
+        urls = advertised.urls_of(observed.module)
+        direction = observed.exchange.direction
+        said = ("VER201", direction, observed.module)
+        if urls and said not in self._said:
+            self._said.add(said)
+            callee = "hub" if direction == "to_hub" else "partner"
+            yield SeqReport(OffAdvertisedEndpoint(module_called=observed.module, callee=callee,
+                                                  advertised=", ".join(urls[:3])), observed.where)
+
+    def _other_version(self, observed: Observed, versions: frozenset[str]) -> Iterator[SeqReport]:
+        if self._selected is None or self._selected[0] in versions:
+            return
+        used = ", ".join(sorted(versions))
+        said = ("VER202", observed.exchange.direction, used)
+        if said not in self._said:
+            self._said.add(said)
+            yield SeqReport(OtherVersionThanRegistered(used=used, selected=self._selected[0]), observed.where,
+                            notes=(note("the credentials selected the version here", self._selected[1]),))
+
+    def finish(self) -> Iterator[SeqReport]:
+        return iter(())

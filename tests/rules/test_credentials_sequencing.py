@@ -1,0 +1,221 @@
+"""CRD202, CRD203, CRD207, CRD208, CRD210-CRD212, CRD301, ENV125: the registration as both sides live it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+
+from captures import write_capture
+from ocpi_tap.replay.capture import Exchange
+from ocpi_tap.replay.check import check_capture
+from ocpi_tap.rules.profiles import PROFILES, Profile
+from ocpi_tap.rules.registry import Selection
+from test_body_rules import CREDENTIALS, HUB, PARTNER, TARIFF, TOKEN
+from test_credentials_and_tokens import (
+    HUB_CREDENTIALS, HUB_DETAILS, PARTNER_DETAILS, PARTNER_VERSIONS, VERSIONS, codes, discovery, registration, step,
+)
+
+STRICT = PROFILES["ocpi-2.2.1"]
+TARIFF_URL = f"{HUB}/tariffs/PT/CPO/T1"
+REFUSED = {"status": 401, "status_code": 2000}
+
+
+def found(tmp_path: Path, *exchanges: Exchange, profile: Profile = STRICT,
+          select: list[str] | None = None) -> list[tuple[str, int | None, str]]:
+    result = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges), profile=profile, partner_role="CPO",
+                           selection=Selection(select=select) if select else None)
+    return [(f.code, f.seq, f.severity) for f in result.findings]
+
+
+# CRD202: token A opens versions and credentials only
+
+
+def test_token_a_accepted_on_a_functional_module(tmp_path: Path) -> None:
+    push = step(3, "PUT", TARIFF_URL, "token-a", TARIFF)
+    assert codes(tmp_path, *registration(), push) == [("CRD202", 3)]
+
+
+def test_token_a_refused_on_a_functional_module(tmp_path: Path) -> None:
+    push = step(3, "PUT", TARIFF_URL, "token-a", TARIFF, **REFUSED)
+    assert codes(tmp_path, *registration(), push, step(4, "PUT", TARIFF_URL, "token-c", TARIFF)) == []
+
+
+def test_token_a_accepted_after_a_failed_registration(tmp_path: Path) -> None:
+    failed = step(1, "POST", f"{HUB}/credentials", "token-a", dict(CREDENTIALS, token="token-b"), status_code=3001)
+    push = step(3, "PUT", TARIFF_URL, "token-a", TARIFF)
+    assert codes(tmp_path, *discovery(), failed, push) == [("CRD202", 3)]
+
+
+# CRD203: the server fetches the client's endpoints while answering
+
+
+def test_the_server_never_fetches_the_client_endpoints(tmp_path: Path) -> None:
+    post_only = registration()[:3]
+    assert found(tmp_path, *post_only) == [("CRD203", 1, "error")]
+    versions_only = registration()[:4]
+    assert found(tmp_path, *versions_only) == [("CRD203", 1, "error")]
+
+
+def test_the_server_fetches_only_after_answering(tmp_path: Path) -> None:
+    *before, versions, details = registration()
+    late = [msgspec.structs.replace(versions, started="2026-11-23T09:00:02.000000Z",
+                                    ended="2026-11-23T09:00:02.100000Z"),
+            msgspec.structs.replace(details, started="2026-11-23T09:00:02.200000Z",
+                                    ended="2026-11-23T09:00:02.300000Z")]
+    assert found(tmp_path, *before, *late) == [("CRD203", 2, "warning")]
+
+
+def test_the_server_fetches_while_answering(tmp_path: Path) -> None:
+    assert found(tmp_path, *registration()) == []
+
+
+# CRD207, CRD208: POST only when unregistered, PUT and DELETE only when registered
+
+
+def rediscovery(token: str) -> list[Exchange]:
+    return [step(201, "GET", VERSIONS, token, data=[{"version": "2.2.1", "url": HUB}], second=3.1),
+            step(202, "GET", HUB, token, data=HUB_DETAILS, second=3.2)]
+
+
+def test_a_second_post_is_not_refused_with_405(tmp_path: Path) -> None:
+    again = step(4, "POST", f"{HUB}/credentials", "token-c", dict(CREDENTIALS, token="token-d"), status_code=2000)
+    assert codes(tmp_path, *registration(), *rediscovery("token-c"), again) == [("CRD207", 4)]
+
+
+def test_a_second_post_refused_with_405(tmp_path: Path) -> None:
+    again = step(4, "POST", f"{HUB}/credentials", "token-c", dict(CREDENTIALS, token="token-d"), status=405,
+                 status_code=2000)
+    assert codes(tmp_path, *registration(), *rediscovery("token-c"), again) == []
+
+
+def test_a_put_after_the_delete_is_not_refused_with_405(tmp_path: Path) -> None:
+    delete = step(3, "DELETE", f"{HUB}/credentials", "token-c")
+    put = step(4, "PUT", f"{HUB}/credentials", "token-c", dict(CREDENTIALS, token="token-d"), status_code=2000)
+    assert codes(tmp_path, *registration(), delete, put) == [("CRD208", 4)]
+    refused = step(4, "PUT", f"{HUB}/credentials", "token-c", dict(CREDENTIALS, token="token-d"), status=405,
+                   status_code=2000)
+    assert codes(tmp_path, *registration(), delete, refused) == []
+
+
+def test_a_new_registration_after_the_delete_is_no_traffic_after_it(tmp_path: Path) -> None:
+    delete = step(3, "DELETE", f"{HUB}/credentials", "token-c")
+    again = step(4, "POST", f"{HUB}/credentials", "token-c", dict(CREDENTIALS, token="token-d"), status_code=2000)
+    assert codes(tmp_path, *registration(), delete, *rediscovery("token-c"), again) == []
+
+
+# CRD210: the POST's answer agrees with what the server saw while handling it
+
+
+def test_success_although_the_server_could_not_read_the_client(tmp_path: Path) -> None:
+    *before, details = registration()
+    failed = step(103, "GET", PARTNER, "token-b", direction="to_partner", status_code=3000, second=1.02)
+    assert found(tmp_path, *before, failed) == [("CRD210", 1, "warning")]
+    retried = step(104, "GET", PARTNER, "token-b", data=PARTNER_DETAILS, direction="to_partner", second=1.03)
+    assert found(tmp_path, *before, failed, retried) == []
+
+
+def modules(details: dict[str, object], *names: str) -> dict[str, object]:
+    base = str(details["endpoints"][0]["url"]).rsplit("/", 1)[0]  # type: ignore[index]
+    extra = [{"identifier": name, "role": "RECEIVER", "url": f"{base}/{name}"} for name in names]
+    return dict(details, endpoints=[*details["endpoints"], *extra])  # type: ignore[misc]
+
+
+def no_matching_endpoints(partner_modules: tuple[str, ...]) -> list[Exchange]:
+    return [
+        step(101, "GET", VERSIONS, "token-a", data=[{"version": "2.2.1", "url": HUB}], second=0.1),
+        step(102, "GET", HUB, "token-a", data=modules(HUB_DETAILS, "tariffs"), second=0.2),
+        step(1, "POST", f"{HUB}/credentials", "token-a", dict(CREDENTIALS, token="token-b"), status_code=3003),
+        step(2, "GET", PARTNER_VERSIONS, "token-b", data=[{"version": "2.2.1", "url": PARTNER}],
+             direction="to_partner", second=1.01),
+        step(103, "GET", PARTNER, "token-b", data=modules(PARTNER_DETAILS, *partner_modules),
+             direction="to_partner", second=1.02),
+    ]
+
+
+def test_3003_although_both_sides_list_the_same_modules(tmp_path: Path) -> None:
+    assert codes(tmp_path, *no_matching_endpoints(("tariffs", "locations"))) == [("CRD210", 1)]
+    assert codes(tmp_path, *no_matching_endpoints(("locations",))) == []
+
+
+# CRD212: the credentials url is the versions endpoint
+
+
+def test_the_credentials_url_is_a_version_details_url(tmp_path: Path) -> None:
+    post = step(1, "POST", f"{HUB}/credentials", "token-a", dict(CREDENTIALS, token="token-b", url=PARTNER),
+                dict(HUB_CREDENTIALS, token="token-c"))
+    details = step(2, "GET", PARTNER, "token-b", data=PARTNER_DETAILS, direction="to_partner", second=1.01)
+    assert codes(tmp_path, *discovery(), post, details) == [("CRD212", 2)]
+
+
+# CRD211: off by default, and off in a profile that does not ask for the handshake
+
+
+def test_module_traffic_without_a_handshake(tmp_path: Path) -> None:
+    push = step(1, "PUT", TARIFF_URL, "token-c", TARIFF)
+    assert found(tmp_path, push) == []
+    assert found(tmp_path, push, select=["ALL", "CRD211"]) == [("CRD211", 1, "warning")]
+    lenient = msgspec.structs.replace(STRICT, require_handshake=False)
+    assert found(tmp_path, push, profile=lenient, select=["ALL", "CRD211"]) == []
+    later = step(3, "PUT", TARIFF_URL, "token-c", TARIFF)
+    assert found(tmp_path, *registration(), later, select=["ALL", "CRD211"]) == []
+
+
+# ENV125: once the handshake told the tokens, others are refused
+
+
+def test_an_unknown_token_accepted(tmp_path: Path) -> None:
+    unknown = step(3, "GET", VERSIONS, "token-x", data=[{"version": "2.2.1", "url": HUB}])
+    again = step(4, "GET", VERSIONS, "token-x", data=[{"version": "2.2.1", "url": HUB}])
+    assert codes(tmp_path, *registration(), unknown, again) == [("ENV125", 3)]
+    refused = step(3, "GET", VERSIONS, "token-x", **REFUSED)
+    assert codes(tmp_path, *registration(), refused) == []
+
+
+def test_an_unknown_token_before_any_handshake_is_not_checkable(tmp_path: Path) -> None:
+    assert codes(tmp_path, step(3, "GET", VERSIONS, "token-x", data=[{"version": "2.2.1", "url": HUB}])) == []
+
+
+# CRD301: pushes under the parties the pusher declared, in the owning role
+
+
+def test_a_cpo_pushes_a_tariff_of_another_party(tmp_path: Path) -> None:
+    other = dict(TARIFF, party_id="XYZ")
+    push = step(3, "PUT", f"{HUB}/tariffs/PT/XYZ/T1", "token-c", other)
+    assert codes(tmp_path, *registration(), push, step(4, "PUT", f"{HUB}/tariffs/PT/XYZ/T2", "token-c",
+                                                       dict(other, id="T2"))) == [("CRD301", 3)]
+    assert codes(tmp_path, *registration(), step(3, "PUT", TARIFF_URL, "token-c", TARIFF)) == []
+
+
+def test_a_party_registered_as_emsp_pushes_tariffs(tmp_path: Path) -> None:
+    as_emsp = [dict(CREDENTIALS["roles"][0], role="EMSP")]  # type: ignore[index]
+    *before, post, versions, details = registration()
+    post = step(1, "POST", f"{HUB}/credentials", "token-a", dict(CREDENTIALS, token="token-b", roles=as_emsp),
+                dict(HUB_CREDENTIALS, token="token-c"))
+    assert codes(tmp_path, *before, post, versions, details, step(3, "PUT", TARIFF_URL, "token-c", TARIFF)) == [
+        ("CRD301", 3)]
+
+
+def client_info(party_id: str, role: str) -> Exchange:
+    info = {"country_code": "PT", "party_id": party_id, "role": role, "status": "CONNECTED",
+            "last_updated": "2026-11-23T09:00:00Z"}
+    return step(3, "PUT", f"{PARTNER}/clientinfo/PT/{party_id}", "token-b", info, direction="to_partner")
+
+
+def test_the_hub_pushes_for_a_party_not_connected_to_it(tmp_path: Path) -> None:
+    token = step(4, "PUT", f"{PARTNER}/tokens/PT/EMS/U1", "token-b", TOKEN, direction="to_partner")
+    assert codes(tmp_path, *registration(), token) == []  # no hubclientinfo: no telling for whom the hub pushes
+    assert codes(tmp_path, *registration(), client_info("EMS", "EMSP"), token) == []
+    assert codes(tmp_path, *registration(), client_info("OTH", "EMSP"), token) == [("CRD301", 4)]
+
+
+def unsigned(exchange: Exchange) -> Exchange:
+    headers = [(k, v) for k, v in exchange.request.headers if k != "Authorization"]
+    return msgspec.structs.replace(exchange, request=msgspec.structs.replace(exchange.request, headers=headers))
+
+
+def test_a_request_without_a_token_accepted(tmp_path: Path) -> None:
+    bare = unsigned(step(3, "GET", VERSIONS, "token-c", data=[{"version": "2.2.1", "url": HUB}]))
+    assert codes(tmp_path, *registration(), bare) == [("ENV101", 3), ("ENV125", 3)]
+    refused = unsigned(step(3, "GET", VERSIONS, "token-c", **REFUSED))
+    assert codes(tmp_path, *registration(), refused) == [("ENV101", 3)]
