@@ -58,7 +58,7 @@ def _answer(observed: Observed) -> str:
 def _label(observed: Observed) -> str:
     key = observed.key
     if observed.operation == "command" and key is not None and key.command:
-        return key.command
+        return str(key.command)
     if observed.operation == "command_result":
         result = _attribute(observed.request, "result")
         return f"CommandResult {result}" if result else "CommandResult"
