@@ -3,6 +3,7 @@
 Importing this package registers every rule.
 """
 
+from . import authorizations as authorizations
 from . import capture as capture
 from . import cdrs as cdrs
 from . import command_sessions as command_sessions
@@ -14,9 +15,11 @@ from . import pagination as pagination
 from . import references as references
 from . import routing as routing
 from . import routing_headers as routing_headers
+from . import session_references as session_references
 from . import sessions as sessions
+from . import token_uses as token_uses
 from . import tokens as tokens
 from . import shape as shape
 from . import transport as transport
 
-__all__ = ["references", "command_sessions", "locations", "capture", "cdrs", "commands", "credentials", "tokens", "sessions", "identity", "pagination", "routing", "routing_headers", "shape", "transport"]
+__all__ = ["authorizations", "session_references", "token_uses", "references", "command_sessions", "locations", "capture", "cdrs", "commands", "credentials", "tokens", "sessions", "identity", "pagination", "routing", "routing_headers", "shape", "transport"]
