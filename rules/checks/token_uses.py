@@ -237,12 +237,11 @@ class TokenUsesChecker:
         self._emsp_roles: dict[str, set[tuple[str, str]]] = {}  # "hub"/"partner" -> its credentials' eMSP roles
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
-        started = capture_time(observed.exchange.started).timestamp()
         if self._capture_start is None:
-            self._capture_start = started
+            self._capture_start = capture_time(observed.exchange.started).timestamp()
         module, operation = observed.module, observed.operation
         if module == "sessions" and operation in ("put", "patch") and observed.request is not None:
-            yield from self._session(observed, observed.request, started)
+            yield from self._session(observed, observed.request, capture_time(observed.exchange.started).timestamp())
         elif module == "cdrs" and operation == "post" and observed.request is not None:
             yield from self._cdr(observed, observed.request)
         elif module == "tokens" or module == "credentials":
