@@ -27,6 +27,7 @@ from ocpi_tap.rules.checks.credentials import CredentialsChecker
 from ocpi_tap.rules.checks.locations import LocationsChecker
 from ocpi_tap.rules.checks.references import ReferencesChecker
 from ocpi_tap.rules.checks.authorizations import AuthorizationsChecker
+from ocpi_tap.rules.checks.session_parties import SessionPartiesChecker
 from ocpi_tap.rules.checks.session_references import SessionReferencesChecker
 from ocpi_tap.rules.checks.token_uses import TokenUsesChecker
 from ocpi_tap.rules.checks.tokens import TokensChecker
@@ -69,6 +70,7 @@ class Engine:
             CredentialsChecker(), LocationsChecker(), tokens, sessions, CdrsChecker(sessions),
             CommandsChecker(profile.command_grace_seconds), CommandSessionsChecker(sessions), ReferencesChecker(),
             authorizations, TokenUsesChecker(tokens, authorizations), SessionReferencesChecker(authorizations),
+            SessionPartiesChecker(),
         ]
         self._routes = RouteTable(partner_role)
 

@@ -15,6 +15,7 @@ from . import pagination as pagination
 from . import references as references
 from . import routing as routing
 from . import routing_headers as routing_headers
+from . import session_parties as session_parties
 from . import session_references as session_references
 from . import sessions as sessions
 from . import token_uses as token_uses
@@ -22,4 +23,4 @@ from . import tokens as tokens
 from . import shape as shape
 from . import transport as transport
 
-__all__ = ["authorizations", "session_references", "token_uses", "references", "command_sessions", "locations", "capture", "cdrs", "commands", "credentials", "tokens", "sessions", "identity", "pagination", "routing", "routing_headers", "shape", "transport"]
+__all__ = ["authorizations", "session_parties", "session_references", "token_uses", "references", "command_sessions", "locations", "capture", "cdrs", "commands", "credentials", "tokens", "sessions", "identity", "pagination", "routing", "routing_headers", "shape", "transport"]

@@ -136,6 +136,7 @@ class _Session:
     location: str | None = None
     method: str | None = None
     reference: str | None = None
+    reference_seen: bool = False  # a session first seen by a PATCH may never show its reference
     where: Where | None = None
     reported: bool = False
 
@@ -191,6 +192,7 @@ class SessionReferencesChecker:
             state.method = str(body.auth_method)
         if full or body.authorization_reference is not UNSET:
             state.reference = body.authorization_reference if isinstance(body.authorization_reference, str) else None
+            state.reference_seen = True
         state.where = where
 
     def _expected(self, token: TokenKey, location: str | None, method: str) -> Authorization | Vouched | None:
@@ -215,7 +217,7 @@ class SessionReferencesChecker:
         problems = []
         if session.method is not None and method != session.method:
             problems.append(f"auth_method {method}, the session's {session.method}")
-        if _norm(reference) != _norm(session.reference):
+        if session.reference_seen and _norm(reference) != _norm(session.reference):
             problems.append(f"authorization_reference {_shown(reference)}, the session's {_shown(session.reference)}")
         if problems and session.where is not None:
             yield SeqReport(CdrAuthorizationNotSession(problem="the CDR has " + "; ".join(problems)), observed.where,

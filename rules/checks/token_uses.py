@@ -1,4 +1,4 @@
-"""TOK204-206, TOK208, SES304, SES305: how the token that started a session was accepted (§12.4.5, §10.4).
+"""TOK204-206, TOK208, SES304: how the token that started a session was accepted (§12.4.5, §10.4).
 
 Theory of operation: each session, keyed by (country_code, party_id, id),
 is judged when its auth_method is first seen or changes: WHITELIST must
@@ -8,10 +8,8 @@ AUTH_REQUEST must follow an authorize for the token whose latest answer
 (from the authorizations checker) was ALLOWED. A session that began
 before the capture (first seen by a PATCH, or starting within
 ORPHAN_MARGIN_SECONDS of the capture's first request) may have had its
-authorize before the capture, so SES304 leaves it alone. The cdr_token's
-party must be the eMSP the session is pushed to: the OCPI-to party when it
-is known as an eMSP (its tokens, its credentials role), otherwise the
-eMSP roles of the callee's credentials. Each rule is said once per session.
+authorize before the capture, so SES304 leaves it alone. Each rule is
+said once per session.
 """
 
 from __future__ import annotations
@@ -25,7 +23,6 @@ from msgspec import UNSET
 from ..exchange import capture_time
 from ..findings import Where
 from ..registry import Severity, Violation
-from ..routes import CALLEES, TO_HUB
 from .authorizations import AuthorizationsChecker
 from .sequencing import Observed, SeqReport, note, object_key
 from .tokens import TokenKey, TokensChecker, parse_stamp, token_key, token_label
@@ -188,36 +185,6 @@ class AuthRequestWithoutAuthorize(Violation, frozen=True, kw_only=True):
         return f"session uses AUTH_REQUEST but token {self.token} was never authorized before it"
 
 
-class SessionTokenOfOtherParty(Violation, frozen=True, kw_only=True):
-    """## What it checks
-    A Session's cdr_token belongs to the eMSP it is pushed to: its
-    country_code/party_id equal the OCPI-to party of the push (when that
-    party is known as an eMSP from its tokens or credentials), or, without
-    routing headers, one of the callee's eMSP roles.
-
-    ## Why it matters
-    Sessions go to the eMSP whose driver charges; a session pushed to
-    another party leaks a driver's data and leaves the right eMSP without
-    it.
-
-    ## Example
-    A Session with `cdr_token` party PT/XYZ PUT with
-    `OCPI-to-party-id: EMS`, where EMS pushed its own tokens.
-
-    ## Expected
-    The push addressed to the cdr_token's eMSP.
-    """
-
-    code = "SES305"
-    severity = Severity.WARNING
-    spec = "§10.4.5, §4.1.8"
-    token_party: str
-    receiver: str
-
-    def message(self) -> str:
-        return f"session with a token of {self.token_party} is pushed to eMSP {self.receiver}"
-
-
 @dataclass
 class _Session:
     token: TokenKey | None
@@ -233,8 +200,6 @@ class TokenUsesChecker:
         self._sessions: dict[tuple[str, str, str], _Session] = {}
         self._capture_start: float | None = None
         self._reachable: tuple[float, Where] | None = None  # the last eMSP answer: (ended, where)
-        self._emsps: set[tuple[str, str]] = set()  # parties known as eMSPs
-        self._emsp_roles: dict[str, set[tuple[str, str]]] = {}  # "hub"/"partner" -> its credentials' eMSP roles
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
         if self._capture_start is None:
@@ -244,25 +209,8 @@ class TokenUsesChecker:
             yield from self._session(observed, observed.request, capture_time(observed.exchange.started).timestamp())
         elif module == "cdrs" and operation == "post" and observed.request is not None:
             yield from self._cdr(observed, observed.request)
-        elif module == "tokens" or module == "credentials":
-            self._learn_parties(observed)
         if (module, operation) in EMSP_CALLEE and _reached(observed.status_code) and observed.exchange.ended:
             self._reachable = (capture_time(observed.exchange.ended).timestamp(), observed.where)
-
-    def _learn_parties(self, observed: Observed) -> None:
-        key = observed.key
-        if observed.module == "tokens" and observed.operation in ("put", "patch") and key is not None:
-            if key.country_code and key.party_id:
-                self._emsps.add((key.country_code.upper(), key.party_id.upper()))
-        elif observed.module == "credentials":
-            direction = observed.exchange.direction
-            caller = "partner" if direction == TO_HUB else "hub"
-            for side, credentials in ((caller, observed.request), (CALLEES.get(direction, ""), observed.data)):
-                roles = getattr(credentials, "roles", None) or []
-                emsps = {(r.country_code.upper(), r.party_id.upper()) for r in roles if str(r.role) == "EMSP"}
-                if credentials is not None:
-                    self._emsp_roles[side] = emsps
-                    self._emsps |= emsps
 
     def _session(self, observed: Observed, body: Any, started: float) -> Iterator[SeqReport]:
         key = observed.key
@@ -277,8 +225,6 @@ class TokenUsesChecker:
             state = self._sessions[skey] = _Session(tkey, orphan=not full or self._began_before(body))
         elif tkey is not None:
             state.token = tkey
-        if cdr_token is not None:
-            yield from self._party(state, observed, cdr_token)
         method = str(body.auth_method) if body.auth_method not in (UNSET, None) else None
         if method is None or method == state.method:
             return
@@ -331,24 +277,6 @@ class TokenUsesChecker:
         if latest is not None and latest.allowed != "ALLOWED" and self._once(state, "TOK206"):
             yield SeqReport(RefusedTokenStarted(token=label, allowed=latest.allowed), observed.where,
                             "$.auth_method", (note(f"the eMSP answered {latest.allowed} here", latest.where),))
-
-    def _party(self, state: _Session, observed: Observed, cdr_token: Any) -> Iterator[SeqReport]:
-        if not isinstance(cdr_token.country_code, str) or not isinstance(cdr_token.party_id, str):
-            return  # a 2.2 CdrToken has no party
-        party = (cdr_token.country_code.upper(), cdr_token.party_id.upper())
-        request = observed.exchange.request
-        to = (request.header("OCPI-to-country-code"), request.header("OCPI-to-party-id"))
-        if to[0] and to[1]:
-            receiver = (to[0].upper(), to[1].upper())
-            mismatch = receiver in self._emsps and receiver != party
-            shown = "/".join(receiver)
-        else:
-            roles = self._emsp_roles.get(CALLEES.get(observed.exchange.direction, ""), set())
-            mismatch = bool(roles) and party not in roles
-            shown = ", ".join("/".join(role) for role in sorted(roles))
-        if mismatch and self._once(state, "SES305"):
-            yield SeqReport(SessionTokenOfOtherParty(token_party="/".join(party), receiver=shown), observed.where,
-                            "$.cdr_token")
 
     def _cdr(self, observed: Observed, cdr: Any) -> Iterator[SeqReport]:
         if str(cdr.auth_method) != "WHITELIST":

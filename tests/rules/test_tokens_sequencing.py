@@ -280,6 +280,9 @@ def test_a_cdr_that_does_not_copy_the_sessions_authorization(tmp_path: Path) -> 
     story = [authorize(1, 500), finished(2, 600, auth_method="AUTH_REQUEST", authorization_reference="A-77")]
     assert codes(tmp_path, *story, cdr(3, 900)) == [("CDR306", 3)]
     assert codes(tmp_path, *story, cdr(3, 900, auth_method="AUTH_REQUEST", authorization_reference="A-77")) == []
+    # A session first seen by a PATCH never showed its reference: the CDR's cannot be compared.
+    ended = ex(1, 600, "PATCH", SESSION_URL, {"status": "COMPLETED", "end_date_time": LATER, "last_updated": LATER})
+    assert codes(tmp_path, ended, cdr(2, 900, authorization_reference="A-77")) == [("SES205", 1)]
 
 
 # TOK401
