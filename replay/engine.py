@@ -30,6 +30,10 @@ from ocpi_tap.rules.checks.locations import LocationsChecker
 from ocpi_tap.rules.checks.references import ReferencesChecker
 from ocpi_tap.rules.checks.registration import RegistrationChecker
 from ocpi_tap.rules.checks.roles import RolesChecker
+from ocpi_tap.rules.checks.authorizations import AuthorizationsChecker
+from ocpi_tap.rules.checks.session_parties import SessionPartiesChecker
+from ocpi_tap.rules.checks.session_references import SessionReferencesChecker
+from ocpi_tap.rules.checks.token_uses import TokenUsesChecker
 from ocpi_tap.rules.checks.tokens import TokensChecker
 from ocpi_tap.rules.checks.sequencing import Checker, Observed
 from ocpi_tap.rules.checks.sessions import SessionsChecker
@@ -67,11 +71,15 @@ class Engine:
         self._pagination = PaginationChecker(profile)
         self._profile = profile
         sessions = SessionsChecker()
-        # Fed in this order: the CDR checker reads the sessions checker's state.
+        tokens, authorizations = TokensChecker(), AuthorizationsChecker(profile.authorize_slow_seconds)
+        # Fed in this order: the CDR checker reads the sessions checker's state, the token-use and
+        # reference checkers those of the tokens and authorizations checkers.
         self._sequencers: list[Checker] = [
             CredentialsChecker(profile.require_handshake), RegistrationChecker(), VersionsChecker(), RolesChecker(),
-            LocationsChecker(), TokensChecker(), sessions, CdrsChecker(sessions),
+            LocationsChecker(), tokens, sessions, CdrsChecker(sessions),
             CommandsChecker(profile.command_grace_seconds), CommandSessionsChecker(sessions), ReferencesChecker(),
+            authorizations, TokenUsesChecker(tokens, authorizations), SessionReferencesChecker(authorizations),
+            SessionPartiesChecker(),
         ]
         self._routes = RouteTable(partner_role)
 

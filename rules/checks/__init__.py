@@ -3,6 +3,7 @@
 Importing this package registers every rule.
 """
 
+from . import authorizations as authorizations
 from . import capture as capture
 from . import cdrs as cdrs
 from . import command_sessions as command_sessions
@@ -16,11 +17,14 @@ from . import registration as registration
 from . import roles as roles
 from . import routing as routing
 from . import routing_headers as routing_headers
+from . import session_parties as session_parties
+from . import session_references as session_references
 from . import sessions as sessions
+from . import token_uses as token_uses
 from . import tokens as tokens
 from . import shape as shape
 from . import transport as transport
 from . import versions as versions
 
-__all__ = ["references", "command_sessions", "locations", "capture", "cdrs", "commands", "credentials", "tokens", "sessions", "identity", "pagination", "routing", "routing_headers", "shape", "transport",
+__all__ = ["authorizations", "session_parties", "session_references", "token_uses", "references", "command_sessions", "locations", "capture", "cdrs", "commands", "credentials", "tokens", "sessions", "identity", "pagination", "routing", "routing_headers", "shape", "transport",
            "registration", "roles", "versions"]

@@ -45,7 +45,7 @@ def test_start_result_session_stop_result_completion_is_clean(tmp_path: Path) ->
     assert codes(tmp_path, start(1), step(2, "POST", RESULT_URL, {"result": "ACCEPTED"}),
                  step(3, "PUT", SESSION_URL, COMMAND_SESSION), stop,
                  step(6, "POST", f"{HUB}/commands/STOP_SESSION/43", {"result": "ACCEPTED"}), completed(7),
-                 step(8, "POST", f"{HUB}/cdrs", dict(CDR, session_id="S1"))) == []
+                 step(8, "POST", f"{HUB}/cdrs", dict(CDR, session_id="S1", auth_method="COMMAND"))) == []
 
 
 def test_a_start_that_never_gives_a_session(tmp_path: Path) -> None:
@@ -55,7 +55,7 @@ def test_a_start_that_never_gives_a_session(tmp_path: Path) -> None:
 def test_a_session_elsewhere_than_the_command_said(tmp_path: Path) -> None:
     elsewhere = step(3, "PUT", SESSION_URL, dict(COMMAND_SESSION, location_id="L9"))
     found = codes(tmp_path, start(1), step(2, "POST", RESULT_URL, {"result": "ACCEPTED"}), elsewhere, completed(4),
-                  step(5, "POST", f"{HUB}/cdrs", dict(CDR, session_id="S1")))
+                  step(5, "POST", f"{HUB}/cdrs", dict(CDR, session_id="S1", auth_method="COMMAND")))
     assert found == [("SES302", 3)]
 
 

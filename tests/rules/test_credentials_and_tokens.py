@@ -1,4 +1,4 @@
-"""CRD204-206 (tokens handed out by the handshake) and TOK201/TOK209 (a token's life)."""
+"""CRD204-206: tokens handed out by the handshake (a token's own life is in test_tokens_sequencing)."""
 
 from __future__ import annotations
 
@@ -85,27 +85,6 @@ def test_the_answer_hands_out_the_token_a_again(tmp_path: Path) -> None:
 def test_a_superseded_token_still_accepted(tmp_path: Path) -> None:
     accepted = step(3, "GET", VERSIONS, "token-a", data=[{"version": "2.2.1", "url": HUB}])
     assert codes(tmp_path, *registration(), accepted) == [("CRD206", 3)]
-
-
-TOKEN_URL = f"{PARTNER}/tokens/PT/EMS/U1"
-
-
-def test_a_token_patched_before_it_was_put(tmp_path: Path) -> None:
-    invalidate = {"valid": False, "last_updated": TOKEN["last_updated"]}
-    put = step(1, "PUT", TOKEN_URL, "token-c", TOKEN, direction="to_partner")
-    assert codes(tmp_path, step(1, "PATCH", TOKEN_URL, "token-c", invalidate, direction="to_partner")) == [
-        ("TOK201", 1)]
-    assert codes(tmp_path, put, step(2, "PATCH", TOKEN_URL, "token-c", invalidate, direction="to_partner")) == []
-
-
-def test_an_invalidated_token_still_authorized(tmp_path: Path) -> None:
-    put = step(1, "PUT", TOKEN_URL, "token-c", TOKEN, direction="to_partner")
-    invalidate = step(2, "PATCH", TOKEN_URL, "token-c", {"valid": False, "last_updated": TOKEN["last_updated"]},
-                      direction="to_partner")
-    allowed = step(3, "POST", f"{HUB}/tokens/U1/authorize", "token-c", data={"allowed": "ALLOWED", "token": TOKEN})
-    blocked = step(3, "POST", f"{HUB}/tokens/U1/authorize", "token-c", data={"allowed": "BLOCKED", "token": TOKEN})
-    assert codes(tmp_path, put, invalidate, allowed) == [("TOK209", 3)]
-    assert codes(tmp_path, put, invalidate, blocked) == []
 
 
 def test_a_registration_without_discovery_first(tmp_path: Path) -> None:
