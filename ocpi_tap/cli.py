@@ -16,7 +16,7 @@ from . import __version__
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
-FORMATS = ["concise", "full", "json", "junit", "github"]
+FORMATS = ["concise", "full", "json", "junit", "github", "html"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -176,7 +176,7 @@ def import_(source: Path, output: Path, hub_hosts: tuple[str, ...], force: bool,
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="concise", show_default=True,
               help="concise: a line per finding and the readiness table; full: findings with their exchange, "
                    "value, help and notes, and each module's scenarios; json: the report; junit: JUnit XML; "
-                   "github: GitHub Actions annotations.")
+                   "github: GitHub Actions annotations; html: one self-contained page (readiness, findings, timelines).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of stdout.")
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
@@ -296,6 +296,7 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
     from ocpi_tap.replay.capture import CaptureError
     from ocpi_tap.replay.check import check_capture
     from ocpi_tap.replay.full import full_findings
+    from ocpi_tap.replay.html_report import html_report
     from ocpi_tap.rules.profiles import PROFILES
     from ocpi_tap.rules.registry import Selection
 
@@ -315,7 +316,8 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
     results = []
     for capture in captures:
         try:
-            results.append(check_capture(capture, selection, PROFILES[profile], role.upper() if role else None))
+            results.append(check_capture(capture, selection, PROFILES[profile], role.upper() if role else None,
+                                         stories=output_format == "html"))
         except CaptureError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(EXIT_ERROR)
@@ -343,6 +345,8 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
         text = ci_formats.junit_report(results).decode()
     elif output_format == "github":
         text = ci_formats.github_annotations(results)
+    elif output_format == "html":
+        text = html_report(results, profile)
     else:
         if output_format == "full":
             lines = [line for result in results for line in full_findings(result.capture, result.findings)]

@@ -28,15 +28,16 @@ VALUE_WIDTH: Final = 160
 _STEP: Final = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 
 
-def exchanges_at(capture: str, lines: Iterable[int]) -> dict[int, Exchange]:
-    wanted = set(lines)
+def exchanges_at(capture: str, lines: Iterable[int], seqs: Iterable[int] = ()) -> dict[int, Exchange]:
+    """The exchanges on `lines` or with `seqs`, by line number: one pass, keeping only those."""
+    wanted, wanted_seqs = set(lines), set(seqs)
     found: dict[int, Exchange] = {}
-    if not wanted:
+    if not wanted and not wanted_seqs:
         return found
     try:
         with CaptureReader(Path(capture)) as reader:
             for item in reader:
-                if not isinstance(item, LineProblem) and item[0] in wanted:
+                if not isinstance(item, LineProblem) and (item[0] in wanted or item[1].seq in wanted_seqs):
                     found[item[0]] = item[1]
     except CaptureError:
         pass  # the capture went away since it was checked: the findings still show, without their exchange
