@@ -35,17 +35,24 @@ class _ProgressLine:
     def __init__(self, interval: float) -> None:
         self._tty = sys.stderr.isatty()
         self._interval = 0.2 if self._tty else interval
-        self._last = 0.0
+        self._last = time.monotonic()  # the first report comes after one interval: short runs show none
+        self._shown = False
 
     def show(self, text: str, final: bool = False) -> None:
         now = time.monotonic()
         if not final and now - self._last < self._interval:
             return
         self._last = now
+        self._shown = True
         if self._tty:
             click.echo(f"\r\033[K{text}", err=True, nl=final)
         else:
             click.echo(text, err=True)
+
+    def finish(self) -> None:
+        """Clears a progress line left on a terminal (nothing was shown on short runs)."""
+        if self._tty and self._shown:
+            click.echo("\r\033[K", err=True, nl=False)
 
 
 @main.command()
@@ -314,13 +321,20 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
             sys.exit(EXIT_ERROR)
     selection = Selection(list(select) or None, list(ignore) or None)
     results = []
+    progress = _ProgressLine(interval=10.0)
     for capture in captures:
+
+        def show(exchanges: int, fraction: float | None, capture: Path = capture) -> None:
+            done = f", {fraction:.0%}" if fraction is not None else ""
+            progress.show(f"replaying {capture}: {exchanges:,} exchanges{done}")
+
         try:
             results.append(check_capture(capture, selection, PROFILES[profile], role.upper() if role else None,
-                                         stories=output_format == "html"))
+                                         stories=output_format == "html", progress=show))
         except CaptureError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(EXIT_ERROR)
+    progress.finish()
     if update_baseline:
         assert baseline is not None
         built = baselines.build(f for result in results for f in result.findings)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +18,9 @@ from .engine import Engine
 from .ordering import TimeOrder, epoch
 from .readiness import Readiness, ScenarioTracker, assess
 from .stories import Story, StoryCollector
+
+
+PROGRESS_EVERY = 20_000  # exchanges between progress reports
 
 
 class SeqsSeen:
@@ -79,6 +82,7 @@ def check_capture(
     profile: Profile | None = None,
     partner_role: str | None = None,
     stories: bool = False,
+    progress: Callable[[int, float | None], None] | None = None,
 ) -> CaptureResult:
     """Replay one capture. `CaptureError` (not a capture, too new) propagates."""
     name = str(path)
@@ -101,6 +105,8 @@ def check_capture(
                 continue
             line, exchange = item
             result.exchanges += 1
+            if progress is not None and result.exchanges % PROGRESS_EVERY == 0:
+                progress(result.exchanges, reader.fraction_read())
             where = Where(line=line, seq=exchange.seq, direction=exchange.direction)
             if not seqs.add(exchange.seq):
                 # Reported once; not checked again, so it cannot cascade into other findings.

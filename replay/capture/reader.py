@@ -41,14 +41,15 @@ class LineProblem(msgspec.Struct, frozen=True):
 ReadItem = tuple[int, Exchange] | LineProblem
 
 
-def _open(path: Path) -> BinaryIO:
+def _open(path: Path) -> tuple[BinaryIO, BinaryIO]:
+    """The stream to read lines from, and the file under it (the same unless gzip)."""
     try:
         raw = path.open("rb")
     except OSError as error:
         raise CaptureError(f"{path}: cannot open: {error.strerror or error}") from error
     if raw.peek(2)[:2] == _GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]  # a BinaryIO in all but name
-    return raw
+        return gzip.GzipFile(fileobj=raw, mode="rb"), raw  # type: ignore[return-value]  # a BinaryIO in all but name
+    return raw, raw
 
 
 def _problem_text(error: msgspec.MsgspecError) -> str:
@@ -83,7 +84,7 @@ class CaptureReader:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self._stream = _open(self.path)
+        self._stream, self._file = _open(self.path)
         try:
             first = self._read_first_line()
             self.header = decode_header(first, str(self.path))
@@ -115,8 +116,17 @@ class CaptureReader:
             # A gzip file cut short: what was read stands, the rest is reported.
             yield LineProblem(line_no + 1, f"cannot read further: {error}", truncated=True)
 
+    def fraction_read(self) -> float | None:
+        """How far into the file reading is (0..1; of the compressed bytes for gzip), None if unknown."""
+        try:
+            size = os.fstat(self._file.fileno()).st_size
+            return min(self._file.tell() / size, 1.0) if size else None
+        except (OSError, ValueError):
+            return None
+
     def close(self) -> None:
         self._stream.close()
+        self._file.close()
 
     def __enter__(self) -> CaptureReader:
         return self

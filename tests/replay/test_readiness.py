@@ -84,3 +84,14 @@ def test_the_full_form_shows_the_exchange_the_value_and_the_notes() -> None:
     assert note == "    = note: last update of the session (seq 31, line 32)"
     checklist = lines[lines.index("  Sessions     failing           4/4 scenarios  1 error") + 1:][:4]
     assert checklist[1].startswith("      ! the Session updated while ACTIVE [§9.2.2.3] seen with findings (seq ")
+
+
+def test_long_replays_report_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ocpi_tap.replay import check
+
+    monkeypatch.setattr(check, "PROGRESS_EVERY", 10)
+    seen: list[tuple[int, float | None]] = []
+    result = check.check_capture(CAPTURES / "clean-cpo.jsonl", progress=lambda n, fraction: seen.append((n, fraction)))
+    assert [n for n, _ in seen] == [10, 20, 30, 40, 50] and result.exchanges == 53
+    fractions = [fraction for _, fraction in seen]
+    assert all(f is not None and 0 < f <= 1 for f in fractions) and fractions == sorted(fractions)
