@@ -24,11 +24,13 @@ from ocpi_tap.rules.checks.cdrs import CdrsChecker
 from ocpi_tap.rules.checks.command_sessions import CommandSessionsChecker
 from ocpi_tap.rules.checks.commands import CommandsChecker
 from ocpi_tap.rules.checks.credentials import CredentialsChecker
+from ocpi_tap.rules.checks.inventory import Inventory
 from ocpi_tap.rules.checks.locations import LocationsChecker
 from ocpi_tap.rules.checks.references import ReferencesChecker
 from ocpi_tap.rules.checks.tokens import TokensChecker
 from ocpi_tap.rules.checks.sequencing import Checker, Observed
 from ocpi_tap.rules.checks.sessions import SessionsChecker
+from ocpi_tap.rules.checks.tariffs import TariffsChecker
 from ocpi_tap.rules.checks.routing import METHOD_NOT_ALLOWED, UnknownCommandType, UnknownEndpoint
 from ocpi_tap.rules.checks.transport import TransportChecker, response_envelope
 from ocpi_tap.rules.exchange import ExchangeView
@@ -59,10 +61,13 @@ class Engine:
         self._pagination = PaginationChecker(profile)
         self._version = profile.ocpi_version
         sessions = SessionsChecker()
-        # Fed in this order: the CDR checker reads the sessions checker's state.
+        inventory = Inventory()
+        # Fed in this order: the CDR checker reads the sessions checker's state; the locations and tariffs
+        # checkers write the inventory the checkers after them read.
         self._sequencers: list[Checker] = [
-            CredentialsChecker(), LocationsChecker(), TokensChecker(), sessions, CdrsChecker(sessions),
-            CommandsChecker(profile.command_grace_seconds), CommandSessionsChecker(sessions), ReferencesChecker(),
+            CredentialsChecker(), LocationsChecker(inventory), TariffsChecker(inventory), TokensChecker(), sessions,
+            CdrsChecker(sessions), CommandsChecker(profile.command_grace_seconds), CommandSessionsChecker(sessions),
+            ReferencesChecker(inventory),
         ]
         self._routes = RouteTable(partner_role)
 

@@ -15,8 +15,9 @@ from . import references as references
 from . import routing as routing
 from . import routing_headers as routing_headers
 from . import sessions as sessions
+from . import tariffs as tariffs
 from . import tokens as tokens
 from . import shape as shape
 from . import transport as transport
 
-__all__ = ["references", "command_sessions", "locations", "capture", "cdrs", "commands", "credentials", "tokens", "sessions", "identity", "pagination", "routing", "routing_headers", "shape", "transport"]
+__all__ = ["references", "command_sessions", "locations", "capture", "cdrs", "commands", "credentials", "tariffs", "tokens", "sessions", "identity", "pagination", "routing", "routing_headers", "shape", "transport"]
