@@ -20,15 +20,19 @@ from ocpi_tap.rules.checks.capture import CheckerFailed
 from ocpi_tap.rules.checks.identity import check_ids
 from ocpi_tap.rules.checks.pagination import PaginationChecker
 from ocpi_tap.rules.checks.routing_headers import check_routing_headers
+from ocpi_tap.rules.checks.cdr_sites import CdrSitesChecker
 from ocpi_tap.rules.checks.cdrs import CdrsChecker
+from ocpi_tap.rules.checks.command_locations import CommandLocationsChecker
 from ocpi_tap.rules.checks.command_sessions import CommandSessionsChecker
 from ocpi_tap.rules.checks.commands import CommandsChecker
 from ocpi_tap.rules.checks.credentials import CredentialsChecker
 from ocpi_tap.rules.checks.inventory import Inventory
 from ocpi_tap.rules.checks.locations import LocationsChecker
+from ocpi_tap.rules.checks.occupancy import OccupancyChecker
 from ocpi_tap.rules.checks.references import ReferencesChecker
 from ocpi_tap.rules.checks.tokens import TokensChecker
 from ocpi_tap.rules.checks.sequencing import Checker, Observed
+from ocpi_tap.rules.checks.session_sites import SessionSites
 from ocpi_tap.rules.checks.sessions import SessionsChecker
 from ocpi_tap.rules.checks.tariffs import TariffsChecker
 from ocpi_tap.rules.checks.routing import METHOD_NOT_ALLOWED, UnknownCommandType, UnknownEndpoint
@@ -62,12 +66,14 @@ class Engine:
         self._version = profile.ocpi_version
         sessions = SessionsChecker()
         inventory = Inventory()
+        sites = SessionSites(inventory)
         # Fed in this order: the CDR checker reads the sessions checker's state; the locations and tariffs
-        # checkers write the inventory the checkers after them read.
+        # checkers write the inventory the checkers after them read; the session sites go before their readers.
         self._sequencers: list[Checker] = [
             CredentialsChecker(), LocationsChecker(inventory), TariffsChecker(inventory), TokensChecker(), sessions,
             CdrsChecker(sessions), CommandsChecker(profile.command_grace_seconds), CommandSessionsChecker(sessions),
-            ReferencesChecker(inventory),
+            ReferencesChecker(inventory), sites, CdrSitesChecker(sites, inventory), OccupancyChecker(inventory, sites),
+            CommandLocationsChecker(inventory, sites),
         ]
         self._routes = RouteTable(partner_role)
 

@@ -4,20 +4,24 @@ Importing this package registers every rule.
 """
 
 from . import capture as capture
+from . import cdr_sites as cdr_sites
 from . import cdrs as cdrs
+from . import command_locations as command_locations
 from . import command_sessions as command_sessions
 from . import commands as commands
 from . import credentials as credentials
 from . import identity as identity
 from . import locations as locations
+from . import occupancy as occupancy
 from . import pagination as pagination
 from . import references as references
 from . import routing as routing
 from . import routing_headers as routing_headers
+from . import session_sites as session_sites
 from . import sessions as sessions
 from . import tariffs as tariffs
 from . import tokens as tokens
 from . import shape as shape
 from . import transport as transport
 
-__all__ = ["references", "command_sessions", "locations", "capture", "cdrs", "commands", "credentials", "tariffs", "tokens", "sessions", "identity", "pagination", "routing", "routing_headers", "shape", "transport"]
+__all__ = ["cdr_sites", "command_locations", "occupancy", "session_sites", "references", "command_sessions", "locations", "capture", "cdrs", "commands", "credentials", "tariffs", "tokens", "sessions", "identity", "pagination", "routing", "routing_headers", "shape", "transport"]

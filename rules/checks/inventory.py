@@ -52,7 +52,7 @@ class EvseRecord:
     where: Where
     status: str | None = None
     evse_id: str | None = None
-    capabilities: frozenset[str] = frozenset()
+    capabilities: frozenset[str] | None = None  # None: no full EVSE seen yet
     connectors: dict[str, ConnectorRecord] = field(default_factory=dict)
     last_updated: str | None = None
 
@@ -130,6 +130,14 @@ class Inventory:
 
     def knows_locations_of(self, party: tuple[str, str]) -> bool:
         return (party[0].upper(), party[1].upper()) in self._location_parties
+
+    def cpo_of(self, observed: Observed) -> tuple[str, str] | None:
+        """The CPO a command goes to: its OCPI-to routing headers, else the only CPO whose locations are known."""
+        request = observed.exchange.request
+        country, party = request.header("OCPI-to-country-code"), request.header("OCPI-to-party-id")
+        if country and party:
+            return country.upper(), party.upper()
+        return next(iter(self._location_parties)) if len(self._location_parties) == 1 else None
 
     def knows_tariffs_of(self, party: tuple[str, str]) -> bool:
         return (party[0].upper(), party[1].upper()) in self._tariff_parties
