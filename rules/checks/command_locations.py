@@ -149,7 +149,8 @@ class CommandLocationsChecker:
                 and evse.capabilities is not None and CONNECTOR_REQUIRED in evse.capabilities):
             yield SeqReport(ConnectorIdRequired(evse=label), observed.where, notes=(note("the EVSE", evse.where),))
         needed = CAPABILITY_NEEDED.get(command)
-        if accepted and needed and evse is not None and evse.capabilities is not None and needed not in evse.capabilities:
+        if (accepted and needed and evse is not None and evse.capabilities is not None
+                and needed not in evse.capabilities):
             yield SeqReport(CommandWithoutCapability(command=command, evse=label, capability=needed), observed.where,
                             notes=(note("the EVSE's capabilities", evse.where),))
 

@@ -188,8 +188,9 @@ class ReferencesChecker:
         body, party, key = observed.request, party_of(observed), observed.key
         if observed.operation == "patch" and party is not None and key is not None and isinstance(key.id, str):
             location = (party[0], party[1], key.id.upper())
-            if isinstance(body, m.ConnectorPatch) and isinstance(body.tariff_ids, list) and key.evse_uid and key.connector_id:
-                listed.append((location, key.evse_uid, key.connector_id, body.tariff_ids))
+            if isinstance(body, m.ConnectorPatch) and isinstance(body.tariff_ids, list):
+                if key.evse_uid and key.connector_id:
+                    listed.append((location, key.evse_uid, key.connector_id, body.tariff_ids))
             elif isinstance(body, m.EvsePatch) and isinstance(body.connectors, list) and key.evse_uid:
                 listed += [(location, key.evse_uid, c.id, c.tariff_ids) for c in body.connectors]
             elif isinstance(body, m.LocationPatch) and isinstance(body.evses, list):

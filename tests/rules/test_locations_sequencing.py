@@ -88,6 +88,7 @@ def test_a_get_or_put_after_a_refused_patch_resyncs(tmp_path: Path) -> None:
     patch = {"status": "CHARGING", "last_updated": "2026-11-23T09:05:00Z"}
     later = {"status": "AVAILABLE", "last_updated": "2026-11-23T09:06:00Z"}
     assert codes(tmp_path, step(1, "PUT", L1, LOCATION), step(2, "PATCH", f"{L1}/E1", patch, status_code=2001),
-                 at(ocpi_exchange("GET", f"{L1}/E1", None, EVSE, seq=3), 3, 3), step(4, "PATCH", f"{L1}/E1", later)) == []
+                 at(ocpi_exchange("GET", f"{L1}/E1", None, EVSE, seq=3), 3, 3),
+                 step(4, "PATCH", f"{L1}/E1", later)) == []
     assert codes(tmp_path, step(1, "PUT", L1, LOCATION), step(2, "PATCH", f"{L1}/E1", patch, status_code=2001),
                  step(3, "PUT", L1, LOCATION), step(4, "PATCH", f"{L1}/E1", later)) == []
