@@ -21,6 +21,7 @@ from msgspec import UNSET
 
 from ..findings import Where
 from .. import model as m
+from ..model import parse_datetime
 from .sequencing import Observed
 
 LocKey = tuple[str, str, str]
@@ -31,10 +32,6 @@ REMOVED = "REMOVED"
 
 def present(value: Any) -> bool:
     return value is not UNSET and value is not None
-
-
-def upper(value: Any) -> str | None:
-    return value.upper() if isinstance(value, str) else None
 
 
 @dataclass
@@ -292,6 +289,14 @@ class Inventory:
 
     def delete_tariff(self, key: TariffKey) -> None:
         self.tariffs.pop(key, None)
+
+
+def older(stamp: str, than: str) -> bool:
+    """`stamp` is before `than` (a DateTime the pattern lets through but the calendar has not: never)."""
+    try:
+        return parse_datetime(stamp) < parse_datetime(than)
+    except ValueError:
+        return False
 
 
 def failed(observed: Observed) -> bool:

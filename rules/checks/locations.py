@@ -18,9 +18,8 @@ from typing import Any
 
 from .. import model as m
 from ..findings import Where
-from ..model import parse_datetime
 from ..registry import Severity, Violation
-from .inventory import REMOVED, Inventory, LocKey, failed, location_objects, party_of, present
+from .inventory import REMOVED, Inventory, LocKey, failed, location_objects, older, party_of, present
 from .sequencing import Observed, SeqReport, note
 
 Path = tuple[str, ...]  # the object's key below its location: (), (uid,), (uid, connector id)
@@ -270,7 +269,7 @@ class LocationsChecker:
             record = record.connectors.get(path[1])
         if not isinstance(stamp, str) or record is None or record.last_updated is None:
             return
-        if parse_datetime(stamp) < parse_datetime(record.last_updated):
+        if older(stamp, record.last_updated):
             yield SeqReport(StaleLocationUpdate(item=_label(location, path), before=record.last_updated, after=stamp),
                             observed.where, "$.last_updated", (note("the newer update", record.where),))
 

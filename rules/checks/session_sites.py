@@ -20,7 +20,6 @@ from typing import Any, Final
 
 from .. import model as m
 from ..exchange import capture_time
-from ..findings import Where
 from ..registry import Severity, Violation
 from .inventory import REMOVED, EvseKey, Inventory, LocKey, SiteSnapshot, failed, party_of
 from .sequencing import Observed, SeqReport, note

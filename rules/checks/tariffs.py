@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .. import model as m
-from ..model import parse_datetime
 from ..registry import Severity, Violation
-from .inventory import Inventory, TariffKey, failed, items, party_of
+from .inventory import Inventory, TariffKey, failed, items, older, party_of
 from .sequencing import Observed, SeqReport, note
 
 
@@ -134,7 +133,7 @@ class TariffsChecker:
 
     def _stale(self, observed: Observed, target: TariffKey, tariff: m.Tariff) -> Iterator[SeqReport]:
         known = self._inventory.tariff(target)
-        if known is not None and parse_datetime(tariff.last_updated) < parse_datetime(known.last_updated):
+        if known is not None and older(tariff.last_updated, known.last_updated):
             yield SeqReport(StaleTariffUpdate(tariff="/".join(target), before=known.last_updated,
                                               after=tariff.last_updated), observed.where, "$.last_updated",
                             (note("the newer version", known.where),))
