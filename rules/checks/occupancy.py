@@ -94,7 +94,6 @@ class OccupancyChecker:
         return [(*location, e.uid.upper()) for e in evses if isinstance(e, m.Evse)]
 
     def _statuses(self, observed: Observed) -> Iterator[SeqReport]:
-        now = capture_time(observed.exchange.started).timestamp()
         for evse_key in self._touched(observed):
             record = self._inventory.evse(evse_key[:3], evse_key[3])
             status = record.status if record is not None else None
@@ -107,9 +106,9 @@ class OccupancyChecker:
             sessions = self._sites.open_on(evse_key)
             active = [s for s in sorted(sessions) if self._sites.sites[s].status == "ACTIVE"]
             if status == "AVAILABLE" and active:
-                self._suspects[evse_key] = _Suspect(status, observed.where, now, active[0])
+                self._suspects[evse_key] = _Suspect(status, observed.where, self._time(observed), active[0])
             elif status == "CHARGING" and not sessions:
-                self._suspects[evse_key] = _Suspect(status, observed.where, now)
+                self._suspects[evse_key] = _Suspect(status, observed.where, self._time(observed))
 
     def _session(self, observed: Observed) -> Iterator[SeqReport]:
         party, key = party_of(observed), observed.key
@@ -125,10 +124,14 @@ class OccupancyChecker:
         if suspect.status == "CHARGING" and site.status not in FINAL:
             yield from self._drop(site.evse, False)
         elif suspect.status == "AVAILABLE" and suspect.session == session:
-            late = capture_time(observed.exchange.started).timestamp() > suspect.at + GRACE_SECONDS
+            late = self._time(observed) > suspect.at + GRACE_SECONDS
             if site.status in FINAL or (late and site.status == "ACTIVE"):
                 yield from self._drop(site.evse, site.status == "ACTIVE",
                                       note("the session, still ACTIVE", observed.where))
+
+    @staticmethod
+    def _time(observed: Observed) -> float:
+        return capture_time(observed.exchange.started).timestamp()
 
     def _drop(self, evse: EvseKey, report: bool, related: Note | None = None) -> Iterator[SeqReport]:
         suspect = self._suspects.pop(evse)

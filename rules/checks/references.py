@@ -180,7 +180,8 @@ class ReferencesChecker:
     def _locations(self, observed: Observed) -> Iterator[SeqReport]:
         """The connectors a push sets tariff_ids of (the inventory already holds the pushed state)."""
         listed: list[tuple[LocKey, str, str, list[str] | None]] = []  # (location, uid, connector id, tariff_ids)
-        for location, uid, item in location_objects(observed, self._inventory):
+        full = location_objects(observed, self._inventory) if observed.operation == "put" else iter(())
+        for location, uid, item in full:
             if isinstance(item, m.Connector) and uid is not None:
                 listed.append((location, uid, item.id, item.tariff_ids))
             else:
