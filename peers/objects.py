@@ -47,7 +47,8 @@ def connector(connector_id: str, tariff_id: str) -> m.Connector:
 
 def evse(uid: str, tariff_id: str, status: str = "AVAILABLE") -> m.Evse:
     return m.Evse(uid=uid, evse_id=f"PT*CPO*E{uid}", status=m.Status(status),
-                  capabilities=[m.Capability.REMOTE_START_STOP_CAPABLE, m.Capability.RESERVABLE],
+                  capabilities=[m.Capability.REMOTE_START_STOP_CAPABLE, m.Capability.RESERVABLE,
+                                m.Capability.UNLOCK_CAPABLE],
                   connectors=[connector("1", tariff_id)], last_updated=now())
 
 

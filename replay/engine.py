@@ -22,11 +22,15 @@ from ocpi_tap.rules.checks.capture import CheckerFailed
 from ocpi_tap.rules.checks.identity import check_ids
 from ocpi_tap.rules.checks.pagination import PaginationChecker
 from ocpi_tap.rules.checks.routing_headers import check_routing_headers
+from ocpi_tap.rules.checks.cdr_sites import CdrSitesChecker
 from ocpi_tap.rules.checks.cdrs import CdrsChecker
+from ocpi_tap.rules.checks.command_locations import CommandLocationsChecker
 from ocpi_tap.rules.checks.command_sessions import CommandSessionsChecker
 from ocpi_tap.rules.checks.commands import CommandsChecker
 from ocpi_tap.rules.checks.credentials import CredentialsChecker
+from ocpi_tap.rules.checks.inventory import Inventory
 from ocpi_tap.rules.checks.locations import LocationsChecker
+from ocpi_tap.rules.checks.occupancy import OccupancyChecker
 from ocpi_tap.rules.checks.references import ReferencesChecker
 from ocpi_tap.rules.checks.registration import RegistrationChecker
 from ocpi_tap.rules.checks.roles import RolesChecker
@@ -36,7 +40,9 @@ from ocpi_tap.rules.checks.session_references import SessionReferencesChecker
 from ocpi_tap.rules.checks.token_uses import TokenUsesChecker
 from ocpi_tap.rules.checks.tokens import TokensChecker
 from ocpi_tap.rules.checks.sequencing import Checker, Observed
+from ocpi_tap.rules.checks.session_sites import SessionSites
 from ocpi_tap.rules.checks.sessions import SessionsChecker
+from ocpi_tap.rules.checks.tariffs import TariffsChecker
 from ocpi_tap.rules.checks.routing import METHOD_NOT_ALLOWED, UnknownCommandType, UnknownEndpoint
 from ocpi_tap.rules.checks.transport import TransportChecker, response_envelope
 from ocpi_tap.rules.checks.versions import VersionsChecker
@@ -72,12 +78,17 @@ class Engine:
         self._profile = profile
         sessions = SessionsChecker()
         tokens, authorizations = TokensChecker(), AuthorizationsChecker(profile.authorize_slow_seconds)
-        # Fed in this order: the CDR checker reads the sessions checker's state, the token-use and
-        # reference checkers those of the tokens and authorizations checkers.
+        inventory = Inventory()
+        sites = SessionSites(inventory)
+        # Fed in this order: the CDR checker reads the sessions checker's state; the locations and tariffs
+        # checkers write the inventory the checkers after them read; the session sites go before their
+        # readers; the token-use and reference checkers read the tokens and authorizations checkers.
         self._sequencers: list[Checker] = [
             CredentialsChecker(profile.require_handshake), RegistrationChecker(), VersionsChecker(), RolesChecker(),
-            LocationsChecker(), tokens, sessions, CdrsChecker(sessions),
-            CommandsChecker(profile.command_grace_seconds), CommandSessionsChecker(sessions), ReferencesChecker(),
+            LocationsChecker(inventory), TariffsChecker(inventory), tokens, sessions,
+            CdrsChecker(sessions), CommandsChecker(profile.command_grace_seconds), CommandSessionsChecker(sessions),
+            ReferencesChecker(inventory), sites, CdrSitesChecker(sites, inventory), OccupancyChecker(inventory, sites),
+            CommandLocationsChecker(inventory, sites),
             authorizations, TokenUsesChecker(tokens, authorizations), SessionReferencesChecker(authorizations),
             SessionPartiesChecker(),
         ]

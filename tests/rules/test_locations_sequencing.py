@@ -1,4 +1,4 @@
-"""LOC201/LOC202: locations across their pushes."""
+"""LOC201-LOC205: locations across their pushes."""
 
 from __future__ import annotations
 
@@ -14,8 +14,16 @@ from test_sessions_and_cdrs import at
 L1 = f"{HUB}/locations/PT/CPO/L1"
 
 
-def step(seq: int, method: str, url: str, body: object) -> Exchange:
-    return at(ocpi_exchange(method, url, body, seq=seq), seq, seq)
+def step(seq: int, method: str, url: str, body: object, status_code: int = 1000) -> Exchange:
+    return at(ocpi_exchange(method, url, body, seq=seq, status_code=status_code), seq, seq)
+
+
+def with_evses(*evses: dict[str, object]) -> dict[str, object]:
+    return dict(LOCATION, evses=list(evses))
+
+
+E2 = dict(EVSE, uid="E2")
+REMOVED_E2 = dict(E2, status="REMOVED")
 
 
 def codes(tmp_path: Path, *exchanges: Exchange) -> list[tuple[str, int | None]]:
@@ -41,3 +49,46 @@ def test_an_evse_of_a_location_never_put(tmp_path: Path) -> None:
     assert codes(tmp_path, step(1, "PUT", f"{L1}/E1", EVSE),
                  step(2, "PATCH", f"{L1}/E1", {"status": "CHARGING", "last_updated": "2026-11-23T09:05:00Z"}),
                  ) == [("LOC202", 1)]  # said once per location
+
+
+def test_an_evse_left_out_of_a_later_put(tmp_path: Path) -> None:
+    assert codes(tmp_path, step(1, "PUT", L1, with_evses(EVSE, E2)), step(2, "PUT", L1, with_evses(EVSE)),
+                 step(3, "PUT", L1, with_evses(EVSE))) == [("LOC203", 2)]  # said once; the new list is adopted
+
+
+def test_an_evse_removed_first_may_then_be_left_out(tmp_path: Path) -> None:
+    assert codes(tmp_path, step(1, "PUT", L1, with_evses(EVSE, E2)), step(2, "PUT", L1, with_evses(EVSE, REMOVED_E2)),
+                 step(3, "PUT", L1, with_evses(EVSE))) == []
+
+
+def test_an_evse_coming_back_from_removed(tmp_path: Path) -> None:
+    assert codes(tmp_path, step(1, "PUT", L1, with_evses(EVSE, E2)),
+                 step(2, "PATCH", f"{L1}/E2", {"status": "REMOVED", "last_updated": "2026-11-23T09:05:00Z"}),
+                 step(3, "PATCH", f"{L1}/E2", {"status": "AVAILABLE", "last_updated": "2026-11-23T09:06:00Z"}),
+                 step(4, "PATCH", f"{L1}/E2", {"status": "CHARGING", "last_updated": "2026-11-23T09:07:00Z"}),
+                 ) == [("LOC204", 3)]
+
+
+def test_the_uid_of_a_removed_evse_reused_at_another_location(tmp_path: Path) -> None:
+    l2 = dict(LOCATION, id="L2", evses=[E2])
+    assert codes(tmp_path, step(1, "PUT", L1, with_evses(EVSE, REMOVED_E2)),
+                 step(2, "PUT", f"{HUB}/locations/PT/CPO/L2", l2)) == [("LOC204", 2)]
+    assert codes(tmp_path, step(1, "PUT", L1, with_evses(EVSE, REMOVED_E2)),
+                 step(2, "PUT", f"{HUB}/locations/PT/CPO/L2", dict(l2, evses=[dict(E2, uid="E3")]))) == []
+
+
+def test_patching_again_after_a_refused_patch(tmp_path: Path) -> None:
+    patch = {"status": "CHARGING", "last_updated": "2026-11-23T09:05:00Z"}
+    later = {"status": "AVAILABLE", "last_updated": "2026-11-23T09:06:00Z"}
+    assert codes(tmp_path, step(1, "PUT", L1, LOCATION), step(2, "PATCH", f"{L1}/E1", patch, status_code=2001),
+                 step(3, "PATCH", f"{L1}/E1", later), step(4, "PATCH", f"{L1}/E1", later)) == [("LOC205", 3)]
+
+
+def test_a_get_or_put_after_a_refused_patch_resyncs(tmp_path: Path) -> None:
+    patch = {"status": "CHARGING", "last_updated": "2026-11-23T09:05:00Z"}
+    later = {"status": "AVAILABLE", "last_updated": "2026-11-23T09:06:00Z"}
+    assert codes(tmp_path, step(1, "PUT", L1, LOCATION), step(2, "PATCH", f"{L1}/E1", patch, status_code=2001),
+                 at(ocpi_exchange("GET", f"{L1}/E1", None, EVSE, seq=3), 3, 3),
+                 step(4, "PATCH", f"{L1}/E1", later)) == []
+    assert codes(tmp_path, step(1, "PUT", L1, LOCATION), step(2, "PATCH", f"{L1}/E1", patch, status_code=2001),
+                 step(3, "PUT", L1, LOCATION), step(4, "PATCH", f"{L1}/E1", later)) == []

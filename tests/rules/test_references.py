@@ -1,4 +1,4 @@
-"""LOC301, SES301, TOK302: objects name tariffs, locations and tokens the capture has seen."""
+"""LOC301, LOC302, SES301, TOK302: objects name tariffs, locations and tokens the capture has seen."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from test_body_rules import CONNECTOR, EVSE, HUB, LOCATION, PARTNER, SESSION, TA
 from test_sessions_and_cdrs import at
 
 # Only the reference rules: the sessions here are not whole sessions.
-REFERENCES = Selection(select=["LOC301", "SES301", "TOK302"])
+REFERENCES = Selection(select=["LOC301", "LOC302", "SES301", "TOK302"])
 TARIFF_PUT = ("PUT", f"{HUB}/tariffs/PT/CPO/T1", TARIFF, "to_hub")
 TOKEN_PUT = ("PUT", f"{PARTNER}/tokens/PT/EMS/U1", TOKEN, "to_partner")
 SESSION_PUT = ("PUT", f"{HUB}/sessions/PT/CPO/S1", SESSION, "to_hub")
@@ -51,3 +51,26 @@ def test_a_session_at_an_unknown_location_or_evse(tmp_path: Path) -> None:
 def test_a_session_for_an_unknown_token(tmp_path: Path) -> None:
     location = ("PUT", f"{HUB}/locations/PT/CPO/L1", location_with_tariff("T1"), "to_hub")
     assert codes(tmp_path, TARIFF_PUT, location, SESSION_PUT) == [("TOK302", 3)]
+
+
+def tariff_put(tariff_id: str, **changes: object) -> tuple[str, str, object, str]:
+    return ("PUT", f"{HUB}/tariffs/PT/CPO/{tariff_id}", dict(TARIFF, id=tariff_id, **changes), "to_hub")
+
+
+def listing(*tariffs: str) -> tuple[str, str, object, str]:
+    connector = dict(CONNECTOR, tariff_ids=list(tariffs))
+    return ("PUT", f"{HUB}/locations/PT/CPO/L1", dict(LOCATION, evses=[dict(EVSE, connectors=[connector])]),
+            "to_hub")
+
+
+def test_a_connector_listing_two_regular_tariffs_at_once(tmp_path: Path) -> None:
+    assert codes(tmp_path, tariff_put("T1", type="REGULAR"), tariff_put("T2", type="REGULAR"),
+                 listing("T1", "T2"), listing("T1", "T2")) == [("LOC302", 3)]  # said once per connector and pair
+
+
+def test_a_connector_listing_tariffs_of_other_types_or_times(tmp_path: Path) -> None:
+    assert codes(tmp_path, tariff_put("T1", type="REGULAR"), tariff_put("T2", type="AD_HOC_PAYMENT"),
+                 listing("T1", "T2")) == []
+    assert codes(tmp_path, tariff_put("T1", type="REGULAR", end_date_time="2026-12-01T00:00:00Z"),
+                 tariff_put("T2", type="REGULAR", start_date_time="2026-12-01T00:00:00Z"),
+                 listing("T1", "T2")) == []
