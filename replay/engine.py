@@ -20,12 +20,17 @@ from ocpi_tap.rules.checks.capture import CheckerFailed
 from ocpi_tap.rules.checks.identity import check_ids
 from ocpi_tap.rules.checks.pagination import PaginationChecker
 from ocpi_tap.rules.checks.routing_headers import check_routing_headers
+from ocpi_tap.rules.checks.cdr_ledger import CdrLedger
+from ocpi_tap.rules.checks.cdr_parties import CdrPartiesChecker
 from ocpi_tap.rules.checks.cdrs import CdrsChecker
+from ocpi_tap.rules.checks.charging_preferences import ChargingPreferencesChecker
 from ocpi_tap.rules.checks.command_sessions import CommandSessionsChecker
 from ocpi_tap.rules.checks.commands import CommandsChecker
 from ocpi_tap.rules.checks.credentials import CredentialsChecker
 from ocpi_tap.rules.checks.locations import LocationsChecker
 from ocpi_tap.rules.checks.references import ReferencesChecker
+from ocpi_tap.rules.checks.reservations import ReservationsChecker
+from ocpi_tap.rules.checks.session_timing import SessionClockChecker
 from ocpi_tap.rules.checks.tokens import TokensChecker
 from ocpi_tap.rules.checks.sequencing import Checker, Observed
 from ocpi_tap.rules.checks.sessions import SessionsChecker
@@ -58,11 +63,16 @@ class Engine:
         self._transport = TransportChecker(profile)
         self._pagination = PaginationChecker(profile)
         self._version = profile.ocpi_version
-        sessions = SessionsChecker()
-        # Fed in this order: the CDR checker reads the sessions checker's state.
+        sessions, ledger = SessionsChecker(), CdrLedger()
+        # Fed in this order: the session, CDR and command checkers read the sessions checker's state,
+        # the CDRs checker the ledger's.
         self._sequencers: list[Checker] = [
-            CredentialsChecker(), LocationsChecker(), TokensChecker(), sessions, CdrsChecker(sessions),
-            CommandsChecker(profile.command_grace_seconds), CommandSessionsChecker(sessions), ReferencesChecker(),
+            CredentialsChecker(), LocationsChecker(), TokensChecker(), sessions,
+            SessionClockChecker(sessions, profile.timestamp_tolerance_seconds, profile.session_update_interval_seconds),
+            ChargingPreferencesChecker(sessions), ledger, CdrsChecker(sessions, ledger),
+            CdrPartiesChecker(profile.hub_generates_cdrs),
+            CommandsChecker(profile.command_grace_seconds, profile.command_response_slow_seconds),
+            CommandSessionsChecker(sessions), ReservationsChecker(sessions), ReferencesChecker(),
         ]
         self._routes = RouteTable(partner_role)
 

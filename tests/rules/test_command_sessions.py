@@ -35,8 +35,9 @@ def codes(tmp_path: Path, *exchanges: Exchange) -> list[tuple[str, int | None]]:
 
 
 def completed(seq: int) -> Exchange:
-    return step(seq, "PATCH", SESSION_URL, {"status": "COMPLETED", "end_date_time": "2026-11-23T09:30:00Z",
-                                            "last_updated": "2026-11-23T09:30:00Z"})
+    """Stamped when it is sent (`step` starts exchange n at second n of 09:00)."""
+    ended = f"2026-11-23T09:00:{seq:02d}Z"
+    return step(seq, "PATCH", SESSION_URL, {"status": "COMPLETED", "end_date_time": ended, "last_updated": ended})
 
 
 def test_start_result_session_stop_result_completion_is_clean(tmp_path: Path) -> None:
