@@ -183,7 +183,8 @@ class CdrsChecker:
     def __init__(self, sessions: SessionsChecker, ledger: CdrLedger) -> None:
         self._sessions = sessions
         self._ledger = ledger
-        self._billed: dict[tuple[str, str, str], Where] = {}  # session key -> its CDR
+        # session key -> its CDR, or None once a credit CDR cancelled it (a corrected CDR may follow)
+        self._billed: dict[tuple[str, str, str], Where | None] = {}
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
         if observed.module != "cdrs" or observed.operation != "post":
@@ -224,9 +225,12 @@ class CdrsChecker:
         elif state.status != "COMPLETED":
             yield SeqReport(CdrBeforeSessionCompleted(session=label, status=state.status), where, "$.session_id", notes)
         billed = self._billed.get(session_key)
-        if billed is not None and not getattr(cdr, "credit", False):
+        if getattr(cdr, "credit", None) is True:
+            self._billed[session_key] = None
+        elif billed is not None:
             yield SeqReport(SecondCdrForSession(session=label), where, "$.session_id", (note("first CDR", billed),))
-        self._billed.setdefault(session_key, where)
+        else:
+            self._billed[session_key] = where
         yield from self._numbers(cdr, state, label, where, notes)
         uid = state.token_uid
         if uid is not None and uid.upper() != cdr.cdr_token.uid.upper():
