@@ -156,8 +156,9 @@ class CdrLedger:
         self._entries[key] = _Entry(observed.where, observed.exchange.direction,
                                     url_key(location) if location else None)
         self._by_id[key[2]] = key
-        if getattr(cdr, "credit", None) is True and isinstance(cdr.credit_reference_id, str):
-            yield from self._credit(object_key(key[0], key[1], cdr.credit_reference_id), observed.where)
+        reference = getattr(cdr, "credit_reference_id", None)
+        if getattr(cdr, "credit", None) is True and isinstance(reference, str):
+            yield from self._credit(object_key(key[0], key[1], reference), observed.where)
 
     def _credit(self, original: CdrKey, where: Where) -> Iterator[SeqReport]:
         label = "/".join(original)
