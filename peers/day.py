@@ -171,10 +171,33 @@ class Day:
             result, url = await self.command(command, body)
             if result == "ACCEPTED":
                 await self.callback(url)
+                if command == "RESERVE_NOW":
+                    reservation = await self.reserve("S2", "L2", "21")
+                elif command == "CANCEL_RESERVATION":
+                    await self.end_reservation(reservation)
         await emsp.pull_all(self.at(emsp, "sessions"), "sessions")
         await emsp.pull_all(self.at(emsp, "cdrs"), "cdrs")
         self.progress("commands", f"START/STOP accepted with results, {rejected}, {unknown}, "
                                   "reservation made and cancelled, connector unlocked")
+
+    async def reserve(self, session_id: str, location_id: str, evse_uid: str) -> m.Session:
+        """The CPO side creates the Session in status RESERVATION that a successful ReserveNow stands for."""
+        cpo, cc, pid = self.cpo, *self.cpo.party
+        token = self.emsp.store["tokens"][(*self.emsp.party, "U1")]
+        session = msgspec.structs.replace(objects.session(cpo.party, session_id, token, location_id, evse_uid, None),
+                                          status=m.SessionStatus.RESERVATION)
+        cpo.store.setdefault("sessions", {})[(cc, pid, session_id)] = session
+        await cpo.call("PUT", self.at(cpo, "sessions", cc, pid, session_id), session, module="sessions")
+        return session
+
+    async def end_reservation(self, session: m.Session) -> None:
+        """A cancelled reservation's session is COMPLETED without charging (no CDR: nothing to bill)."""
+        cpo, cc, pid = self.cpo, *self.cpo.party
+        ended = objects.later_than(session.last_updated)
+        cpo.store["sessions"][(cc, pid, session.id)] = msgspec.structs.replace(
+            session, status=m.SessionStatus.COMPLETED, end_date_time=ended, last_updated=ended)
+        await cpo.call("PATCH", self.at(cpo, "sessions", cc, pid, session.id),
+                       {"status": "COMPLETED", "end_date_time": ended, "last_updated": ended}, module="sessions")
 
     async def charge(self, session_id: str, location_id: str, evse_uid: str) -> m.Session:
         cpo, cc, pid = self.cpo, *self.cpo.party
@@ -187,7 +210,8 @@ class Day:
         for kwh in ((3.2, 1.5) if self.on("session-kwh-going-down") else (1.5, 3.2)):
             periods.append(objects.period(kwh))
             session = msgspec.structs.replace(session, status=m.SessionStatus.ACTIVE, kwh=kwh,
-                                              charging_periods=list(periods), last_updated=objects.now())
+                                              charging_periods=list(periods),
+                                              last_updated=objects.later_than(session.last_updated))
             cpo.store["sessions"][(cc, pid, session_id)] = session
             patch: dict[str, Any] = {"status": "ACTIVE", "kwh": str(kwh) if self.on("session-kwh-as-string") else kwh,
                                      "charging_periods": [objects.wire(periods[-1])],
@@ -199,7 +223,7 @@ class Day:
 
     async def finish(self, session: m.Session) -> None:
         cpo, cc, pid = self.cpo, *self.cpo.party
-        ended = objects.now()
+        ended = objects.later_than(session.last_updated)
         done = msgspec.structs.replace(session, status=m.SessionStatus.COMPLETED, end_date_time=ended,
                                        last_updated=ended)
         cpo.store["sessions"][(cc, pid, session.id)] = done
@@ -224,7 +248,7 @@ class Day:
         if early_cdr:
             await cpo.call("PATCH", url, completion, module="sessions")
         if self.on("session-updated-after-completion"):
-            await cpo.call("PATCH", url, {"kwh": session.kwh + 0.4, "last_updated": objects.now()},
+            await cpo.call("PATCH", url, {"kwh": session.kwh + 0.4, "last_updated": objects.later_than(ended)},
                            module="sessions")
         if self.on("session-deleted"):
             await cpo.call("DELETE", url, module="sessions", expect=None)

@@ -6,7 +6,7 @@ builtins a body carries, so what the peers send is what the model defines.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import msgspec
@@ -14,12 +14,22 @@ import msgspec
 from ocpi_tap.rules import model as m
 
 
-def now(precise: bool = False) -> str:
-    """An OCPI DateTime for this moment (UTC, `Z`; milliseconds when `precise`, 24 characters)."""
-    moment = datetime.now(timezone.utc)
+def _stamp(moment: datetime, precise: bool) -> str:
     if precise:
         return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def now(precise: bool = False) -> str:
+    """An OCPI DateTime for this moment (UTC, `Z`; milliseconds when `precise`, 24 characters)."""
+    return _stamp(datetime.now(timezone.utc), precise)
+
+
+def later_than(previous: str) -> str:
+    """A precise `now()`, but strictly after `previous`: updates of one object within the same
+    millisecond must still carry growing `last_updated` values, or receivers drop them."""
+    moment = max(datetime.now(timezone.utc), m.parse_datetime(previous) + timedelta(milliseconds=1))
+    return _stamp(moment, precise=True)
 
 
 def wire(obj: Any) -> Any:

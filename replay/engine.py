@@ -6,8 +6,9 @@ route the exchange, decode its bodies into their types, report what does
 not fit, and learn from what does (advertised endpoints, command
 `response_url`s, CDR locations) so later exchanges route better.
 
-Exchanges are fed in file order for now (completion order); the time
-ordering across directions comes with the sequencing checks.
+Exchanges come in request start order (the replay's `TimeOrder`). Each
+routed exchange goes, as an `Observed`, to the observers (readiness,
+stories) and to the sequencing checkers of `rules.checks.pipeline`.
 """
 
 from __future__ import annotations
@@ -22,30 +23,10 @@ from ocpi_tap.rules.checks.capture import CheckerFailed
 from ocpi_tap.rules.checks.identity import check_ids
 from ocpi_tap.rules.checks.pagination import PaginationChecker
 from ocpi_tap.rules.checks.routing_headers import check_routing_headers
-from ocpi_tap.rules.checks.cdr_sites import CdrSitesChecker
-from ocpi_tap.rules.checks.cdrs import CdrsChecker
-from ocpi_tap.rules.checks.command_locations import CommandLocationsChecker
-from ocpi_tap.rules.checks.command_sessions import CommandSessionsChecker
-from ocpi_tap.rules.checks.commands import CommandsChecker
-from ocpi_tap.rules.checks.credentials import CredentialsChecker
-from ocpi_tap.rules.checks.inventory import Inventory
-from ocpi_tap.rules.checks.locations import LocationsChecker
-from ocpi_tap.rules.checks.occupancy import OccupancyChecker
-from ocpi_tap.rules.checks.references import ReferencesChecker
-from ocpi_tap.rules.checks.registration import RegistrationChecker
-from ocpi_tap.rules.checks.roles import RolesChecker
-from ocpi_tap.rules.checks.authorizations import AuthorizationsChecker
-from ocpi_tap.rules.checks.session_parties import SessionPartiesChecker
-from ocpi_tap.rules.checks.session_references import SessionReferencesChecker
-from ocpi_tap.rules.checks.token_uses import TokenUsesChecker
-from ocpi_tap.rules.checks.tokens import TokensChecker
+from ocpi_tap.rules.checks.pipeline import sequencers
 from ocpi_tap.rules.checks.sequencing import Checker, Observed
-from ocpi_tap.rules.checks.session_sites import SessionSites
-from ocpi_tap.rules.checks.sessions import SessionsChecker
-from ocpi_tap.rules.checks.tariffs import TariffsChecker
 from ocpi_tap.rules.checks.routing import METHOD_NOT_ALLOWED, UnknownCommandType, UnknownEndpoint
 from ocpi_tap.rules.checks.transport import TransportChecker, response_envelope
-from ocpi_tap.rules.checks.versions import VersionsChecker
 from ocpi_tap.rules.exchange import ExchangeView
 from ocpi_tap.rules.findings import Note, Where
 from ocpi_tap.rules.model import RawEnvelope
@@ -76,22 +57,7 @@ class Engine:
         self._transport = TransportChecker(profile)
         self._pagination = PaginationChecker(profile)
         self._profile = profile
-        sessions = SessionsChecker()
-        tokens, authorizations = TokensChecker(), AuthorizationsChecker(profile.authorize_slow_seconds)
-        inventory = Inventory()
-        sites = SessionSites(inventory)
-        # Fed in this order: the CDR checker reads the sessions checker's state; the locations and tariffs
-        # checkers write the inventory the checkers after them read; the session sites go before their
-        # readers; the token-use and reference checkers read the tokens and authorizations checkers.
-        self._sequencers: list[Checker] = [
-            CredentialsChecker(profile.require_handshake), RegistrationChecker(), VersionsChecker(), RolesChecker(),
-            LocationsChecker(inventory), TariffsChecker(inventory), tokens, sessions,
-            CdrsChecker(sessions), CommandsChecker(profile.command_grace_seconds), CommandSessionsChecker(sessions),
-            ReferencesChecker(inventory), sites, CdrSitesChecker(sites, inventory), OccupancyChecker(inventory, sites),
-            CommandLocationsChecker(inventory, sites),
-            authorizations, TokenUsesChecker(tokens, authorizations), SessionReferencesChecker(authorizations),
-            SessionPartiesChecker(),
-        ]
+        self._sequencers: list[Checker] = sequencers(profile)
         self._routes = RouteTable(partner_role)
 
     def feed(self, exchange: ExchangeView, where: Where) -> None:

@@ -4,7 +4,8 @@ Theory of operation: a CDR (POSTed, keyed by country_code, party_id, id)
 bills one session. It comes once, after that session is COMPLETED, and
 names a session and a token that session had. At the end, each COMPLETED
 session should have had its CDR. Session states come from the sessions
-checker, fed the same exchanges first.
+checker, fed the same exchanges first; whether a POST is the first of its
+CDR comes from the CDR ledger (`cdr_ledger`), also fed first.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from msgspec import UNSET
 from ..findings import Where
 from ..model import parse_datetime
 from ..registry import Severity, Violation
+from .cdr_ledger import CdrLedger
 from .sequencing import Observed, SeqReport, note, object_key
 from .sessions import SessionsChecker
 
@@ -71,35 +73,10 @@ class SecondCdrForSession(Violation, frozen=True, kw_only=True):
         return f"a second CDR for session {self.session}"
 
 
-class CdrIdReused(Violation, frozen=True, kw_only=True):
-    """## What it checks
-    A CDR id (country_code, party_id, id) is POSTed once. Under the mobie
-    profile a re-send is a warning: the hub re-sends its own CDRs with
-    changed content.
-
-    ## Why it matters
-    CDRs are immutable; a receiver either ignores the second one or
-    overwrites a bill that may already be paid.
-
-    ## Example
-    The same CDR POSTed twice after a timeout.
-
-    ## Expected
-    Each CDR POSTed once.
-    """
-
-    code = "CDR203"
-    severity = Severity.ERROR
-    spec = "§10.1, §10.3.1"
-    cdr: str
-
-    def message(self) -> str:
-        return f"CDR {self.cdr} was already POSTed"
-
-
 class CompletedSessionWithoutCdr(Violation, frozen=True, kw_only=True):
     """## What it checks
-    Every session that was COMPLETED in the capture got its CDR.
+    Every session that was COMPLETED in the capture got its CDR (a
+    reservation that never became ACTIVE may go without one).
 
     ## Why it matters
     No CDR, no invoice; certification days check that the CDR follows.
@@ -203,10 +180,11 @@ def _seconds_apart(first: str, second: str) -> float:
 
 
 class CdrsChecker:
-    def __init__(self, sessions: SessionsChecker) -> None:
+    def __init__(self, sessions: SessionsChecker, ledger: CdrLedger) -> None:
         self._sessions = sessions
-        self._cdrs: dict[tuple[str, str, str], Where] = {}
-        self._billed: dict[tuple[str, str, str], Where] = {}  # session key -> its CDR
+        self._ledger = ledger
+        # session key -> its CDR, or None once a credit CDR cancelled it (a corrected CDR may follow)
+        self._billed: dict[tuple[str, str, str], Where | None] = {}
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
         if observed.module != "cdrs" or observed.operation != "post":
@@ -230,12 +208,8 @@ class CdrsChecker:
 
     def _cdr(self, observed: Observed, cdr: Any) -> Iterator[SeqReport]:
         where = observed.where
-        cdr_key = object_key(cdr.country_code, cdr.party_id, cdr.id)
-        first = self._cdrs.get(cdr_key)
-        if first is not None:
-            yield SeqReport(CdrIdReused(cdr="/".join(cdr_key)), where, "$.id", (note("first POSTed here", first),))
-            return
-        self._cdrs[cdr_key] = where
+        if self._ledger.first_post(object_key(cdr.country_code, cdr.party_id, cdr.id)) is not where:
+            return  # posted before (CDR203, the ledger's): judged then
         if cdr.session_id is None:
             return
         session_key = object_key(cdr.country_code, cdr.party_id, cdr.session_id)
@@ -251,9 +225,12 @@ class CdrsChecker:
         elif state.status != "COMPLETED":
             yield SeqReport(CdrBeforeSessionCompleted(session=label, status=state.status), where, "$.session_id", notes)
         billed = self._billed.get(session_key)
-        if billed is not None and not getattr(cdr, "credit", False):
+        if getattr(cdr, "credit", None) is True:
+            self._billed[session_key] = None
+        elif billed is not None:
             yield SeqReport(SecondCdrForSession(session=label), where, "$.session_id", (note("first CDR", billed),))
-        self._billed.setdefault(session_key, where)
+        else:
+            self._billed[session_key] = where
         yield from self._numbers(cdr, state, label, where, notes)
         uid = state.token_uid
         if uid is not None and uid.upper() != cdr.cdr_token.uid.upper():
@@ -280,5 +257,7 @@ class CdrsChecker:
 
     def finish(self) -> Iterator[SeqReport]:
         for key, state in self._sessions.sessions.items():
+            if state.was_reserved and not state.was_active:
+                continue  # a reservation that never charged: a CDR for its cost may follow, or none
             if state.status == "COMPLETED" and key not in self._billed and state.completed_at is not None:
                 yield SeqReport(CompletedSessionWithoutCdr(session="/".join(key)), state.completed_at)

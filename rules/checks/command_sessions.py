@@ -1,9 +1,16 @@
-"""CMD205/CMD206/SES302: what commands promise about sessions (§13.3.5, §13.3.6).
+"""CMD205/CMD206/CMD209/CMD210/CMD304/SES302: what START_SESSION and STOP_SESSION say about sessions (§13.3.5, §13.3.6).
 
 Theory of operation: a START_SESSION whose CommandResult says ACCEPTED
 promises a Session for its token at its location, started by COMMAND; a
 STOP_SESSION whose result says ACCEPTED promises that the session reaches
-COMPLETED. Fed after the sessions checker, whose states it reads.
+COMPLETED. A STOP_SESSION is also judged when it is answered: the session
+it names is looked up among those the CPO (the OCPI-to party) pushed; one
+of another eMSP (its token's party is not the OCPI-from party, itself
+known as an eMSP from the tokens of sessions) is to be REJECTED (CMD209), one still open is not UNKNOWN_SESSION (CMD210), and one
+never pushed is worth a warning unless the CPO answered UNKNOWN_SESSION
+(CMD304). Open START_SESSIONs are indexed by token, so a session push
+costs a dict look-up. Fed after the sessions checker, whose states it
+reads.
 """
 
 from __future__ import annotations
@@ -17,8 +24,9 @@ from msgspec import UNSET
 from ..findings import Where
 from ..registry import Severity, Violation
 from ..routes import UrlKey, url_key
-from .sequencing import Observed, SeqReport, note, object_key
-from .sessions import SessionsChecker
+from .parties import routed_party
+from .sequencing import Observed, SeqReport, note
+from .sessions import FINAL, SessionsChecker
 
 
 class SessionDoesNotMatchStart(Violation, frozen=True, kw_only=True):
@@ -75,6 +83,91 @@ class StartWithoutSession(Violation, frozen=True, kw_only=True):
         return f"START_SESSION for token {self.token} at {self.location} succeeded but no session followed"
 
 
+class StopOfAnotherEmspsSession(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A STOP_SESSION for a session whose token belongs to another eMSP than
+    the one sending the command is answered REJECTED.
+
+    ## Why it matters
+    An eMSP may only stop its own customers' sessions; a CPO that accepts
+    the stop lets one eMSP end another's charge.
+
+    ## Example
+    eMSP PT/EMS sends STOP_SESSION for a session started with a PT/OTH
+    token, and the CPO answers ACCEPTED.
+
+    ## Expected
+    `{"result": "REJECTED"}`.
+    """
+
+    code = "CMD209"
+    severity = Severity.WARNING
+    spec = "§13.4.1"
+    session: str
+    owner: str
+    sender: str
+    answer: str
+
+    def message(self) -> str:
+        return (f"STOP_SESSION from {self.sender} for session {self.session} of {self.owner} "
+                f"was answered {self.answer}, not REJECTED")
+
+
+class OpenSessionCalledUnknown(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A STOP_SESSION is not answered UNKNOWN_SESSION for a session the CPO
+    pushed in the capture and has not reported COMPLETED or INVALID.
+
+    ## Why it matters
+    The eMSP's driver cannot stop a charge the CPO itself reported running;
+    the CPO's command handling and its session pushes disagree.
+
+    ## Example
+    Session S1 PATCHed to ACTIVE, then STOP_SESSION for S1 answered
+    UNKNOWN_SESSION.
+
+    ## Expected
+    ACCEPTED (or REJECTED with a reason), and the session COMPLETED later.
+    """
+
+    code = "CMD210"
+    severity = Severity.WARNING
+    spec = "§13.4.1, §13.3.6"
+    session: str
+    status: str
+
+    def message(self) -> str:
+        return f"STOP_SESSION for session {self.session} was answered UNKNOWN_SESSION while it is {self.status}"
+
+
+class StopOfUnknownSession(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A STOP_SESSION names a session the Sessions traffic of the capture has
+    shown. A stop the CPO answers UNKNOWN_SESSION is the expected outcome
+    for an unknown id (certification tests probe it) and is not reported.
+
+    ## Why it matters
+    The eMSP stops sessions it learned from the CPO's pushes; a stop for a
+    session never pushed means the CPO did not push it, or the eMSP stops
+    by a made-up or mistyped id. Sessions that began before the capture
+    are unknown through no fault: a warning.
+
+    ## Example
+    STOP_SESSION for S7, answered ACCEPTED, and no Session S7 anywhere.
+
+    ## Expected
+    The Session pushed when it started, and the stop naming its id.
+    """
+
+    code = "CMD304"
+    severity = Severity.WARNING
+    spec = "§13.3.6"
+    session: str
+
+    def message(self) -> str:
+        return f"STOP_SESSION names session {self.session}, which no Sessions traffic showed"
+
+
 class StopWithoutCompletion(Violation, frozen=True, kw_only=True):
     """## What it checks
     A STOP_SESSION whose CommandResult was ACCEPTED is followed by its
@@ -113,6 +206,7 @@ class _Start:
 @dataclass
 class _Stop:
     session_id: str
+    party: tuple[str, str] | None  # the CPO the stop went to
     where: Where
     succeeded: bool = False
 
@@ -121,25 +215,54 @@ class _Stop:
 class CommandSessionsChecker:
     sessions: SessionsChecker
     _starts: dict[UrlKey, _Start] = field(default_factory=dict)
+    _waiting: dict[str, list[_Start]] = field(default_factory=dict)  # token -> accepted starts without a session
     _stops: dict[UrlKey, _Stop] = field(default_factory=dict)
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
         if observed.module == "commands" and observed.operation == "command" and observed.request is not None:
-            self._command(observed, observed.request)
+            yield from self._command(observed, observed.request)
         elif observed.module == "commands" and observed.operation == "command_result":
             self._result(observed)
         elif observed.module == "sessions" and observed.operation == "put" and observed.request is not None:
             yield from self._session(observed, observed.request)
 
-    def _command(self, observed: Observed, body: Any) -> None:
-        if not observed.accepted or observed.data is None or str(observed.data.result) != "ACCEPTED":
-            return
+    def _command(self, observed: Observed, body: Any) -> Iterator[SeqReport]:
         command = observed.key.command if observed.key is not None else None
+        answer = str(observed.data.result) if observed.accepted and observed.data is not None else None
+        if command == "STOP_SESSION":
+            yield from self._stop_answered(observed, body.session_id, answer)
+        if answer != "ACCEPTED":
+            return
         if command == "START_SESSION":
-            self._starts[url_key(body.response_url)] = _Start(body.token.uid.upper(), body.location_id.upper(),
-                                                             (body.evse_uid or "").upper() or None, observed.where)
+            start = _Start(body.token.uid.upper(), body.location_id.upper(), (body.evse_uid or "").upper() or None,
+                           observed.where)
+            self._starts[url_key(body.response_url)] = start
+            self._waiting.setdefault(start.token, []).append(start)
         elif command == "STOP_SESSION":
-            self._stops[url_key(body.response_url)] = _Stop(body.session_id.upper(), observed.where)
+            self._stops[url_key(body.response_url)] = _Stop(body.session_id.upper(),
+                                                            routed_party(observed.exchange.request, "to"),
+                                                            observed.where)
+
+    def _stop_answered(self, observed: Observed, session_id: str, answer: str | None) -> Iterator[SeqReport]:
+        request = observed.exchange.request
+        found = self.sessions.find(session_id, routed_party(request, "to")) or self.sessions.find(session_id)
+        if found is None:
+            if answer is not None and answer != "UNKNOWN_SESSION":  # an unreadable answer tells nothing
+                yield SeqReport(StopOfUnknownSession(session=session_id), observed.where, "$.session_id")
+            return
+        key, state = found
+        label, sender = "/".join(key), routed_party(request, "from")
+        notes = (note(f"last update of the session ({state.status})", state.where),)
+        owner = state.token_party
+        # The sender is judged only when known as an eMSP (a token of some session is its own): a hub
+        # forwarding in its own name is not "another eMSP".
+        if sender is not None and owner is not None and owner != sender and sender in self.sessions.emsps:
+            if answer is not None and answer != "REJECTED":
+                yield SeqReport(StopOfAnotherEmspsSession(session=label, owner="/".join(owner), sender="/".join(sender),
+                                                          answer=answer), observed.where, "$.session_id", notes)
+        elif answer == "UNKNOWN_SESSION" and state.status not in FINAL:
+            yield SeqReport(OpenSessionCalledUnknown(session=label, status=state.status), observed.where,
+                            "$.session_id", notes)
 
     def _result(self, observed: Observed) -> None:
         succeeded = observed.request is not None and str(observed.request.result) == "ACCEPTED"
@@ -152,20 +275,22 @@ class CommandSessionsChecker:
         if str(session.auth_method) != "COMMAND":
             return
         token, location = session.cdr_token.uid.upper(), session.location_id.upper()
-        for start in self._starts.values():
-            if start.session_seen or start.token != token:
-                continue
-            start.session_seen = True
-            problems = []
-            if start.location != location:
-                problems.append(f"location {session.location_id}, the command named {start.location}")
-            if start.evse is not None and session.evse_uid.upper() != start.evse:
-                problems.append(f"EVSE {session.evse_uid}, the command named {start.evse}")
-            if problems:
-                yield SeqReport(SessionDoesNotMatchStart(problem="the session after START_SESSION has "
-                                                         + "; ".join(problems)),
-                                observed.where, notes=(note("START_SESSION was accepted here", start.where),))
+        waiting = self._waiting.get(token)
+        if not waiting:
             return
+        start = waiting.pop(0)
+        if not waiting:
+            del self._waiting[token]
+        start.session_seen = True
+        problems = []
+        if start.location != location:
+            problems.append(f"location {session.location_id}, the command named {start.location}")
+        if start.evse is not None and session.evse_uid.upper() != start.evse:
+            problems.append(f"EVSE {session.evse_uid}, the command named {start.evse}")
+        if problems:
+            yield SeqReport(SessionDoesNotMatchStart(problem="the session after START_SESSION has "
+                                                     + "; ".join(problems)),
+                            observed.where, notes=(note("START_SESSION was accepted here", start.where),))
 
     def finish(self) -> Iterator[SeqReport]:
         for start in self._starts.values():
@@ -174,6 +299,7 @@ class CommandSessionsChecker:
         for stop in self._stops.values():
             if not stop.succeeded:
                 continue
-            done = [state for key, state in self.sessions.sessions.items() if key[2] == stop.session_id]
-            if done and all(state.status != "COMPLETED" for state in done):
+            found = (self.sessions.find(stop.session_id, stop.party) if stop.party is not None else None) \
+                or self.sessions.find(stop.session_id)
+            if found is not None and found[1].status != "COMPLETED":
                 yield SeqReport(StopWithoutCompletion(session=stop.session_id), stop.where)

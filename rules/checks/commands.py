@@ -6,7 +6,9 @@ many seconds. An ACCEPTED command is pending until a result is POSTed to
 its `response_url`; a result later than the answer's end plus `timeout`
 plus the profile's grace is late (CMD401); a command still without a
 result at the end of the capture never got one (CMD202), reported at the
-end because a late result, had it come, is CMD401 instead.
+end because a late result, had it come, is CMD401 instead. The command's
+own answer should come at once (CMD402: slower than the profile's
+`command_response_slow_seconds`).
 Results to a URL no command gave, to a rejected command, or twice, are
 reported as they come.
 """
@@ -157,6 +159,36 @@ class LateCommandResult(Violation, frozen=True, kw_only=True):
         return f"CommandResult for {self.command} came after {self.seconds:.0f} s; the timeout was {self.timeout} s"
 
 
+class SlowCommandResponse(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    The CPO answers a command (its CommandResponse) within the profile's
+    `command_response_slow_seconds` (5 s by default).
+
+    ## Why it matters
+    The commands module is asynchronous so that nobody waits on the Charge
+    Point: the CPO is to answer at once whether it will forward the
+    command, and report the outcome later to the `response_url`. A CPO
+    that answers only after talking to the Charge Point keeps the eMSP's
+    request (and the driver's app) hanging, and runs into HTTP timeouts.
+
+    ## Example
+    START_SESSION POSTed at 09:00:00.0, answered ACCEPTED at 09:00:12.4.
+
+    ## Expected
+    The CommandResponse within a second or two; the CommandResult later.
+    """
+
+    code = "CMD402"
+    severity = Severity.WARNING
+    spec = "§13.1"
+    command: str
+    seconds: float
+    limit: float
+
+    def message(self) -> str:
+        return f"{self.command} was answered after {self.seconds:.1f} s (more than {self.limit:.0f} s)"
+
+
 @dataclass
 class Pending:
     command: str
@@ -170,8 +202,9 @@ class Pending:
 
 
 class CommandsChecker:
-    def __init__(self, grace_seconds: float) -> None:
+    def __init__(self, grace_seconds: float, slow_seconds: float) -> None:
         self._grace = grace_seconds
+        self._slow = slow_seconds
         self._accepted: dict[UrlKey, Pending] = {}
         self._closed: dict[UrlKey, tuple[str, str, Where]] = {}  # not accepted: (command, answer, where)
 
@@ -179,9 +212,19 @@ class CommandsChecker:
         if observed.module != "commands":
             return
         if observed.operation == "command":
+            yield from self._answer_time(observed)
             self._command(observed)
         elif observed.operation == "command_result":
             yield from self._result(observed, _epoch(observed.exchange.started))
+
+    def _answer_time(self, observed: Observed) -> Iterator[SeqReport]:
+        exchange = observed.exchange
+        if exchange.ended is None or exchange.response is None:
+            return
+        seconds = _epoch(exchange.ended) - _epoch(exchange.started)
+        if seconds > self._slow:
+            command = str(observed.key.command) if observed.key is not None else "a command"
+            yield SeqReport(SlowCommandResponse(command=command, seconds=seconds, limit=self._slow), observed.where)
 
     def _command(self, observed: Observed) -> None:
         response_url = getattr(observed.request, "response_url", None)

@@ -3,10 +3,12 @@
 Theory of operation: each session, keyed by (country_code, party_id, id),
 is created by a PUT and changed by PUTs and PATCHes. Its status moves along
 TRANSITIONS (a cell missing from the table is fine), its kWh never falls,
-its charging periods are appended in time order, its start is fixed once
-active and its end once set, and after COMPLETED nothing changes. Every
-state change goes through `_adopt`. At the end, a session left open is
-reported.
+its `last_updated` only grows, its charging periods are appended in time
+order, its start is fixed once active and its end once set, and after
+COMPLETED nothing changes. Every state change goes through `_adopt`. At the
+end, a session left open is reported. The other session-related checkers
+(timing, commands, CDRs) read the states kept here rather than keeping
+copies. The rules are declared in `session_rules`.
 """
 
 from __future__ import annotations
@@ -19,8 +21,18 @@ import msgspec
 from msgspec import UNSET
 
 from ..findings import Where
-from ..registry import Severity, Violation
+from ..model import parse_datetime
 from .sequencing import Observed, SeqReport, note, object_key
+from .session_rules import (
+    ChargingPeriodsOutOfOrder,
+    IllegalSessionTransition,
+    SessionChangedAfterCompletion,
+    SessionEnergyDecreased,
+    SessionLeftOpen,
+    SessionPatchedBeforePut,
+    SessionTimesChanged,
+    SessionUpdateOutOfOrder,
+)
 
 ERROR, WARNING = "error", "warning"
 # (from, to) -> severity of the step; steps not listed are legal.
@@ -35,209 +47,49 @@ TRANSITIONS: Final[dict[tuple[str, str], str]] = {
 FINAL: Final = frozenset({"COMPLETED", "INVALID"})
 
 
-class IllegalSessionTransition(Violation, frozen=True, kw_only=True):
-    """## What it checks
-    A session's status changes only along the steps the spec allows:
-    PENDING or RESERVATION to ACTIVE, any open status to COMPLETED or
-    INVALID; never back from ACTIVE, never out of COMPLETED. Steps the spec
-    does not describe (PENDING to RESERVATION, leaving INVALID) are warnings.
-
-    ## Why it matters
-    The eMSP drives the driver's app and its billing from the status; a
-    session that goes back to PENDING or out of COMPLETED confuses both.
-
-    ## Example
-    PATCH `"status": "ACTIVE"` after the session was COMPLETED.
-
-    ## Expected
-    PENDING -> ACTIVE -> COMPLETED.
-    """
-
-    code = "SES201"
-    severity = Severity.ERROR
-    spec = "§9.4.3, §9.1.4"
-    session: str
-    before: str
-    after: str
-
-    def message(self) -> str:
-        return f"session {self.session} went from {self.before} to {self.after}"
-
-
-class SessionChangedAfterCompletion(Violation, frozen=True, kw_only=True):
-    """## What it checks
-    A session that is COMPLETED is not changed by a later PUT or PATCH (an
-    identical re-send is fine).
-
-    ## Why it matters
-    COMPLETED is final: the CDR is built from it, and an eMSP may already
-    have billed the charge.
-
-    ## Example
-    A PATCH raising `kwh` after the COMPLETED update.
-
-    ## Expected
-    All updates before COMPLETED; corrections go into the CDR.
-    """
-
-    code = "SES202"
-    severity = Severity.ERROR
-    spec = "§9.1.1, §9.4.3"
-    session: str
-
-    def message(self) -> str:
-        return f"session {self.session} changed after it was COMPLETED"
-
-
-class SessionEnergyDecreased(Violation, frozen=True, kw_only=True):
-    """## What it checks
-    A session's `kwh` never decreases from one update to the next.
-
-    ## Why it matters
-    Energy delivered only grows; a falling value is a meter or mapping bug,
-    and drivers see their charge shrink in the app.
-
-    ## Example
-    `kwh` 12.5 and then 11.0.
-
-    ## Expected
-    `kwh` non-decreasing until COMPLETED.
-    """
-
-    code = "SES203"
-    severity = Severity.ERROR
-    spec = "§9.3.1"
-    session: str
-    before: float
-    after: float
-
-    def message(self) -> str:
-        return f"session {self.session}: kwh went down from {self.before} to {self.after}"
-
-
-class SessionPatchedBeforePut(Violation, frozen=True, kw_only=True):
-    """## What it checks
-    A session is created by a PUT before any PATCH of it.
-
-    ## Why it matters
-    A receiver that never got the full object has nothing to patch and
-    answers not-found; the sender should then PUT the whole session.
-
-    ## Example
-    The first message about a session is a PATCH of its kWh.
-
-    ## Expected
-    PUT the Session when it starts, PATCH it afterwards.
-    """
-
-    code = "SES205"
-    severity = Severity.WARNING
-    spec = "§9.1.1, §4.1.4.3"
-    session: str
-
-    def message(self) -> str:
-        return f"session {self.session} is PATCHed but was never PUT in this capture"
-
-
-class ChargingPeriodsOutOfOrder(Violation, frozen=True, kw_only=True):
-    """## What it checks
-    A PATCH appends charging periods that start after the last stored one.
-
-    ## Why it matters
-    PATCH appends to the list; periods sent again or out of order are
-    stored twice or in the wrong order, and the CDR's totals follow them.
-
-    ## Example
-    A PATCH repeating a period already sent.
-
-    ## Expected
-    Each PATCH adds only the new periods; a reordering needs a PUT.
-    """
-
-    code = "SES206"
-    severity = Severity.ERROR
-    spec = "§9.2.2.3"
-    session: str
-    start: str
-    last: str
-
-    def message(self) -> str:
-        return f"session {self.session}: a period starting {self.start} is added after one starting {self.last}"
-
-
-class SessionTimesChanged(Violation, frozen=True, kw_only=True):
-    """## What it checks
-    `start_date_time` changes at most once, when the session becomes
-    ACTIVE, and `end_date_time` does not change once set.
-
-    ## Why it matters
-    Durations, parking time and time-based prices are computed from them.
-
-    ## Example
-    `start_date_time` moved while the session is ACTIVE.
-
-    ## Expected
-    Times set once.
-    """
-
-    code = "SES207"
-    severity = Severity.WARNING
-    spec = "§9.3.1"
-    session: str
-    field: str
-
-    def message(self) -> str:
-        return f"session {self.session}: {self.field} changed"
-
-
-class SessionLeftOpen(Violation, frozen=True, kw_only=True):
-    """## What it checks
-    Every session seen in the capture ends COMPLETED or INVALID.
-
-    ## Why it matters
-    An open session blocks the connector in the eMSP's view, and no CDR can
-    follow it.
-
-    ## Example
-    A session last seen ACTIVE when the capture ends.
-
-    ## Expected
-    Sessions completed before the day ends.
-    """
-
-    code = "SES208"
-    severity = Severity.WARNING
-    spec = "§9.1.1"
-    session: str
-    status: str
-
-    def message(self) -> str:
-        return f"session {self.session} is still {self.status} at the end of the capture"
+SessionKey = tuple[str, str, str]
 
 
 @dataclass
 class SessionState:
     status: str
-    where: Where
+    where: Where  # the last update
+    created: Where  # the first update seen
     kwh: float | None = None
     start: str | None = None
     end: str | None = None
+    last_updated: str | None = None
     last_period: str | None = None
     content: bytes = b""  # the last full object, to tell an identical re-send
+    last_body: bytes = b""  # the last update as sent, to tell a re-send with the same last_updated
+    last_full: bool = False
     completed_at: Where | None = None
     reported_after_completion: bool = False
+    reported_same_stamp: bool = False  # SES204's warning is said once per session
     times_reported: frozenset[str] = frozenset()  # SES207 is said once per session and field
     uncertain: bool = False  # an update did not decode: the numbers here may be stale
     token_uid: str | None = None
+    token_party: tuple[str, str] | None = None  # the eMSP owning the session's token
+    was_active: bool = False
+    was_reserved: bool = False
 
 
-def _label(key: tuple[str, str, str]) -> str:
+def _label(key: SessionKey) -> str:
     return "/".join(key)
+
+
+def _instant(stamp: str) -> float | None:
+    try:
+        return parse_datetime(stamp).timestamp()
+    except ValueError:
+        return None
 
 
 class SessionsChecker:
     def __init__(self) -> None:
-        self.sessions: dict[tuple[str, str, str], SessionState] = {}
+        self.sessions: dict[SessionKey, SessionState] = {}
+        self._by_id: dict[str, SessionKey] = {}  # session id -> the last key seen with it
+        self.emsps: set[tuple[str, str]] = set()  # parties owning the tokens of sessions: eMSPs
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
         if observed.module != "sessions" or observed.operation not in ("put", "patch"):
@@ -253,21 +105,24 @@ class SessionsChecker:
             return
         yield from self._update(session_key, observed, observed.request, observed.operation == "put")
 
-    def _update(self, key: tuple[str, str, str], observed: Observed, body: Any, full: bool) -> Iterator[SeqReport]:
+    def _update(self, key: SessionKey, observed: Observed, body: Any, full: bool) -> Iterator[SeqReport]:
         label, where = _label(key), observed.where
         state = self.sessions.get(key)
         status = body.status if body.status is not UNSET else None
         status = str(status) if status is not None else None
+        encoded = msgspec.json.encode(body)
         if state is None:
             if not full:
                 yield SeqReport(SessionPatchedBeforePut(session=label), where)
-            state = SessionState(status=status or "PENDING", where=where)
+            state = SessionState(status=status or "PENDING", where=where, created=where)
             self.sessions[key] = state
-            self._adopt(state, body, where, full)
+            self._by_id[key[2]] = key
+            self._adopt(state, body, encoded, where, full)
+            if state.token_party is not None:
+                self.emsps.add(state.token_party)
             return
         notes = (note("last update of the session", state.where),)
         if state.status == "COMPLETED" and not state.reported_after_completion:
-            encoded = msgspec.json.encode(body)
             if not full or encoded != state.content:
                 state.reported_after_completion = True
                 assert state.completed_at is not None
@@ -281,9 +136,27 @@ class SessionsChecker:
         kwh = body.kwh if body.kwh is not UNSET else None
         if kwh is not None and state.kwh is not None and kwh < state.kwh:
             yield SeqReport(SessionEnergyDecreased(session=label, before=state.kwh, after=kwh), where, "$.kwh", notes)
+        yield from self._stamp(label, state, body, encoded, full, where, notes)
         yield from self._times(label, state, body, status, where, notes)
         yield from self._periods(label, state, body, full, where, notes)
-        self._adopt(state, body, where, full)
+        self._adopt(state, body, encoded, where, full)
+
+    @staticmethod
+    def _stamp(label: str, state: SessionState, body: Any, encoded: bytes, full: bool, where: Where,
+               notes: tuple[Any, ...]) -> Iterator[SeqReport]:
+        stamp, before = body.last_updated, state.last_updated
+        if not isinstance(stamp, str) or before is None:
+            return
+        now, then = _instant(stamp), _instant(before)
+        if now is None or then is None or now > then:
+            return
+        if now < then:
+            yield SeqReport(SessionUpdateOutOfOrder(session=label, before=before, after=stamp), where,
+                            "$.last_updated", notes)
+        elif not state.reported_same_stamp and encoded != state.last_body and _changes(state, body, full):
+            state.reported_same_stamp = True
+            yield SeqReport(SessionUpdateOutOfOrder(session=label, before=before, after=stamp), where,
+                            "$.last_updated", notes, WARNING)
 
     def _times(self, label: str, state: SessionState, body: Any, status: str | None, where: Where,
                notes: tuple[Any, ...]) -> Iterator[SeqReport]:
@@ -312,32 +185,67 @@ class SessionsChecker:
                             "$.charging_periods[0].start_date_time", notes)
 
     @staticmethod
-    def _adopt(state: SessionState, body: Any, where: Where, full: bool) -> None:
+    def _adopt(state: SessionState, body: Any, encoded: bytes, where: Where, full: bool) -> None:
         """The only place a session's state changes: to what the peer actually sent."""
         if body.status is not UNSET and body.status is not None:
             state.status = str(body.status)
             if state.status == "COMPLETED" and state.completed_at is None:
                 state.completed_at = where
+            state.was_active |= state.status == "ACTIVE"
+            state.was_reserved |= state.status == "RESERVATION"
         if body.kwh is not UNSET and body.kwh is not None:
             state.kwh = body.kwh
-        if body.cdr_token is not UNSET and body.cdr_token is not None:
-            state.token_uid = body.cdr_token.uid
+        token = body.cdr_token
+        if token is not UNSET and token is not None:
+            state.token_uid = token.uid
+            if isinstance(token.country_code, str) and isinstance(token.party_id, str):
+                state.token_party = (token.country_code.upper(), token.party_id.upper())
         if body.start_date_time is not UNSET and body.start_date_time is not None:
             state.start = body.start_date_time
         if body.end_date_time is not UNSET and body.end_date_time is not None:
             state.end = body.end_date_time
+        if isinstance(body.last_updated, str):
+            state.last_updated = body.last_updated
         periods = body.charging_periods if body.charging_periods not in (UNSET, None) else []
         if periods:
             starts = [period.start_date_time for period in periods]
             state.last_period = max(starts) if full else max(starts + [state.last_period or ""])
         if full:
-            state.content = msgspec.json.encode(body)
+            state.content = encoded
+        state.last_body, state.last_full = encoded, full
         state.where = where
 
-    def status_of(self, key: tuple[str, str, str]) -> SessionState | None:
+    def status_of(self, key: SessionKey) -> SessionState | None:
         return self.sessions.get(key)
+
+    def find(self, session_id: str, party: tuple[str, str] | None = None) -> tuple[SessionKey, SessionState] | None:
+        """The session with this id: of `party` (the CPO) when given, else the last one seen with the id."""
+        key = object_key(*party, session_id) if party is not None else self._by_id.get(session_id.upper())
+        state = self.sessions.get(key) if key is not None else None
+        return (key, state) if key is not None and state is not None else None
 
     def finish(self) -> Iterator[SeqReport]:
         for key, state in self.sessions.items():
             if state.status not in FINAL:
                 yield SeqReport(SessionLeftOpen(session=_label(key), status=state.status), state.where)
+
+
+def _changes(state: SessionState, body: Any, full: bool) -> bool:
+    """Whether an update with the same last_updated as the one before changes what the receiver holds."""
+    if full and state.last_full:
+        return True  # a PUT after a PUT, with other bytes
+    if not full and set(_sent(body)) - _TRACKED:
+        return True  # fields not tracked here: assume they change something
+    known = {"status": state.status, "kwh": state.kwh, "start_date_time": state.start, "end_date_time": state.end}
+    for name, value in known.items():
+        sent = getattr(body, name, UNSET)
+        if sent is not UNSET and sent is not None and (str(sent) if name == "status" else sent) != value:
+            return True
+    return not full and body.charging_periods not in (UNSET, None, [])
+
+
+_TRACKED: Final = frozenset({"status", "kwh", "start_date_time", "end_date_time", "charging_periods", "last_updated"})
+
+
+def _sent(body: Any) -> list[str]:
+    return [name for name in body.__struct_fields__ if getattr(body, name) is not UNSET]

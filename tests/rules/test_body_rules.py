@@ -151,7 +151,7 @@ CASES: list[tuple[str, Exchange, Exchange]] = [
 
 
 # These captures are single messages, not whole sessions: sequencing across messages is tested elsewhere.
-PER_MESSAGE = Selection(ignore=["SES2", "CDR2", "CDR3", "CMD2", "TOK2", "LOC2", "LOC3", "SES3", "TOK3", "CRD2"])
+PER_MESSAGE = Selection(ignore=["SES2", "CDR2", "CDR3", "CMD2", "CMD3", "TOK2", "LOC2", "LOC3", "SES3", "TOK3", "CRD2"])
 
 
 def findings(tmp_path: Path, *exchanges: Exchange) -> list[tuple[str, str | None]]:

@@ -35,8 +35,9 @@ def codes(tmp_path: Path, *exchanges: Exchange) -> list[tuple[str, int | None]]:
 
 
 def completed(seq: int) -> Exchange:
-    return step(seq, "PATCH", SESSION_URL, {"status": "COMPLETED", "end_date_time": "2026-11-23T09:30:00Z",
-                                            "last_updated": "2026-11-23T09:30:00Z"})
+    """Stamped when it is sent (`step` starts exchange n at second n of 09:00)."""
+    ended = f"2026-11-23T09:00:{seq:02d}Z"
+    return step(seq, "PATCH", SESSION_URL, {"status": "COMPLETED", "end_date_time": ended, "last_updated": ended})
 
 
 def test_start_result_session_stop_result_completion_is_clean(tmp_path: Path) -> None:
@@ -66,3 +67,52 @@ def test_a_stop_that_never_completes_the_session(tmp_path: Path) -> None:
                   step(3, "PUT", SESSION_URL, COMMAND_SESSION), stop,
                   step(5, "POST", f"{HUB}/commands/STOP_SESSION/43", {"result": "ACCEPTED"}))
     assert found == [("SES208", 3), ("CMD206", 4)]
+
+
+def stop_codes(tmp_path: Path, *exchanges: Exchange) -> list[tuple[str, int | None]]:
+    """As `codes`; no token is pushed in these captures either (the sessions' token reference, TOK302)."""
+    found = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges),
+                          Selection(ignore=["SES301", "CDR302", "TOK302"]), profile=PROFILES["ocpi-2.2.1"],
+                          partner_role="CPO").findings
+    return [(f.code, f.seq) for f in found]
+
+
+def stop(seq: int, session_id: str, answer: str) -> Exchange:
+    return step(seq, "POST", f"{PARTNER}/commands/STOP_SESSION", {"response_url": STOP_URL, "session_id": session_id},
+                {"result": answer, "timeout": 30}, direction="to_partner")
+
+
+STOP_RESULT_URL = f"{HUB}/commands/STOP_SESSION/43"
+ACTIVE_SESSION = dict(SESSION, status="ACTIVE")
+# S2's token belongs to PT/MBE: the party the capture helper sends commands from is then a known eMSP.
+MBE_SESSION = dict(SESSION, id="S2", status="ACTIVE", cdr_token=dict(SESSION["cdr_token"], party_id="MBE"))
+
+
+def test_a_stop_from_another_emsp_must_be_rejected(tmp_path: Path) -> None:
+    sessions = (step(1, "PUT", SESSION_URL, ACTIVE_SESSION), step(2, "PUT", f"{HUB}/sessions/PT/CPO/S2", MBE_SESSION))
+    accepted = stop_codes(tmp_path, *sessions, stop(3, "S1", "ACCEPTED"), step(4, "POST", STOP_RESULT_URL,
+                                                                         {"result": "ACCEPTED"}))
+    assert accepted == [("SES208", 1), ("SES208", 2), ("CMD206", 3), ("CMD209", 3)]
+    assert stop_codes(tmp_path, *sessions, stop(3, "S1", "REJECTED")) == [("SES208", 1), ("SES208", 2)]
+
+
+def test_a_hub_stopping_in_its_own_name_is_not_another_emsp(tmp_path: Path) -> None:
+    """Without a session of its own, the OCPI-from party of the stop is not known as an eMSP: no CMD209."""
+    found = stop_codes(tmp_path, step(1, "PUT", SESSION_URL, ACTIVE_SESSION), stop(2, "S1", "ACCEPTED"),
+                  step(3, "POST", STOP_RESULT_URL, {"result": "ACCEPTED"}), completed(4),
+                  step(5, "POST", f"{HUB}/cdrs", dict(CDR, session_id="S1")))
+    assert found == []
+
+
+def test_an_open_session_called_unknown(tmp_path: Path) -> None:
+    active = step(1, "PUT", SESSION_URL, ACTIVE_SESSION)
+    assert stop_codes(tmp_path, active, stop(2, "S1", "UNKNOWN_SESSION")) == [("SES208", 1), ("CMD210", 2)]
+    over = stop_codes(tmp_path, active, completed(2), step(3, "POST", f"{HUB}/cdrs", dict(CDR, session_id="S1")),
+                 stop(4, "S1", "UNKNOWN_SESSION"))
+    assert over == []
+
+
+def test_a_stop_for_a_session_never_pushed(tmp_path: Path) -> None:
+    assert stop_codes(tmp_path, stop(1, "S7", "ACCEPTED"), step(2, "POST", STOP_RESULT_URL, {"result": "ACCEPTED"})) == [
+        ("CMD304", 1)]
+    assert stop_codes(tmp_path, stop(1, "S7", "UNKNOWN_SESSION")) == []  # the CPO said so: the expected answer

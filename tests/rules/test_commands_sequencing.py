@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
+
 from captures import ocpi_exchange, write_capture
-from ocpi_tap.replay.capture import Exchange
+from ocpi_tap.replay.capture import Exchange, format_timestamp
 from ocpi_tap.replay.check import check_capture
 from ocpi_tap.rules.profiles import PROFILES
 from ocpi_tap.rules.registry import Selection
 from test_body_rules import HUB, PARTNER, START
-from test_sessions_and_cdrs import at
+from test_sessions_and_cdrs import T0, at
 
 RESPONSE_URL = "https://recorder.example:8081/ocpi/2.2.1/commands/START_SESSION/42"  # as the eMSP advertised it
 RESULT_URL = f"{HUB}/commands/START_SESSION/42"  # as the capture records the upstream called
@@ -27,8 +29,9 @@ def result(seq: int, second: float, outcome: str = "ACCEPTED", url: str = RESULT
     return at(ocpi_exchange("POST", url, {"result": outcome}, seq=seq), seq, second)
 
 
-# Results only: the session a START_SESSION promises (CMD205) is tested in test_command_sessions.
-RESULTS_ONLY = Selection(ignore=["CMD205"])
+# Results only: the session a START_SESSION promises (CMD205) is tested in test_command_sessions,
+# the one a RESERVE_NOW promises (CMD208) in test_reservations.
+RESULTS_ONLY = Selection(ignore=["CMD205", "CMD208"])
 
 
 def codes(tmp_path: Path, *exchanges: Exchange) -> list[tuple[str, int | None]]:
@@ -67,3 +70,10 @@ def test_a_result_after_a_rejection_points_at_the_answer(tmp_path: Path) -> None
 def test_a_result_to_a_url_no_command_gave(tmp_path: Path) -> None:
     assert codes(tmp_path, command(1, 1), result(2, 5), result(3, 6, url=f"{HUB}/commands/START_SESSION/43")) == [
         ("CMD203", 3)]
+
+
+def test_a_slow_command_response(tmp_path: Path) -> None:
+    slow = msgspec.structs.replace(command(1, 1), ended=format_timestamp(T0 + 9))  # answered after 8 s
+    assert codes(tmp_path, slow, result(2, 10)) == [("CMD402", 1)]
+    quick = msgspec.structs.replace(command(1, 1), ended=format_timestamp(T0 + 4))  # 3 s: within the 5 s
+    assert codes(tmp_path, quick, result(2, 10)) == []

@@ -92,7 +92,8 @@ def test_periods_appended_out_of_order(tmp_path: Path) -> None:
 
 def test_the_end_moved(tmp_path: Path) -> None:
     moved = ("PATCH", URL, patch(4, end_date_time=stamp(5)))
-    found = codes(tmp_path, day(PUT, ACTIVE, ("PATCH", URL, patch(3, end_date_time=stamp(3))), moved, COMPLETED,
+    done = ("PATCH", URL, patch(5, status="COMPLETED"))  # stamped after the move, or it would be SES204 too
+    found = codes(tmp_path, day(PUT, ACTIVE, ("PATCH", URL, patch(3, end_date_time=stamp(3))), moved, done,
                                 CDR_POST))
     assert found == [("SES207", "warning")]
 

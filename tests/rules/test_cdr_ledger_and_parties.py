@@ -1,0 +1,104 @@
+"""CDR204, CDR205, CDR305: credits, reading a CDR back, and whose CDR it is; each broken once, kept once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from captures import ocpi_exchange, write_capture
+from ocpi_tap.replay.capture import Exchange
+from ocpi_tap.replay.check import check_capture
+from ocpi_tap.rules.profiles import PROFILES
+from ocpi_tap.rules.registry import Selection
+from test_body_rules import CDR, HUB, PARTNER
+from test_sessions_and_cdrs import COMPLETED, PUT, at, day
+
+CDRS = f"{HUB}/cdrs"
+CREDIT = dict(CDR, id="C1-C", credit=True, credit_reference_id="C1", session_id="S1",
+              total_cost={"excl_vat": -1.0, "incl_vat": -1.23})
+ORIGINAL = dict(CDR, session_id="S1", total_cost={"excl_vat": 1.0, "incl_vat": 1.23})
+# The session's numbers against its CDRs are another rule's (CDR302); the references to locations and tokens
+# too, and the registration around the credentials these tests show.
+IGNORED = Selection(ignore=["SES301", "TOK302", "CDR302", "CRD"])
+LONE = {name: value for name, value in ORIGINAL.items() if name != "session_id"}  # a CDR of no session
+
+
+def found(tmp_path: Path, exchanges: list[Exchange], profile: str = "ocpi-2.2.1") -> list[tuple[str, int | None, str]]:
+    result = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges), IGNORED, profile=PROFILES[profile],
+                           partner_role="CPO")
+    return [(f.code, f.seq, f.severity) for f in result.findings]
+
+
+def test_a_cdr_credited_once_and_corrected_is_clean(tmp_path: Path) -> None:
+    corrected = dict(ORIGINAL, id="C1-2")
+    assert found(tmp_path, day(PUT, COMPLETED, ("POST", CDRS, ORIGINAL), ("POST", CDRS, CREDIT),
+                               ("POST", CDRS, corrected))) == []
+
+
+def test_a_cdr_credited_twice(tmp_path: Path) -> None:
+    again = dict(CREDIT, id="C1-D")
+    exchanges = day(PUT, COMPLETED, ("POST", CDRS, ORIGINAL), ("POST", CDRS, CREDIT), ("POST", CDRS, again))
+    assert found(tmp_path, exchanges) == [("CDR204", 5, "error")]
+    result = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges), IGNORED, profile=PROFILES["ocpi-2.2.1"])
+    assert [n.seq for n in result.findings[0].notes] == [4, 3]  # the first credit, the CDR
+
+
+def test_a_credit_for_a_cdr_never_seen_is_a_warning(tmp_path: Path) -> None:
+    assert found(tmp_path, day(PUT, COMPLETED, ("POST", CDRS, CREDIT))) == [("CDR204", 3, "warning")]
+
+
+def read(seq: int, url: str, data: Any = ORIGINAL, status_code: int = 1000) -> Exchange:
+    return at(ocpi_exchange("GET", url, None, data, seq=seq, status_code=status_code), seq, seq)
+
+
+def test_reading_a_posted_cdr_elsewhere_than_its_location(tmp_path: Path) -> None:
+    posted = day(PUT, COMPLETED, ("POST", CDRS, ORIGINAL))  # answered with Location {CDRS}/stored-1
+    assert found(tmp_path, [*posted, read(4, f"{CDRS}/stored-1")]) == []
+    assert found(tmp_path, [*posted, read(4, f"{CDRS}/C1", data=None, status_code=2001)]) == [("CDR205", 4, "warning")]
+    assert found(tmp_path, [*posted, read(4, f"{CDRS}/PT/CPO/C1")]) == [("CDR205", 4, "warning")]
+
+
+def test_the_emsp_reading_its_own_copy_is_not_the_cpo_reading_back(tmp_path: Path) -> None:
+    posted = day(PUT, COMPLETED, ("POST", CDRS, ORIGINAL))
+    elsewhere = at(ocpi_exchange("GET", f"{PARTNER}/cdrs/C1", None, ORIGINAL, seq=4, direction="to_partner"), 4, 4)
+    assert found(tmp_path, [*posted, elsewhere]) == []
+
+
+def credentials(seq: int, role: str, party: tuple[str, str], hub: tuple[str, str]) -> Exchange:
+    """The partner registers with role `role` as `party`; the hub answers as a HUB `hub`."""
+    def creds(the_role: str, the_party: tuple[str, str]) -> dict[str, Any]:
+        return {"token": "redacted:sha256:000000000000", "url": "https://x.example/ocpi/versions",
+                "roles": [{"role": the_role, "business_details": {"name": "Made-up"},
+                           "country_code": the_party[0], "party_id": the_party[1]}]}
+    return at(ocpi_exchange("POST", f"{HUB}/credentials", creds(role, party), creds("HUB", hub), seq=seq), seq, seq)
+
+
+def test_a_cdr_under_another_party_than_its_sender(tmp_path: Path) -> None:
+    stranger = dict(LONE, party_id="XYZ")
+    # posted FROM PT/CPO (the capture helper's routing headers) with the CDR saying PT/XYZ
+    assert found(tmp_path, day(("POST", CDRS, stranger))) == [("CDR305", 1, "error")]
+    assert found(tmp_path, day(("POST", CDRS, LONE))) == []
+
+
+def test_a_hub_that_generates_cdrs_may_put_its_own_party_in_them(tmp_path: Path) -> None:
+    hubs = dict(LONE, party_id="MBE")
+    exchanges = [credentials(1, "CPO", ("PT", "CPO"), ("PT", "MBE")), at(ocpi_exchange("POST", CDRS, hubs, seq=2), 2, 2)]
+    assert found(tmp_path, exchanges) == [("CDR305", 2, "error")]
+    assert found(tmp_path, exchanges, profile="mobie") == []
+
+
+def test_a_cdr_whose_token_is_not_the_receiving_emsps(tmp_path: Path) -> None:
+    """The partner is the eMSP PT/EMS; the hub POSTs it a CDR whose token belongs to PT/OTH."""
+    registered = credentials(1, "EMSP", ("PT", "EMS"), ("PT", "MBE"))
+    others = dict(LONE, party_id="MBE", cdr_token=dict(CDR["cdr_token"], party_id="OTH"))
+    post = at(ocpi_exchange("POST", f"{PARTNER}/cdrs", others, seq=2, direction="to_partner",
+                            routed=False), 2, 2)  # no routing headers: the parties come from the credentials
+    unrouted = Selection(ignore=["SES301", "TOK302", "CDR302", "CRD", "ENV107"])
+    result = check_capture(write_capture(tmp_path / "c.jsonl", registered, post), unrouted,
+                           profile=PROFILES["ocpi-2.2.1"], partner_role="EMSP")
+    assert [(f.code, f.seq, f.severity) for f in result.findings] == [("CDR305", 2, "warning")]
+    own = at(ocpi_exchange("POST", f"{PARTNER}/cdrs", dict(others, cdr_token=CDR["cdr_token"]), seq=2,
+                           direction="to_partner", routed=False), 2, 2)
+    result = check_capture(write_capture(tmp_path / "c.jsonl", registered, own), unrouted,
+                           profile=PROFILES["ocpi-2.2.1"], partner_role="EMSP")
+    assert [(f.code, f.seq) for f in result.findings] == []
