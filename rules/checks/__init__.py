@@ -27,6 +27,7 @@ from . import pipeline as pipeline
 from . import references as references
 from . import registration as registration
 from . import reservations as reservations
+from . import retries as retries
 from . import roles as roles
 from . import routing as routing
 from . import routing_headers as routing_headers

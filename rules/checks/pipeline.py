@@ -25,6 +25,7 @@ from .occupancy import OccupancyChecker
 from .references import ReferencesChecker
 from .registration import RegistrationChecker
 from .reservations import ReservationsChecker
+from .retries import RetriesChecker
 from .roles import RolesChecker
 from .sequencing import Checker
 from .session_parties import SessionPartiesChecker
@@ -60,4 +61,6 @@ def sequencers(profile: Profile) -> list[Checker]:
         CommandLocationsChecker(inventory, sites),
         authorizations, TokenUsesChecker(tokens, authorizations), SessionReferencesChecker(authorizations),
         SessionPartiesChecker(),
+        # Transport across messages.
+        RetriesChecker(),
     ]
