@@ -365,7 +365,7 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
         if output_format == "full":
             lines = [line for result in results for line in full_findings(result.capture, result.findings)]
         else:
-            lines = [render.concise_line(finding) for result in results for finding in result.findings]
+            lines = [render.concise_line(finding, colour) for result in results for finding in result.findings]
         for result in results:
             if result.readiness is not None:
                 lines += render.readiness_lines(result.readiness, result.capture, full=output_format == "full",

@@ -22,10 +22,11 @@ from .suite import Verdict
 REPORT_SCHEMA_VERSION = 1
 
 
-def concise_line(finding: Finding) -> str:
+def concise_line(finding: Finding, colour: bool = False) -> str:
     location = f"{finding.capture}:{finding.line}" if finding.line is not None else finding.capture
     path = f" [{finding.path}]" if finding.path else ""
-    return f"{location}: {finding.code} {finding.message}{path}"
+    code = _paint(finding.code, "red" if finding.severity == "error" else "yellow", colour, bold=True)
+    return f"{location}: {code} {finding.message}{path}"
 
 
 def _count(number: int, noun: str) -> str:

@@ -149,3 +149,35 @@ def test_seqs_seen_in_a_bitmap_and_beyond_it() -> None:
     assert not seen.add(4321)
     huge = SeqsSeen.BITMAP_LIMIT + 7
     assert seen.add(huge) and not seen.add(huge)
+
+
+def run_on_a_terminal(*args: str, env: dict[str, str]) -> str:
+    """stdout of `ocpi-tap ARGS` written to a pseudo-terminal, as a person running it sees it."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    inherited = {name: value for name, value in os.environ.items() if name != "NO_COLOR"}  # conftest sets it
+    with subprocess.Popen([str(BIN / "ocpi-tap"), *args], stdout=follower, stderr=subprocess.DEVNULL,
+                          env={**inherited, **env}) as process:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed: the process is done writing
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        process.wait(timeout=60)
+    os.close(leader)
+    return b"".join(chunks).decode()
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(tmp_path: Path) -> None:
+    path = capture(tmp_path / "bad.jsonl", EXCHANGE, EXCHANGE)
+    assert "\x1b[" not in run("replay", str(path)).stdout  # a pipe: no colour
+    coloured = run_on_a_terminal("replay", str(path), env={})
+    assert "\x1b[31m\x1b[1mCAP003\x1b[0m" in coloured
+    assert "\x1b[" not in run_on_a_terminal("replay", str(path), env={"NO_COLOR": "1"})
