@@ -12,11 +12,11 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .replay.formats import REPORT_FORMATS
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
-FORMATS = ["concise", "full", "json", "junit", "github", "html"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -180,7 +180,7 @@ def import_(source: Path, output: Path, hub_hosts: tuple[str, ...], force: bool,
 
 @main.command()
 @click.argument("captures", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default="concise", show_default=True,
+@click.option("--format", "output_format", type=click.Choice(REPORT_FORMATS), default="concise", show_default=True,
               help="concise: a line per finding and the readiness table; full: findings with their exchange, "
                    "value, help and notes, and each module's scenarios; json: the report; junit: JUnit XML; "
                    "github: GitHub Actions annotations; html: one self-contained page (readiness, findings, timelines).")
@@ -299,11 +299,9 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
                    profile: str, role: str | None, output: Path | None = None, baseline: Path | None = None,
                    update_baseline: bool = False) -> None:
     from ocpi_tap.replay import baseline as baselines
-    from ocpi_tap.replay import ci_formats, render
+    from ocpi_tap.replay import render
     from ocpi_tap.replay.capture import CaptureError
     from ocpi_tap.replay.check import check_capture
-    from ocpi_tap.replay.full import full_findings
-    from ocpi_tap.replay.html_report import html_report
     from ocpi_tap.rules.profiles import PROFILES
     from ocpi_tap.rules.registry import Selection
 
@@ -353,25 +351,7 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
             result.findings = [finding for finding in result.findings if id(finding) in new]
         gone = comparison.gone
     colour = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    if output_format == "json":
-        text = render.json_report(results).decode()
-    elif output_format == "junit":
-        text = ci_formats.junit_report(results).decode()
-    elif output_format == "github":
-        text = ci_formats.github_annotations(results)
-    elif output_format == "html":
-        text = html_report(results, profile)
-    else:
-        if output_format == "full":
-            lines = [line for result in results for line in full_findings(result.capture, result.findings)]
-        else:
-            lines = [render.concise_line(finding, colour) for result in results for finding in result.findings]
-        for result in results:
-            if result.readiness is not None:
-                lines += render.readiness_lines(result.readiness, result.capture, full=output_format == "full",
-                                                colour=colour)
-        lines.append(render.summary(results, baselined))
-        text = "\n".join(lines) + "\n"
+    text = render.report(results, output_format, profile=profile, colour=colour, baselined=baselined)
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -1,6 +1,9 @@
-"""Findings and readiness to text: the concise linter form, the readiness table, the JSON report.
+"""Findings and readiness to text, in every report format; `report` picks the renderer.
 
-No printing here; colour only when the caller asks for it (a TTY without NO_COLOR).
+The terminal forms (concise, full), the readiness table and the JSON report
+live here; JUnit and GitHub in `ci_formats`, the full form's exchanges in
+`full`, the HTML page in `html_report`. No printing here; colour only when
+the caller asks for it (a TTY without NO_COLOR).
 """
 
 from __future__ import annotations
@@ -149,3 +152,30 @@ def verdict_lines(verdict: Verdict) -> list[str]:
     lines += [f"      baseline entry no longer found: {e.code} {e.object or ''} {e.path or ''}".rstrip()
               for e in verdict.gone]
     return lines
+
+
+def report(results: Sequence[CaptureResult], output_format: str, *, profile: str, colour: bool = False,
+           baselined: int | None = None) -> str:
+    """The whole report in `output_format` (one of `formats.REPORT_FORMATS`)."""
+    from . import ci_formats
+    from .full import full_findings
+    from .html_report import html_report
+
+    if output_format == "json":
+        return json_report(results).decode()
+    if output_format == "junit":
+        return ci_formats.junit_report(results).decode()
+    if output_format == "github":
+        return ci_formats.github_annotations(results)
+    if output_format == "html":
+        return html_report(results, profile)
+    full = output_format == "full"
+    if full:
+        lines = [line for result in results for line in full_findings(result.capture, result.findings)]
+    else:
+        lines = [concise_line(finding, colour) for result in results for finding in result.findings]
+    for result in results:
+        if result.readiness is not None:
+            lines += readiness_lines(result.readiness, result.capture, full=full, colour=colour)
+    lines.append(summary(results, baselined))
+    return "\n".join(lines) + "\n"
