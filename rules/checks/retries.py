@@ -2,7 +2,8 @@
 
 Theory of operation: a push (PUT, PATCH or POST of a functional module)
 that failed (no answer, an HTTP error, or an OCPI status other than 1xxx)
-is remembered by method, URL path and body. The same push seen again is a
+is remembered by method, URL path, body and credentials (a push sent again
+with other credentials, say after a 401, is a new attempt, not a retry). The same push seen again is a
 queued retry, which the spec advises against: the sender should re-sync
 the object (GET, or a fresh PUT of its current state) instead. Reported
 once per remembered push; only failed pushes are kept, at most
@@ -65,14 +66,14 @@ def _failed(observed: Observed) -> bool:
 
 class RetriesChecker:
     def __init__(self) -> None:
-        self._failed: dict[tuple[str, tuple[str, ...], bytes], Where] = {}
+        self._failed: dict[tuple[str, tuple[str, ...], bytes, str | None], Where] = {}
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
         request = observed.exchange.request
         if observed.module not in PUSH_MODULES or request.method not in PUSH_METHODS:
             return
         body = bytes(request.body) if request.body is not UNSET else b""
-        key = (request.method, url_key(request.url), body)
+        key = (request.method, url_key(request.url), body, request.header("Authorization"))
         earlier = self._failed.pop(key, None)
         if earlier is not None:
             yield SeqReport(FailedPushResent(method=request.method, url=request.url), observed.where,

@@ -38,3 +38,12 @@ def test_a_resync_with_fresh_state_or_a_repeat_of_a_success_is_fine(tmp_path: Pa
     fresh = patch(2, status="ACTIVE", kwh=1.5)
     assert codes(tmp_path, push(1, ACTIVE, http=503), push(2, fresh)) == []
     assert codes(tmp_path, push(1, ACTIVE), push(2, ACTIVE)) == []
+
+
+def test_the_same_push_with_other_credentials_is_a_new_attempt(tmp_path: Path) -> None:
+    refused = push(1, ACTIVE, http=401, status_code=2000)
+    headers = [(k, v) for k, v in refused.request.headers if k != "Authorization"] + [
+        ("Authorization", "Token bmV3LW1hZGUtdXAtdG9rZW4=")]
+    again = push(2, ACTIVE)
+    again = msgspec.structs.replace(again, request=msgspec.structs.replace(again.request, headers=headers))
+    assert codes(tmp_path, refused, again) == []
