@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -189,6 +190,8 @@ def import_(source: Path, output: Path, hub_hosts: tuple[str, ...], force: bool,
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Accepted findings: report (and fail on) only new ones, and say which no longer occur.")
 @click.option("--update-baseline", is_flag=True, help="Write the current findings to the --baseline file.")
+@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(0),
+              help="Captures replayed at once, one process each (0: one per CPU).")
 @click.option("--select", multiple=True, metavar="PREFIX",
               help="Report only rules whose code starts with PREFIX (repeatable; ALL for every rule).")
 @click.option("--ignore", multiple=True, metavar="PREFIX",
@@ -198,13 +201,14 @@ def import_(source: Path, output: Path, hub_hosts: tuple[str, ...], force: bool,
 @click.option("--role", type=click.Choice(["cpo", "emsp"], case_sensitive=False),
               help="The partner's OCPI role, where the URLs alone do not tell Sender from Receiver.")
 def replay(captures: tuple[Path, ...], output_format: str, output: Path | None, baseline: Path | None,
-           update_baseline: bool, select: tuple[str, ...], ignore: tuple[str, ...], profile: str,
+           update_baseline: bool, jobs: int, select: tuple[str, ...], ignore: tuple[str, ...], profile: str,
            role: str | None) -> None:
     """Check captures offline: findings, and each module's readiness for certification.
 
     Exit status: 0 no (new) findings, 1 findings, 2 usage error or unreadable capture or baseline.
     """
-    _report_replay(list(captures), output_format, select, ignore, profile, role, output, baseline, update_baseline)
+    _report_replay(list(captures), output_format, select, ignore, profile, role, output, baseline, update_baseline,
+                   jobs)
 
 
 @main.command()
@@ -297,11 +301,12 @@ def hub(port: int, host: str, role: str, profile: str, public_url: str | None) -
 
 def _report_replay(captures: list[Path], output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],
                    profile: str, role: str | None, output: Path | None = None, baseline: Path | None = None,
-                   update_baseline: bool = False) -> None:
+                   update_baseline: bool = False, jobs: int = 1) -> None:
     from ocpi_tap.replay import baseline as baselines
     from ocpi_tap.replay import render
     from ocpi_tap.replay.capture import CaptureError
     from ocpi_tap.replay.check import check_capture
+    from ocpi_tap.replay.parallel import run_all, worker_count
     from ocpi_tap.rules.profiles import PROFILES
     from ocpi_tap.rules.registry import Selection
 
@@ -318,20 +323,25 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
             click.echo(f"error: {error}", err=True)
             sys.exit(EXIT_ERROR)
     selection = Selection(list(select) or None, list(ignore) or None)
-    results = []
     progress = _ProgressLine(interval=10.0)
-    for capture in captures:
+    replay_one = functools.partial(check_capture, selection=selection, profile=PROFILES[profile],
+                                   partner_role=role.upper() if role else None, stories=output_format == "html")
+    try:
+        if worker_count(jobs) > 1 and len(captures) > 1:
+            results = run_all(replay_one, captures, jobs,
+                              lambda finished, total: progress.show(f"replayed {finished}/{total} captures"))
+        else:
+            results = []
+            for capture in captures:
 
-        def show(exchanges: int, fraction: float | None, capture: Path = capture) -> None:
-            done = f", {fraction:.0%}" if fraction is not None else ""
-            progress.show(f"replaying {capture}: {exchanges:,} exchanges{done}")
+                def show(exchanges: int, fraction: float | None, capture: Path = capture) -> None:
+                    done = f", {fraction:.0%}" if fraction is not None else ""
+                    progress.show(f"replaying {capture}: {exchanges:,} exchanges{done}")
 
-        try:
-            results.append(check_capture(capture, selection, PROFILES[profile], role.upper() if role else None,
-                                         stories=output_format == "html", progress=show))
-        except CaptureError as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(EXIT_ERROR)
+                results.append(replay_one(capture, progress=show))
+    except CaptureError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_ERROR)
     progress.finish()
     if update_baseline:
         assert baseline is not None
@@ -367,7 +377,9 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
 @click.argument("directory", type=click.Path(path_type=Path), default=Path("captures"))
 @click.option("--profile", type=click.Choice(["mobie", "ocpi-2.2.1"]), default="mobie", show_default=True,
               help="Profile for captures whose NAME.expected.json does not name one.")
-def check(directory: Path, profile: str) -> None:
+@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(0),
+              help="Captures replayed at once, one process each (0: one per CPU).")
+def check(directory: Path, profile: str, jobs: int) -> None:
     """Replay every stored capture in DIRECTORY against what it must give (the command CI runs).
 
     NAME.expected.json beside a capture lists the exact findings it must give
@@ -381,8 +393,8 @@ def check(directory: Path, profile: str) -> None:
 
     progress = _ProgressLine(interval=10.0)
     try:
-        verdicts = check_directory(directory, profile,
-                                   lambda done, total, capture: progress.show(f"checking {done + 1}/{total} {capture.name}"))
+        verdicts = check_directory(directory, profile, jobs,
+                                   lambda done, total: progress.show(f"checked {done}/{total} captures"))
     except (SuiteError, CaptureError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_ERROR)

@@ -11,6 +11,7 @@ A capture with neither must replay without findings.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,7 @@ from ocpi_tap.rules.profiles import PROFILES
 
 from . import baseline as baselines
 from .check import CaptureResult, check_capture
+from .parallel import run_all
 
 Against = Literal["expected", "baseline", "nothing"]
 
@@ -110,12 +112,8 @@ def check_stored(capture: Path, default_profile: str) -> Verdict:
     return Verdict(capture=str(capture), against="nothing", result=result, unexpected=list(result.findings))
 
 
-def check_directory(directory: Path, default_profile: str = "mobie",
-                    progress: Callable[[int, int, Path], None] | None = None) -> list[Verdict]:
-    captures = stored_captures(directory)
-    verdicts = []
-    for index, capture in enumerate(captures):
-        if progress is not None:
-            progress(index, len(captures), capture)
-        verdicts.append(check_stored(capture, default_profile))
-    return verdicts
+def check_directory(directory: Path, default_profile: str = "mobie", jobs: int = 1,
+                    done: Callable[[int, int], None] | None = None) -> list[Verdict]:
+    """Every stored capture of `directory`, in up to `jobs` processes; `done(finished, total)` after each."""
+    return run_all(functools.partial(check_stored, default_profile=default_profile), stored_captures(directory),
+                   jobs, done)
