@@ -99,7 +99,7 @@ def _page(capture: str) -> str:
     name = html.escape(capture)
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>ocpi-tap live: {name}</title><style>{_STYLE}</style></head><body>"
+        f"<title>ocpi-tap live: {name}</title><link rel=\"icon\" href=\"data:,\"><style>{_STYLE}</style></head><body>"
         f"<h1>ocpi-tap live: <code>{name}</code></h1>"
         '<p id="status">Waiting for the first exchanges.</p>'
         "<h2>Readiness</h2>"
