@@ -172,7 +172,7 @@ def record(
     show(progress, final=True)
     if link is not None:
         code = link.close()  # the capture is closed: the checker drains it and prints the readiness
-        if code != 0:
+        if code not in (EXIT_CLEAN, EXIT_FINDINGS):  # findings do not make the recording fail
             click.echo(f"error: live checking failed (exit status {code}); the capture is complete, "
                        f"`ocpi-tap replay {capture}` checks it", err=True)
     if recorder.failure is not None:
@@ -260,7 +260,11 @@ def replay(captures: tuple[Path, ...], output_format: str, output: Path | None, 
               help="Where to write the capture. [default: demo-<role>.jsonl]")
 @click.option("--profile", type=click.Choice(["mobie", "ocpi-2.2.1"]), default="mobie", show_default=True,
               help="The hub the mock plays, and the profile the capture is checked with.")
-def demo(role: str, faults: tuple[str, ...], list_faults: bool, output: Path | None, profile: str) -> None:
+@click.option("--live", is_flag=True, help="Check while the day is recorded (as record --live) instead of after.")
+@click.option("--ui", "ui_port", type=click.IntRange(1, 65535), metavar="PORT",
+              help="With --live, serve the live page on 127.0.0.1:PORT. Implies --live.")
+def demo(role: str, faults: tuple[str, ...], list_faults: bool, output: Path | None, profile: str,
+         live: bool, ui_port: int | None) -> None:
     """Play a certification day between a mock hub and a mock partner through the recorder, then check it.
 
     Everything runs on free loopback ports: the hub and the partner reach each
@@ -283,11 +287,29 @@ def demo(role: str, faults: tuple[str, ...], list_faults: bool, output: Path | N
     click.echo(f"Mock day: {role} partner, {profile} hub" + (f", faults: {', '.join(faults)}" if faults else ""))
     started = time.monotonic()
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
-    recorder = asyncio.run(play(role, list(faults), capture, profile,
-                                lambda module, detail: click.echo(f"  {module:<12} {detail}")))
+    addons: list[object] = []
+    link = None
+    if live or ui_port is not None:
+        from ocpi_tap.proxy.live_feed import InFlight
+
+        from .live import LiveLink, LiveOptions
+
+        link = LiveLink(LiveOptions(capture=capture, profile=profile, role=role.upper(), ui_port=ui_port,
+                                    colour=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
+        link.start()
+        link.wait_warm(60)
+        addons.append(InFlight(link.publish))
+    try:
+        recorder = asyncio.run(play(role, list(faults), capture, profile,
+                                    lambda module, detail: click.echo(f"  {module:<12} {detail}"),
+                                    addons=addons, on_ready=link.begin if link is not None else lambda: None))
+    finally:
+        code = link.close() if link is not None else None
     if recorder.failure is not None:
         click.echo(f"error: {recorder.failure}", err=True)
         sys.exit(EXIT_ERROR)
+    if code is not None:
+        sys.exit(code if code in (EXIT_CLEAN, EXIT_FINDINGS) else EXIT_ERROR)
     click.echo(f"Recorded {capture} in {time.monotonic() - started:.1f} s; checking it:")
     _report_replay([capture], "concise", (), (), profile, role)
 

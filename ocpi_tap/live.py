@@ -57,10 +57,11 @@ class LiveLink:
     def __init__(self, options: LiveOptions) -> None:
         context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing of mitmproxy's state
         self._watermark: Any = context.RawValue("d", -math.inf)  # one aligned double: written whole
+        self._warm = context.Event()
         self._begun = context.Event()
         self._closed = context.Event()
         self.process = context.Process(target=check_live, name="ocpi-tap live check",
-                                       args=(options, self._watermark, self._begun, self._closed))
+                                       args=(options, self._watermark, self._warm, self._begun, self._closed))
 
     def start(self) -> None:
         # The child inherits SIGINT ignored, so a Ctrl-C while it starts cannot kill it either.
@@ -73,12 +74,18 @@ class LiveLink:
     def publish(self, watermark: float) -> None:
         self._watermark.value = watermark
 
+    def wait_warm(self, timeout: float) -> bool:
+        """Waits until the checker has loaded the rules and is ready to read (the demo's day is
+        shorter than an interpreter's start); whether it is."""
+        return bool(self._warm.wait(timeout))
+
     def begin(self) -> None:
         """The capture file exists with its header: checking may start."""
         self._begun.set()
 
     def close(self, timeout: float | None = None) -> int | None:
-        """The capture is closed: waits for the checker to finish; its exit code (None if still running)."""
+        """The capture is closed: waits for the checker to finish; its exit code (None if still running):
+        0 no findings, 1 findings, 2 the capture could not be read, anything else a crash."""
         self._closed.set()
         self.process.join(timeout)
         return self.process.exitcode
@@ -152,25 +159,29 @@ class _Output:
             self._json.close()
 
 
-def check_live(options: LiveOptions, watermark: Any, begun: Any, closed: Any) -> None:
+def check_live(options: LiveOptions, watermark: Any, warm: Any, begun: Any, closed: Any) -> None:
     """The checking process's main."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     delay = float(os.environ.get(DELAY_VARIABLE) or 0)
     try:
-        asyncio.run(_check(options, watermark, begun, closed, delay))
+        found = asyncio.run(_check(options, watermark, warm, begun, closed, delay))
     except CaptureError as error:
         click.echo(f"error: live check: {error}", err=True)
         sys.exit(2)
+    sys.exit(1 if found else 0)  # as replay: 1 when there are findings
 
 
-async def _check(options: LiveOptions, watermark: Any, begun: Any, closed: Any, delay: float) -> None:
+async def _check(options: LiveOptions, watermark: Any, warm: Any, begun: Any, closed: Any, delay: float) -> int:
+    """How many findings there were."""
     from ocpi_tap.replay.live import LiveCheck
     from ocpi_tap.replay.render import readiness_lines, summary
     from ocpi_tap.rules.profiles import PROFILES
 
+    warm.set()
+
     while not begun.is_set():
         if closed.is_set() or _parent_gone():
-            return  # the recorder never started
+            return 0  # the recorder never started
         await asyncio.sleep(POLL_SECONDS)
     name = str(options.capture)
     tail = _Tail(options.capture)
@@ -196,7 +207,7 @@ async def _check(options: LiveOptions, watermark: Any, begun: Any, closed: Any, 
             mark = watermark.value  # read before the file: lines written after it started after it
             lines = tail.complete_lines()
             if final and behind_at_stop is None:
-                behind_at_stop = len(lines) + check.held
+                behind_at_stop = sum(1 for number, _ in lines if number > 1) + check.held
             for index, (number, raw) in enumerate(lines):
                 if number == 1:
                     decode_header(raw, name)
@@ -218,8 +229,9 @@ async def _check(options: LiveOptions, watermark: Any, begun: Any, closed: Any, 
             raise CaptureError(f"{name}: empty file, no capture header")
         behind = behind_at_stop if behind_at_stop is not None else check.held
         if behind:
-            click.echo(f"live check: {behind} exchanges were still to check when the recording stopped; "
-                       f"all checked now", err=True)
+            were = "exchange was" if behind == 1 else "exchanges were"
+            click.echo(f"live check: {behind} {were} still to check when the recording stopped; all checked now",
+                       err=True)
         output.findings(check.finish(tail.last_line()))
         result = check.result
         assert result.readiness is not None
@@ -231,6 +243,7 @@ async def _check(options: LiveOptions, watermark: Any, begun: Any, closed: Any, 
                        f"is the reference", err=True)
         if page is not None:
             page.status(result.readiness, result.exchanges, check.checked, len(result.findings), finished=True)
+        return len(result.findings)
     finally:
         output.close()
         tail.close()
