@@ -81,16 +81,30 @@ class _ProgressLine:
 @click.option("--key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="PEM private key of --cert, if not in the same file.")
 @click.option("--note", default="", help="Free text for the capture header.")
+@click.option("--live", is_flag=True,
+              help="Check the traffic as it is recorded, in a separate process: findings print as they "
+                   "happen, the readiness at Ctrl-C.")
+@click.option("--ui", "ui_port", type=click.IntRange(1, 65535), metavar="PORT",
+              help="Serve the live page (readiness, counts, findings as they happen) on 127.0.0.1:PORT. "
+                   "Implies --live.")
+@click.option("--live-json", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Also write each live finding to FILE as one JSON object per line. Implies --live.")
+@click.option("--profile", type=click.Choice(["mobie", "ocpi-2.2.1"]), default="mobie", show_default=True,
+              help="The counterparty's profile for --live (as for replay).")
+@click.option("--role", type=click.Choice(["cpo", "emsp"], case_sensitive=False),
+              help="The partner's OCPI role for --live (as for replay).")
 def record(
     hub_url: str, partner_url: str, hub_port: int, partner_port: int, listen_host: str,
     output: Path | None, force: bool, no_redaction: bool, upstream_ca: Path | None,
     upstream_insecure: bool, cert: Path | None, key: Path | None, note: str,
+    live: bool, ui_port: int | None, live_json: Path | None, profile: str, role: str | None,
 ) -> None:
     """Record a partner-hub OCPI link in both directions until Ctrl-C.
 
     The partner calls the hub through one listener and the hub calls the
     partner through the other; every exchange is written to the capture as it
-    completes, with credentials tokens redacted.
+    completes, with credentials tokens redacted. With --live a second process
+    checks the capture as it grows, as `replay` would check it.
     """
     from ocpi_tap.proxy import record as recording
     from ocpi_tap.replay.capture import REDACTION_DEFAULT, REDACTION_NONE
@@ -115,11 +129,24 @@ def record(
     )
     urls = recording.listener_urls(config)
     progress_line = _ProgressLine(interval=10.0)
+    link = None
+    if live or ui_port is not None or live_json is not None:
+        from .live import LiveLink, LiveOptions
+
+        if ui_port is not None and ui_port in (hub_port, partner_port):
+            raise click.UsageError("--ui needs a port of its own")
+        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        link = LiveLink(LiveOptions(capture=capture, profile=profile, role=role.upper() if role else None,
+                                    json_out=live_json, ui_port=ui_port, colour=colour))
+        link.start()
 
     def ready() -> None:
         click.echo(f"Recording to {capture}" + (" (tokens in clear)" if no_redaction else " (tokens redacted)"))
         click.echo(f"  partner -> hub:  the partner calls {urls['to_hub']}  (forwarded to {hub_url})")
         click.echo(f"  hub -> partner:  the partner advertises {urls['to_partner']}  (forwarded to {partner_url})")
+        if link is not None:
+            click.echo(f"Checking live ({profile} profile): findings print as they happen, the readiness at the end.")
+            link.begin()
         click.echo("Ctrl-C stops and closes the capture.")
 
     def show(progress: recording.Progress, final: bool = False) -> None:
@@ -130,12 +157,24 @@ def record(
         )
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    addons: list[object] = []
+    if link is not None:
+        from ocpi_tap.proxy.live_feed import InFlight
+
+        addons.append(InFlight(link.publish))
     try:
-        recorder, progress = recording.run_blocking(config, on_ready=ready, on_progress=show)
+        recorder, progress = recording.run_blocking(config, on_ready=ready, on_progress=show, addons=addons)
     except recording.StartupError as error:
+        if link is not None:
+            link.close()
         click.echo(f"error: the proxy could not start: {error}", err=True)
         sys.exit(EXIT_ERROR)
     show(progress, final=True)
+    if link is not None:
+        code = link.close()  # the capture is closed: the checker drains it and prints the readiness
+        if code not in (EXIT_CLEAN, EXIT_FINDINGS):  # findings do not make the recording fail
+            click.echo(f"error: live checking failed (exit status {code}); the capture is complete, "
+                       f"`ocpi-tap replay {capture}` checks it", err=True)
     if recorder.failure is not None:
         click.echo(f"error: {recorder.failure}", err=True)
         sys.exit(EXIT_ERROR)
@@ -221,7 +260,11 @@ def replay(captures: tuple[Path, ...], output_format: str, output: Path | None, 
               help="Where to write the capture. [default: demo-<role>.jsonl]")
 @click.option("--profile", type=click.Choice(["mobie", "ocpi-2.2.1"]), default="mobie", show_default=True,
               help="The hub the mock plays, and the profile the capture is checked with.")
-def demo(role: str, faults: tuple[str, ...], list_faults: bool, output: Path | None, profile: str) -> None:
+@click.option("--live", is_flag=True, help="Check while the day is recorded (as record --live) instead of after.")
+@click.option("--ui", "ui_port", type=click.IntRange(1, 65535), metavar="PORT",
+              help="With --live, serve the live page on 127.0.0.1:PORT. Implies --live.")
+def demo(role: str, faults: tuple[str, ...], list_faults: bool, output: Path | None, profile: str,
+         live: bool, ui_port: int | None) -> None:
     """Play a certification day between a mock hub and a mock partner through the recorder, then check it.
 
     Everything runs on free loopback ports: the hub and the partner reach each
@@ -244,11 +287,29 @@ def demo(role: str, faults: tuple[str, ...], list_faults: bool, output: Path | N
     click.echo(f"Mock day: {role} partner, {profile} hub" + (f", faults: {', '.join(faults)}" if faults else ""))
     started = time.monotonic()
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
-    recorder = asyncio.run(play(role, list(faults), capture, profile,
-                                lambda module, detail: click.echo(f"  {module:<12} {detail}")))
+    addons: list[object] = []
+    link = None
+    if live or ui_port is not None:
+        from ocpi_tap.proxy.live_feed import InFlight
+
+        from .live import LiveLink, LiveOptions
+
+        link = LiveLink(LiveOptions(capture=capture, profile=profile, role=role.upper(), ui_port=ui_port,
+                                    colour=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
+        link.start()
+        link.wait_warm(60)
+        addons.append(InFlight(link.publish))
+    try:
+        recorder = asyncio.run(play(role, list(faults), capture, profile,
+                                    lambda module, detail: click.echo(f"  {module:<12} {detail}"),
+                                    addons=addons, on_ready=link.begin if link is not None else lambda: None))
+    finally:
+        code = link.close() if link is not None else None
     if recorder.failure is not None:
         click.echo(f"error: {recorder.failure}", err=True)
         sys.exit(EXIT_ERROR)
+    if code is not None:
+        sys.exit(code if code in (EXIT_CLEAN, EXIT_FINDINGS) else EXIT_ERROR)
     click.echo(f"Recorded {capture} in {time.monotonic() - started:.1f} s; checking it:")
     _report_replay([capture], "concise", (), (), profile, role)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import aiohttp
@@ -58,39 +58,72 @@ async def _serve(app: web.Application, port: int) -> web.AppRunner:
     return runner
 
 
-async def play(role: str, fault_names: list[str], capture: Path, profile: str,
-               progress: Callable[[str, str], None]) -> Recorder:
-    """Play the day into `capture`; the Recorder says if recording failed."""
-    faults = Faults(fault_names)
-    version = "2.2" if profile == "mobie" else "2.2.1"
-    cpo, emsp, partner, hub = build(role, faults, version)
-    registrar = Registrar(hub)
-    ports = dict(zip(("hub", "partner", "to_hub", "to_partner"), free_ports(4), strict=True))
-    hub.public_base = f"http://127.0.0.1:{ports['to_hub']}"
-    partner.public_base = f"http://127.0.0.1:{ports['to_partner']}"
-    runners = [await _serve(hub.app, ports["hub"]), await _serve(partner.app, ports["partner"])]
-    config = record.RecordConfig(
-        hub_url=f"http://127.0.0.1:{ports['hub']}", partner_url=f"http://127.0.0.1:{ports['partner']}",
-        capture=capture, hub_port=ports["to_hub"], partner_port=ports["to_partner"], overwrite=True,
-        note=f"ocpi-tap demo: {role} partner, profile {profile}, faults: {', '.join(fault_names) or 'none'}",
-    )
-    ready, stop = asyncio.Event(), asyncio.Event()
-    recording = asyncio.ensure_future(record.run(config, on_ready=ready.set, stop=stop))
-    try:
-        waiting = asyncio.ensure_future(ready.wait())
-        await asyncio.wait({waiting, recording}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
-        if recording.done():
-            recording.result()  # the recorder could not start: its error says why
-        if not ready.is_set():
-            raise TimeoutError("the recorder did not start within 30 s")
-        async with aiohttp.ClientSession() as hub_session, aiohttp.ClientSession() as partner_session:
-            hub.session, partner.session = hub_session, partner_session
-            await Day(cpo, emsp, partner, hub, registrar, progress, mobie=profile == "mobie").play()
-    finally:
-        stop.set()
-        recorder, _ = await recording
-        for runner in runners:
+class MockDay:
+    """The mock hub and partner serving on loopback, each reaching the other through a recorder's
+    listeners (`to_hub_port`, `to_partner_port`); `hub_url` and `partner_url` are what the recorder
+    forwards to."""
+
+    def __init__(self, role: str, fault_names: list[str], profile: str, to_hub_port: int,
+                 to_partner_port: int, ports: tuple[int, int] | None = None) -> None:
+        """`ports`: where the hub and the partner listen (free ones if not given)."""
+        faults = Faults(fault_names)
+        self.profile = profile
+        version = "2.2" if profile == "mobie" else "2.2.1"
+        self.cpo, self.emsp, self.partner, self.hub = build(role, faults, version)
+        self.registrar = Registrar(self.hub)
+        self.hub_port, self.partner_port = ports or free_ports(2)
+        self.hub_url = f"http://127.0.0.1:{self.hub_port}"
+        self.partner_url = f"http://127.0.0.1:{self.partner_port}"
+        self.hub.public_base = f"http://127.0.0.1:{to_hub_port}"
+        self.partner.public_base = f"http://127.0.0.1:{to_partner_port}"
+        self._runners: list[web.AppRunner] = []
+
+    async def __aenter__(self) -> MockDay:
+        self._runners = [await _serve(self.hub.app, self.hub_port), await _serve(self.partner.app, self.partner_port)]
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        for runner in self._runners:
             await runner.cleanup()
+
+    async def play(self, progress: Callable[[str, str], None] = lambda _module, _detail: None) -> None:
+        """The whole day, through the recorder."""
+        async with aiohttp.ClientSession() as hub_session, aiohttp.ClientSession() as partner_session:
+            self.hub.session, self.partner.session = hub_session, partner_session
+            await Day(self.cpo, self.emsp, self.partner, self.hub, self.registrar, progress,
+                      mobie=self.profile == "mobie").play()
+
+
+async def play(role: str, fault_names: list[str], capture: Path, profile: str,
+               progress: Callable[[str, str], None], addons: Sequence[object] = (),
+               on_ready: Callable[[], None] = lambda: None) -> Recorder:
+    """Play the day into `capture`; the Recorder says if recording failed. `addons` go to the
+    recorder (as `record.run` takes them); `on_ready` is called once it listens."""
+    to_hub, to_partner, hub_port, partner_port = free_ports(4)
+    async with MockDay(role, fault_names, profile, to_hub, to_partner, (hub_port, partner_port)) as day:
+        config = record.RecordConfig(
+            hub_url=day.hub_url, partner_url=day.partner_url,
+            capture=capture, hub_port=to_hub, partner_port=to_partner, overwrite=True,
+            note=f"ocpi-tap demo: {role} partner, profile {profile}, faults: {', '.join(fault_names) or 'none'}",
+        )
+        ready, stop = asyncio.Event(), asyncio.Event()
+
+        def listening() -> None:
+            ready.set()
+            on_ready()
+
+        recording = asyncio.ensure_future(record.run(config, on_ready=listening, stop=stop, addons=addons))
+        try:
+            waiting = asyncio.ensure_future(ready.wait())
+            await asyncio.wait({waiting, recording}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+            if recording.done():
+                recording.result()  # the recorder could not start: its error says why
+            if not ready.is_set():
+                raise TimeoutError("the recorder did not start within 30 s")
+            await day.play(progress)
+        finally:
+            stop.set()
+            recorder, _ = await recording
     return recorder
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,9 +129,11 @@ async def run(
     on_ready: Callable[[], None] = lambda: None,
     on_progress: Callable[[Progress], None] = lambda _: None,
     stop: asyncio.Event | None = None,
+    addons: Sequence[object] = (),
 ) -> tuple[Recorder, Progress]:
     """Record until SIGINT or SIGTERM, or until `stop` is set when one is given (then signals
-    are left alone); the Recorder's `failure` says if writing failed."""
+    are left alone); the Recorder's `failure` says if writing failed. `addons` come after the
+    Recorder, so their hooks see each exchange once it is written (the live checker's `InFlight`)."""
     hub_mode = f"reverse:{upstream_spec(config.hub_url)}@{config.listen_host}:{config.hub_port}"
     partner_mode = f"reverse:{upstream_spec(config.partner_url)}@{config.listen_host}:{config.partner_port}"
     opts = options.Options()
@@ -150,6 +152,7 @@ async def run(
         next_layer.NextLayer(),
         tlsconfig.TlsConfig(),
         recorder,
+        *addons,
         _Ready(on_ready),
     )
     with tempfile.TemporaryDirectory(prefix="ocpi-tap-") as workdir:
@@ -194,7 +197,8 @@ def run_blocking(
     config: RecordConfig,
     on_ready: Callable[[], None] = lambda: None,
     on_progress: Callable[[Progress], None] = lambda _: None,
+    addons: Sequence[object] = (),
 ) -> tuple[Recorder, Progress]:
-    return asyncio.run(run(config, on_ready, on_progress))
+    return asyncio.run(run(config, on_ready, on_progress, addons=addons))
 
 

@@ -79,6 +79,18 @@ def decode_header(line: bytes, where: str) -> Header:
         raise CaptureError(f"{where}: invalid capture header: {error}") from None
 
 
+def decode_line(number: int, line: bytes) -> ReadItem | None:
+    """One exchange line as `CaptureReader` reads it (None for a blank line), for readers that
+    take a capture line by line as it grows (the live checker). A line that lacks its newline
+    and does not decode is the cut last line."""
+    try:
+        return number, _exchange_decoder.decode(line)
+    except msgspec.MsgspecError as error:
+        if not line.strip():
+            return None
+        return LineProblem(number, _problem_text(error), not line.endswith(b"\n"))
+
+
 class CaptureReader:
     """Reads one capture lazily: `header` at once, exchanges as they are iterated."""
 

@@ -77,6 +77,19 @@ def test_demo_command_runs_the_day_and_reports(tmp_path: Path) -> None:
     assert unknown.returncode == 2 and "--list-faults" in unknown.stderr
 
 
+def test_demo_live_checks_while_the_day_is_recorded(tmp_path: Path) -> None:
+    capture = tmp_path / "live.jsonl"
+    done = subprocess.run([str(BIN / "ocpi-tap"), "demo", "--live", "--fault", "cdr-put", "-o", str(capture)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    offline = subprocess.run([str(BIN / "ocpi-tap"), "replay", "--role", "cpo", str(capture)],
+                             capture_output=True, text=True, timeout=120)
+    found = sorted(line for line in done.stdout.splitlines() if line.startswith(f"{capture}:"))
+    assert found == sorted(line for line in offline.stdout.splitlines() if line.startswith(f"{capture}:"))
+    assert done.stdout.splitlines()[-1] == offline.stdout.splitlines()[-1]  # the same summary
+    assert "Recorded " not in done.stdout  # no second check after the day
+
+
 def test_the_mock_hub_alone_prints_what_to_configure_and_answers_token_a(tmp_path: Path) -> None:
     import base64
     import signal

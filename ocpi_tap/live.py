@@ -1,0 +1,251 @@
+"""`record --live`: the checking process beside the recorder.
+
+The recorder's process only records: it starts this process, publishes the
+watermark into a shared double (`proxy.live_feed.InFlight`), and says when
+it has begun and when the capture is closed. This process tails the
+capture file as it grows, reading complete lines only: the file is the
+buffer, so the recorder never waits for checking, and a checker that falls
+behind catches up from the file, losing nothing. Each line goes to a
+`replay.live.LiveCheck`, which hands exchanges to the replay's engine in
+the offline replay's order as soon as the watermark allows.
+
+Findings print on stdout in the concise form as they happen (and, with
+`--live-json`, one JSON finding per line to a file); once the capture is
+closed the rest is checked, `finish` runs, and the readiness and the
+summary print as `replay` prints them. With `--ui PORT` the live page
+(`live_page`) is served from here too. Ctrl-C reaches both processes; this
+one ignores it and finishes when the recorder says the capture is closed
+(or its parent is gone).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import multiprocessing
+import os
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, Final, TextIO
+
+import click
+import msgspec
+
+from ocpi_tap.replay.capture import CaptureError
+from ocpi_tap.replay.capture.reader import decode_header
+from ocpi_tap.rules.findings import Finding
+
+POLL_SECONDS: Final = 0.05
+DELAY_VARIABLE: Final = "OCPI_TAP_LIVE_DELAY"  # seconds of sleep per exchange: the tests' slow checker
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    capture: Path
+    profile: str = "mobie"
+    role: str | None = None  # CPO or EMSP; None: inferred, as replay does
+    json_out: Path | None = None
+    ui_port: int | None = None
+    colour: bool = False
+
+
+class LiveLink:
+    """The recorder's end: starts the checking process and feeds it the watermark."""
+
+    def __init__(self, options: LiveOptions) -> None:
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing of mitmproxy's state
+        self._watermark: Any = context.RawValue("d", -math.inf)  # one aligned double: written whole
+        self._warm = context.Event()
+        self._begun = context.Event()
+        self._closed = context.Event()
+        self.process = context.Process(target=check_live, name="ocpi-tap live check",
+                                       args=(options, self._watermark, self._warm, self._begun, self._closed))
+
+    def start(self) -> None:
+        # The child inherits SIGINT ignored, so a Ctrl-C while it starts cannot kill it either.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            self.process.start()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def publish(self, watermark: float) -> None:
+        self._watermark.value = watermark
+
+    def wait_warm(self, timeout: float) -> bool:
+        """Waits until the checker has loaded the rules and is ready to read (the demo's day is
+        shorter than an interpreter's start); whether it is."""
+        return bool(self._warm.wait(timeout))
+
+    def begin(self) -> None:
+        """The capture file exists with its header: checking may start."""
+        self._begun.set()
+
+    def close(self, timeout: float | None = None) -> int | None:
+        """The capture is closed: waits for the checker to finish; its exit code (None if still running):
+        0 no findings, 1 findings, 2 the capture could not be read, anything else a crash."""
+        self._closed.set()
+        self.process.join(timeout)
+        return self.process.exitcode
+
+
+def _parent_gone() -> bool:
+    parent = multiprocessing.parent_process()
+    return parent is not None and not parent.is_alive()
+
+
+class _Tail:
+    """The capture file as it grows: complete lines only, numbered from 1, offsets kept for `/exchange/N`."""
+
+    def __init__(self, path: Path) -> None:
+        self._file: BinaryIO = path.open("rb")
+        self._pending = b""
+        self._offsets: list[int] = []  # where line n starts, at n - 1
+        self._end = 0  # where the next complete line starts
+        self.lines = 0
+
+    def complete_lines(self) -> list[tuple[int, bytes]]:
+        data = self._file.read()
+        if not data:
+            return []
+        *complete, self._pending = (self._pending + data).split(b"\n")
+        read = []
+        for raw in complete:
+            self._offsets.append(self._end)
+            self._end += len(raw) + 1
+            self.lines += 1
+            read.append((self.lines, raw + b"\n"))
+        return read
+
+    def last_line(self) -> tuple[int, bytes] | None:
+        """What follows the last newline, once the file is complete: a last line cut short, or none."""
+        self.complete_lines()
+        return (self.lines + 1, self._pending) if self._pending else None
+
+    def line(self, number: int) -> bytes | None:
+        if not 1 <= number <= self.lines:
+            return None
+        start = self._offsets[number - 1]
+        end = self._offsets[number] if number < self.lines else self._end
+        return os.pread(self._file.fileno(), end - start, start)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class _Output:
+    """Where findings go as they happen: stdout, the JSON lines file, the page."""
+
+    def __init__(self, options: LiveOptions, page: Any) -> None:
+        self._colour = options.colour
+        self._json: TextIO | None = options.json_out.open("w") if options.json_out is not None else None
+        self._page = page
+
+    def findings(self, found: list[Finding]) -> None:
+        from ocpi_tap.replay.render import concise_line
+
+        for finding in found:
+            click.echo(concise_line(finding, self._colour))
+            if self._json is not None:
+                self._json.write(msgspec.json.encode(finding).decode() + "\n")
+                self._json.flush()
+            if self._page is not None:
+                self._page.finding(finding)
+
+    def close(self) -> None:
+        if self._json is not None:
+            self._json.close()
+
+
+def check_live(options: LiveOptions, watermark: Any, warm: Any, begun: Any, closed: Any) -> None:
+    """The checking process's main."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    delay = float(os.environ.get(DELAY_VARIABLE) or 0)
+    try:
+        found = asyncio.run(_check(options, watermark, warm, begun, closed, delay))
+    except CaptureError as error:
+        click.echo(f"error: live check: {error}", err=True)
+        sys.exit(2)
+    sys.exit(1 if found else 0)  # as replay: 1 when there are findings
+
+
+async def _check(options: LiveOptions, watermark: Any, warm: Any, begun: Any, closed: Any, delay: float) -> int:
+    """How many findings there were."""
+    from ocpi_tap.replay.live import LiveCheck
+    from ocpi_tap.replay.render import readiness_lines, summary
+    from ocpi_tap.rules.profiles import PROFILES
+
+    warm.set()
+
+    while not begun.is_set():
+        if closed.is_set() or _parent_gone():
+            return 0  # the recorder never started
+        await asyncio.sleep(POLL_SECONDS)
+    name = str(options.capture)
+    tail = _Tail(options.capture)
+    check = LiveCheck(name, profile=PROFILES[options.profile], partner_role=options.role)
+    page = None
+    if options.ui_port is not None:
+        from .live_page import LivePage
+
+        page = LivePage(name, tail.line)
+        try:
+            await page.start(options.ui_port)
+        except OSError as error:
+            click.echo(f"error: the live page could not start on port {options.ui_port}: {error}", err=True)
+            page = None
+        else:
+            click.echo(f"Live page: http://127.0.0.1:{options.ui_port}/")
+    output = _Output(options, page)
+    behind_at_stop: int | None = None
+    shown_checked = -1
+    try:
+        while True:
+            final = closed.is_set() or _parent_gone()
+            mark = watermark.value  # read before the file: lines written after it started after it
+            lines = tail.complete_lines()
+            if final and behind_at_stop is None:
+                behind_at_stop = sum(1 for number, _ in lines if number > 1) + check.held
+            for index, (number, raw) in enumerate(lines):
+                if number == 1:
+                    decode_header(raw, name)
+                    continue
+                if behind_at_stop is None and not final and closed.is_set():
+                    behind_at_stop = len(lines) - index + check.held
+                output.findings(check.line(number, raw))
+                if delay:
+                    await asyncio.sleep(delay)
+            output.findings(check.advance(mark))
+            if final:
+                break
+            if page is not None and check.checked != shown_checked:
+                shown_checked = check.checked
+                page.status(check.readiness(), check.result.exchanges, check.checked,
+                            len(check.result.findings), finished=False)
+            await asyncio.sleep(POLL_SECONDS)
+        if tail.lines == 0:
+            raise CaptureError(f"{name}: empty file, no capture header")
+        behind = behind_at_stop if behind_at_stop is not None else check.held
+        if behind:
+            were = "exchange was" if behind == 1 else "exchanges were"
+            click.echo(f"live check: {behind} {were} still to check when the recording stopped; all checked now",
+                       err=True)
+        output.findings(check.finish(tail.last_line()))
+        result = check.result
+        assert result.readiness is not None
+        click.echo("\n".join(readiness_lines(result.readiness, name, colour=options.colour)))
+        click.echo(summary([result]))
+        if check.order_broken:
+            click.echo(f"note: {check.order_broken} exchanges were written later than the recorder's watermark "
+                       f"promised, so the live order may differ from the replay's; `ocpi-tap replay {name}` "
+                       f"is the reference", err=True)
+        if page is not None:
+            page.status(result.readiness, result.exchanges, check.checked, len(result.findings), finished=True)
+        return len(result.findings)
+    finally:
+        output.close()
+        tail.close()
+        if page is not None:
+            await page.stop()
