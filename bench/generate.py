@@ -70,7 +70,7 @@ def to_exchange(seq: int, record: Record) -> Exchange:
     if record.request_body is not None:
         request.body = Raw(record.request_body)
     return Exchange(
-        seq=seq, direction=record.direction,  # type: ignore[arg-type]
+        seq=seq, direction=record.direction,
         started=format_timestamp(record.started), ended=format_timestamp(record.ended),
         request=request,
         response=Response(status=record.status, headers=record.response_headers, body=Raw(record.response_body)),

@@ -366,7 +366,7 @@ class Envelope(Ocpi, Generic[T]):
     timestamp: datetime
 
 
-COMMANDS = {"START_SESSION": StartSession, "STOP_SESSION": StopSession, "UNLOCK_CONNECTOR": UnlockConnector}
+COMMANDS: dict[str, type[BaseModel]] = {"START_SESSION": StartSession, "STOP_SESSION": StopSession, "UNLOCK_CONNECTOR": UnlockConnector}
 Plain = Envelope[Any]
 
 
@@ -386,7 +386,8 @@ def models_for(method: str, url: str) -> tuple[type[BaseModel] | None, type[Base
     if module == "locations":
         if method == "PATCH":
             return LocationPatch, Plain
-        return {3: Location, 4: Evse, 5: Connector}[len(rest)], Plain
+        objects: dict[int, type[BaseModel]] = {3: Location, 4: Evse, 5: Connector}
+        return objects[len(rest)], Plain
     if module == "sessions":
         return (SessionPatch if method == "PATCH" else Session), Plain
     if module == "cdrs":

@@ -16,6 +16,7 @@ lets the writer put exchanges in order with a bounded buffer.
 
 from __future__ import annotations
 
+import base64
 import calendar
 import heapq
 import math
@@ -514,8 +515,6 @@ class Day:
 
 
 def _b64(text: str) -> str:
-    import base64
-
     return base64.b64encode(text.encode()).decode()
 
 
