@@ -1,13 +1,17 @@
-"""Replay throughput against the floor, measured in the same run on the same file.
+"""Replay throughput against the floor and the pydantic peer, in the same run on the same file.
 
-    python bench/replay_throughput.py [--exchanges 100000] [--repeat 3]
+    python bench/replay_throughput.py [--exchanges 100000] [--repeat 3] [--quick] [--json PATH]
 
 - floor: read the lines and `orjson.loads` each (what any reader must pay);
 - read: the capture reader (each line decoded into a typed exchange, bodies raw);
-- replay: `ocpi-tap replay`'s whole check of the capture, all rules on.
+- replay: `ocpi-tap replay`'s whole check of the capture, every rule on
+  (`check_capture` with the ocpi-2.2.1 profile and the CPO role);
+- pydantic peer: the capture reader, then pydantic v2 models validating every
+  body with `model_validate_json` (`pydantic_peer.py`), as OCPI Python SDKs do.
 
-Each is timed `--repeat` times and the best kept; results are ratios to the
-floor, printed and written to bench/results/replay_throughput.json.
+Each is timed `--repeat` times on one generated capture (`generate.py`) and
+the best kept; results are exchanges/s, MB/s and the ratio of each time to
+the floor's, printed and written as JSON (default bench/results/replay_throughput.json).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import orjson
@@ -29,6 +33,9 @@ from generate import write  # noqa: E402
 
 from ocpi_tap.replay.capture import CaptureReader  # noqa: E402
 from ocpi_tap.replay.check import check_capture  # noqa: E402
+from ocpi_tap.rules.profiles import PROFILES  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def floor(path: Path) -> int:
@@ -46,7 +53,27 @@ def read(path: Path) -> int:
 
 
 def replay(path: Path) -> int:
-    return check_capture(path).exchanges
+    result = check_capture(path, profile=PROFILES["ocpi-2.2.1"], partner_role="cpo")
+    if result.findings:
+        # A coherent capture: findings would mean time spent reporting, not checking.
+        print(f"  note: replay found {len(result.findings)} findings, first: {result.findings[0].code}",
+              file=sys.stderr)
+    return result.exchanges
+
+
+def pydantic_peer() -> Callable[[Path], int] | None:
+    try:
+        from pydantic_peer import validate_capture
+    except ImportError:
+        return None
+
+    def run(path: Path) -> int:
+        exchanges, _, refused = validate_capture(path)
+        if refused:
+            print(f"  note: the pydantic models refused {refused} bodies", file=sys.stderr)
+        return exchanges
+
+    return run
 
 
 def best_of(repeat: int, run: Callable[[Path], int], path: Path) -> tuple[float, int]:
@@ -58,39 +85,81 @@ def best_of(repeat: int, run: Callable[[Path], int], path: Path) -> tuple[float,
     return min(times), count
 
 
+def versions() -> dict[str, str | None]:
+    found: dict[str, str | None] = {"python": platform.python_version()}
+    for package in ("msgspec", "orjson", "pydantic", "ocpi-tap"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = None
+    return found
+
+
+def measure(capture: Path, exchanges: int, repeat: int) -> dict[str, object]:
+    size_mb = capture.stat().st_size / 1e6
+    steps: list[tuple[str, Callable[[Path], int]]] = [("floor", floor), ("read", read), ("replay", replay)]
+    peer = pydantic_peer()
+    if peer is not None:
+        steps.append(("pydantic", peer))
+    results: dict[str, dict[str, float]] = {}
+    for name, run in steps:
+        seconds, count = best_of(repeat, run, capture)
+        assert count == exchanges, (name, count, exchanges)
+        results[name] = {"seconds": seconds, "exchanges_per_s": count / seconds, "mb_per_s": size_mb / seconds}
+    base = results["floor"]["seconds"]
+    for entry in results.values():
+        entry["ratio_to_floor"] = entry["seconds"] / base
+    report: dict[str, object] = {
+        "benchmark": "replay_throughput",
+        "exchanges": exchanges,
+        "capture_mb": round(size_mb, 1),
+        "repeat": repeat,
+        "machine": {"platform": platform.platform(), "cpu": platform.processor() or platform.machine()},
+        "versions": versions(),
+        "results": results,
+    }
+    if peer is not None:
+        report["replay_vs_pydantic"] = results["pydantic"]["seconds"] / results["replay"]["seconds"]
+    else:
+        report["pydantic_missing"] = "pip install -e '.[bench]'"
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--exchanges", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--output", type=Path, default=Path(__file__).resolve().parent / "results" / "replay_throughput.json")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 5,000 exchanges, once each")
+    parser.add_argument("--capture", type=Path, help="time this .jsonl capture instead of generating one "
+                                                     "(--exchanges must be its count)")
+    parser.add_argument("--json", type=Path, default=RESULTS / "replay_throughput.json", help="where the results go")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.exchanges, args.repeat = 5_000, 1
     with tempfile.TemporaryDirectory() as workdir:
-        capture = write(Path(workdir) / "synthetic.jsonl", args.exchanges)
-        size_mb = capture.stat().st_size / 1e6
-        results = {}
-        for name, run in (("floor", floor), ("read", read), ("replay", replay)):
-            seconds, count = best_of(args.repeat, run, capture)
-            assert count == args.exchanges, (name, count)
-            results[name] = {"seconds": seconds, "exchanges_per_s": count / seconds, "mb_per_s": size_mb / seconds}
-    base = results["floor"]["seconds"]
-    for entry in results.values():
-        entry["ratio_to_floor"] = entry["seconds"] / base
-    report = {
-        "exchanges": args.exchanges,
-        "capture_mb": round(size_mb, 1),
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "msgspec": version("msgspec"),
-        "orjson": version("orjson"),
-        "results": results,
-    }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"{args.exchanges} exchanges, {size_mb:.1f} MB, Python {report['python']}")
-    for name, entry in results.items():
-        print(f"  {name:<7} {entry['exchanges_per_s']:>12,.0f} exchanges/s {entry['mb_per_s']:>8.1f} MB/s"
-              f"   x{entry['ratio_to_floor']:.2f} the floor's time")
+        capture = args.capture or write(Path(workdir) / "synthetic.jsonl", args.exchanges)
+        report = measure(capture, args.exchanges, args.repeat)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=2) + "\n")
+    print(summary(report))
+    if "pydantic_missing" in report:
+        print("  pydantic is not installed: pip install -e '.[bench]' for the peer column")
     return 0
+
+
+def summary(report: dict[str, object]) -> str:
+    found = report["versions"]
+    assert isinstance(found, dict)
+    lines = [f"{report['exchanges']:,} exchanges, {report['capture_mb']} MB, best of {report['repeat']}; "
+             + ", ".join(f"{name} {value}" for name, value in found.items() if value)]
+    results = report["results"]
+    assert isinstance(results, dict)
+    for name, entry in results.items():
+        lines.append(f"  {name:<9} {entry['exchanges_per_s']:>10,.0f} exchanges/s {entry['mb_per_s']:>7.1f} MB/s"
+                     f"   x{entry['ratio_to_floor']:.2f} the floor's time")
+    if "replay_vs_pydantic" in report:
+        lines.append(f"  replay is {report['replay_vs_pydantic']:.2f}x as fast as the pydantic peer")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

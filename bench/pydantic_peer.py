@@ -1,0 +1,426 @@
+"""The peer approach: pydantic v2 models of the OCPI 2.2.1 objects, validating a capture's bodies.
+
+This is how OCPI Python SDKs check traffic: one pydantic model per object,
+`model_validate_json` on each body, a generic envelope around responses.
+The models here are written for this benchmark from the specification; they
+validate what ocpi-tap's shape checks validate (types, enums, string
+lengths, required fields), not the sequencing across messages.
+
+    validate_capture(path) -> (exchanges, bodies validated, bodies refused)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Generic, TypeVar
+from urllib.parse import urlsplit
+
+from msgspec import UNSET
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ocpi_tap.replay.capture import CaptureReader, LineProblem
+
+CiString36 = Annotated[str, Field(max_length=36)]
+String255 = Annotated[str, Field(max_length=255)]
+CountryCode = Annotated[str, Field(min_length=2, max_length=2)]
+PartyId = Annotated[str, Field(min_length=3, max_length=3)]
+Url = Annotated[str, Field(max_length=255)]
+T = TypeVar("T")
+
+
+class Ocpi(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class Status(str, Enum):
+    AVAILABLE = "AVAILABLE"
+    BLOCKED = "BLOCKED"
+    CHARGING = "CHARGING"
+    INOPERATIVE = "INOPERATIVE"
+    OUTOFORDER = "OUTOFORDER"
+    PLANNED = "PLANNED"
+    REMOVED = "REMOVED"
+    RESERVED = "RESERVED"
+    UNKNOWN = "UNKNOWN"
+
+
+class PowerType(str, Enum):
+    AC_1_PHASE = "AC_1_PHASE"
+    AC_2_PHASE = "AC_2_PHASE"
+    AC_2_PHASE_SPLIT = "AC_2_PHASE_SPLIT"
+    AC_3_PHASE = "AC_3_PHASE"
+    DC = "DC"
+
+
+class ConnectorFormat(str, Enum):
+    SOCKET = "SOCKET"
+    CABLE = "CABLE"
+
+
+class TokenType(str, Enum):
+    AD_HOC_USER = "AD_HOC_USER"
+    APP_USER = "APP_USER"
+    OTHER = "OTHER"
+    RFID = "RFID"
+
+
+class Whitelist(str, Enum):
+    ALWAYS = "ALWAYS"
+    ALLOWED = "ALLOWED"
+    ALLOWED_OFFLINE = "ALLOWED_OFFLINE"
+    NEVER = "NEVER"
+
+
+class AuthMethod(str, Enum):
+    AUTH_REQUEST = "AUTH_REQUEST"
+    COMMAND = "COMMAND"
+    WHITELIST = "WHITELIST"
+
+
+class SessionStatus(str, Enum):
+    ACTIVE = "ACTIVE"
+    COMPLETED = "COMPLETED"
+    INVALID = "INVALID"
+    PENDING = "PENDING"
+    RESERVATION = "RESERVATION"
+
+
+class DisplayText(Ocpi):
+    language: Annotated[str, Field(min_length=2, max_length=2)]
+    text: Annotated[str, Field(max_length=512)]
+
+
+class GeoLocation(Ocpi):
+    latitude: Annotated[str, Field(max_length=10, pattern=r"^-?[0-9]{1,2}\.[0-9]{5,7}$")]
+    longitude: Annotated[str, Field(max_length=11, pattern=r"^-?[0-9]{1,3}\.[0-9]{5,7}$")]
+
+
+class Connector(Ocpi):
+    id: CiString36
+    standard: Annotated[str, Field(max_length=64)]
+    format: ConnectorFormat
+    power_type: PowerType
+    max_voltage: int
+    max_amperage: int
+    max_electric_power: int | None = None
+    tariff_ids: list[CiString36] | None = None
+    terms_and_conditions: Url | None = None
+    last_updated: datetime
+
+
+class Evse(Ocpi):
+    uid: CiString36
+    evse_id: Annotated[str, Field(max_length=48)] | None = None
+    status: Status
+    capabilities: list[str] | None = None
+    connectors: Annotated[list[Connector], Field(min_length=1)]
+    floor_level: Annotated[str, Field(max_length=4)] | None = None
+    coordinates: GeoLocation | None = None
+    physical_reference: Annotated[str, Field(max_length=16)] | None = None
+    directions: list[DisplayText] | None = None
+    last_updated: datetime
+
+
+class Location(Ocpi):
+    country_code: CountryCode
+    party_id: PartyId
+    id: CiString36
+    publish: bool
+    name: String255 | None = None
+    address: Annotated[str, Field(max_length=45)]
+    city: Annotated[str, Field(max_length=45)]
+    postal_code: Annotated[str, Field(max_length=10)] | None = None
+    state: Annotated[str, Field(max_length=20)] | None = None
+    country: Annotated[str, Field(min_length=3, max_length=3)]
+    coordinates: GeoLocation
+    parking_type: str | None = None
+    evses: list[Evse] | None = None
+    time_zone: Annotated[str, Field(max_length=255)]
+    last_updated: datetime
+
+
+class LocationPatch(Ocpi):
+    """A PATCH of a Location, an EVSE or a Connector: any of their fields, last_updated required."""
+
+    status: Status | None = None
+    connectors: list[Connector] | None = None
+    evses: list[Evse] | None = None
+    tariff_ids: list[CiString36] | None = None
+    last_updated: datetime
+
+
+class PriceComponent(Ocpi):
+    type: str
+    price: float
+    vat: float | None = None
+    step_size: int
+
+
+class TariffElement(Ocpi):
+    price_components: Annotated[list[PriceComponent], Field(min_length=1)]
+    restrictions: dict[str, Any] | None = None
+
+
+class Tariff(Ocpi):
+    country_code: CountryCode
+    party_id: PartyId
+    id: CiString36
+    currency: Annotated[str, Field(min_length=3, max_length=3)]
+    elements: Annotated[list[TariffElement], Field(min_length=1)]
+    last_updated: datetime
+
+
+class Token(Ocpi):
+    country_code: CountryCode
+    party_id: PartyId
+    uid: CiString36
+    type: TokenType
+    contract_id: CiString36
+    visual_number: Annotated[str, Field(max_length=64)] | None = None
+    issuer: Annotated[str, Field(max_length=64)]
+    group_id: CiString36 | None = None
+    valid: bool
+    whitelist: Whitelist
+    language: Annotated[str, Field(min_length=2, max_length=2)] | None = None
+    last_updated: datetime
+
+
+class TokenPatch(Ocpi):
+    valid: bool | None = None
+    whitelist: Whitelist | None = None
+    last_updated: datetime
+
+
+class LocationReferences(Ocpi):
+    location_id: CiString36
+    evse_uids: list[CiString36] | None = None
+
+
+class AuthorizationInfo(Ocpi):
+    allowed: Annotated[str, Field(pattern=r"^(ALLOWED|BLOCKED|EXPIRED|NO_CREDIT|NOT_ALLOWED)$")]
+    token: Token
+    location: LocationReferences | None = None
+    authorization_reference: CiString36 | None = None
+    info: DisplayText | None = None
+
+
+class CdrToken(Ocpi):
+    country_code: CountryCode
+    party_id: PartyId
+    uid: CiString36
+    type: TokenType
+    contract_id: CiString36
+
+
+class CdrDimension(Ocpi):
+    type: str
+    volume: float
+
+
+class ChargingPeriod(Ocpi):
+    start_date_time: datetime
+    dimensions: Annotated[list[CdrDimension], Field(min_length=1)]
+    tariff_id: CiString36 | None = None
+
+
+class Price(Ocpi):
+    excl_vat: float
+    incl_vat: float | None = None
+
+
+class Session(Ocpi):
+    country_code: CountryCode
+    party_id: PartyId
+    id: CiString36
+    start_date_time: datetime
+    end_date_time: datetime | None = None
+    kwh: float
+    cdr_token: CdrToken
+    auth_method: AuthMethod
+    authorization_reference: CiString36 | None = None
+    location_id: CiString36
+    evse_uid: CiString36
+    connector_id: CiString36
+    meter_id: Annotated[str, Field(max_length=255)] | None = None
+    currency: Annotated[str, Field(min_length=3, max_length=3)]
+    charging_periods: list[ChargingPeriod] | None = None
+    total_cost: Price | None = None
+    status: SessionStatus
+    last_updated: datetime
+
+
+class SessionPatch(Ocpi):
+    status: SessionStatus | None = None
+    kwh: float | None = None
+    end_date_time: datetime | None = None
+    charging_periods: list[ChargingPeriod] | None = None
+    total_cost: Price | None = None
+    last_updated: datetime
+
+
+class CdrLocation(Ocpi):
+    id: CiString36
+    name: String255 | None = None
+    address: Annotated[str, Field(max_length=45)]
+    city: Annotated[str, Field(max_length=45)]
+    postal_code: Annotated[str, Field(max_length=10)] | None = None
+    country: Annotated[str, Field(min_length=3, max_length=3)]
+    coordinates: GeoLocation
+    evse_uid: CiString36
+    evse_id: Annotated[str, Field(max_length=48)]
+    connector_id: CiString36
+    connector_standard: str
+    connector_format: ConnectorFormat
+    connector_power_type: PowerType
+
+
+class Cdr(Ocpi):
+    country_code: CountryCode
+    party_id: PartyId
+    id: Annotated[str, Field(max_length=39)]
+    start_date_time: datetime
+    end_date_time: datetime
+    session_id: CiString36 | None = None
+    cdr_token: CdrToken
+    auth_method: AuthMethod
+    authorization_reference: CiString36 | None = None
+    cdr_location: CdrLocation
+    meter_id: Annotated[str, Field(max_length=255)] | None = None
+    currency: Annotated[str, Field(min_length=3, max_length=3)]
+    tariffs: list[Tariff] | None = None
+    charging_periods: Annotated[list[ChargingPeriod], Field(min_length=1)]
+    total_cost: Price
+    total_energy: float
+    total_energy_cost: Price | None = None
+    total_time: float
+    last_updated: datetime
+
+
+class StartSession(Ocpi):
+    response_url: Url
+    token: Token
+    location_id: CiString36
+    evse_uid: CiString36 | None = None
+    connector_id: CiString36 | None = None
+    authorization_reference: CiString36 | None = None
+
+
+class StopSession(Ocpi):
+    response_url: Url
+    session_id: CiString36
+
+
+class UnlockConnector(Ocpi):
+    response_url: Url
+    location_id: CiString36
+    evse_uid: CiString36
+    connector_id: CiString36
+
+
+class CommandResponse(Ocpi):
+    result: Annotated[str, Field(pattern=r"^(NOT_SUPPORTED|REJECTED|ACCEPTED|UNKNOWN_SESSION)$")]
+    timeout: int
+    message: list[DisplayText] | None = None
+
+
+class CommandResult(Ocpi):
+    result: str
+    message: list[DisplayText] | None = None
+
+
+class Version(Ocpi):
+    version: str
+    url: Url
+
+
+class Endpoint(Ocpi):
+    identifier: str
+    role: Annotated[str, Field(pattern=r"^(SENDER|RECEIVER)$")]
+    url: Url
+
+
+class VersionDetails(Ocpi):
+    version: str
+    endpoints: list[Endpoint]
+
+
+class CredentialsRole(Ocpi):
+    role: str
+    business_details: dict[str, Any]
+    party_id: PartyId
+    country_code: CountryCode
+
+
+class Credentials(Ocpi):
+    token: Annotated[str, Field(max_length=64)]
+    url: Url
+    roles: Annotated[list[CredentialsRole], Field(min_length=1)]
+
+
+class Envelope(Ocpi, Generic[T]):
+    data: T | None = None
+    status_code: int
+    status_message: str | None = None
+    timestamp: datetime
+
+
+COMMANDS: dict[str, type[BaseModel]] = {"START_SESSION": StartSession, "STOP_SESSION": StopSession, "UNLOCK_CONNECTOR": UnlockConnector}
+Plain = Envelope[Any]
+
+
+def models_for(method: str, url: str) -> tuple[type[BaseModel] | None, type[BaseModel]]:
+    """(request model, response model) for one exchange, routed as an SDK's handlers are."""
+    path = urlsplit(url).path.split("/ocpi/", 1)[-1].strip("/").split("/")
+    if path == ["versions"]:
+        return None, Envelope[list[Version]]
+    if len(path) == 1:
+        return None, Envelope[VersionDetails]
+    module, rest = path[1], path[2:]
+    if module == "credentials":
+        return Credentials, Envelope[Credentials]
+    if method == "GET":
+        listed = {"locations": Location, "tokens": Token, "tariffs": Tariff, "sessions": Session, "cdrs": Cdr}
+        return None, Envelope[list[listed[module]]]  # type: ignore[valid-type]
+    if module == "locations":
+        if method == "PATCH":
+            return LocationPatch, Plain
+        objects: dict[int, type[BaseModel]] = {3: Location, 4: Evse, 5: Connector}
+        return objects[len(rest)], Plain
+    if module == "sessions":
+        return (SessionPatch if method == "PATCH" else Session), Plain
+    if module == "cdrs":
+        return Cdr, Plain
+    if module == "tariffs":
+        return Tariff, Plain
+    if module == "tokens":
+        if rest and rest[-1] == "authorize":
+            return LocationReferences, Envelope[AuthorizationInfo]
+        return (TokenPatch if method == "PATCH" else Token), Plain
+    if module == "commands":
+        if len(rest) == 1:
+            return COMMANDS[rest[0]], Envelope[CommandResponse]
+        return CommandResult, Plain
+    return None, Plain
+
+
+def validate_capture(path: Path) -> tuple[int, int, int]:
+    """Validate every body of a capture with the pydantic models: (exchanges, validated, refused)."""
+    exchanges = validated = refused = 0
+    with CaptureReader(path) as reader:
+        for item in reader:
+            if isinstance(item, LineProblem):
+                continue
+            _, exchange = item
+            exchanges += 1
+            request_model, response_model = models_for(exchange.request.method, exchange.request.url)
+            for model, message in ((request_model, exchange.request), (response_model, exchange.response)):
+                if model is None or message is None or message.body is UNSET:
+                    continue
+                try:
+                    model.model_validate_json(bytes(message.body))
+                    validated += 1
+                except ValidationError:
+                    refused += 1
+    return exchanges, validated, refused
