@@ -15,15 +15,15 @@ import heapq
 from collections.abc import Iterator
 from typing import Generic, TypeVar
 
-from .capture import parse_timestamp
+from ocpi_tap.rules.exchange import capture_time
 
 T = TypeVar("T")
 DEFAULT_WINDOW_SECONDS = 300.0
 
 
 def epoch(stamp: str) -> float:
-    """Seconds since the epoch of a capture timestamp (`...ffffffZ`)."""
-    return parse_timestamp(stamp).timestamp()
+    """Seconds since the epoch of a capture timestamp (`...ffffffZ`, as the reader has checked)."""
+    return capture_time(stamp).timestamp()
 
 
 class TimeOrder(Generic[T]):

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from .. import model as m
 from ..findings import Where
 from ..registry import Severity, Violation
 from .inventory import REMOVED, Inventory, LocKey, failed, location_objects, older, party_of, present
-from .sequencing import Observed, SeqReport, note
+from .sequencing import Observed, SeqReport, Watched, note
 
 Path = tuple[str, ...]  # the object's key below its location: (), (uid,), (uid, connector id)
 
@@ -172,6 +172,8 @@ def _label(location: LocKey, path: Path) -> str:
 
 
 class LocationsChecker:
+    watches: ClassVar[Watched] = frozenset({"locations"})
+
     def __init__(self, inventory: Inventory) -> None:
         self._inventory = inventory
         self._reported_unknown: set[LocKey] = set()

@@ -16,13 +16,13 @@ a callee whose version details the capture never showed.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
+from typing import ClassVar, Final
 
 from ..findings import Where
 from ..model.versions import VersionNumber
 from ..registry import Severity, Violation
 from ..routes import UrlKey, url_key
-from .sequencing import Observed, SeqReport, note
+from .sequencing import Observed, SeqReport, Watched, note
 
 VERSIONS: Final = frozenset(version.value for version in VersionNumber)
 # Routes whose URL the callee chose freely rather than advertised: a command's response_url, a CDR's Location.
@@ -117,6 +117,8 @@ def _path_version(key: UrlKey) -> str | None:
 
 
 class VersionsChecker:
+    watches: ClassVar[Watched] = None  # every exchange: each URL against the advertised endpoints
+
     def __init__(self) -> None:
         self._advertised: dict[str, _Advertised] = {"to_hub": _Advertised(), "to_partner": _Advertised()}
         self._selected: tuple[str, Where] | None = None  # the version the credentials selected, and where
