@@ -135,6 +135,7 @@ def _origin(scheme: str, authority: str) -> str:
     return f"{scheme}://{host}"
 
 
+@lru_cache(maxsize=4096)  # the route table and several checkers split each exchange's URL
 def split_url(url: str) -> tuple[str, tuple[str, ...], str]:
     """`url` as (normalised origin, path segments, query); origin is "" for a bare path."""
     base, _, query = url.partition("#")[0].partition("?")

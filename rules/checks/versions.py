@@ -151,10 +151,12 @@ class VersionsChecker:
             advertised.learn(str(endpoint.identifier).lower(), endpoint.url, str(version))
 
     def _off_endpoint(self, observed: Observed, advertised: _Advertised) -> Iterator[SeqReport]:
-        urls = advertised.urls_of(observed.module)
         direction = observed.exchange.direction
         said = ("VER201", direction, observed.module)
-        if urls and said not in self._said:
+        if said in self._said:
+            return
+        urls = advertised.urls_of(observed.module)
+        if urls:
             self._said.add(said)
             callee = "hub" if direction == "to_hub" else "partner"
             yield SeqReport(OffAdvertisedEndpoint(module_called=observed.module, callee=callee,
