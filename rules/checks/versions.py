@@ -48,6 +48,8 @@ class _Advertised:
         return None
 
     def urls_of(self, module: str) -> list[str]:
+        if not self.urls:
+            return []
         return sorted("/" + "/".join(key) for key, (known, _) in self.urls.items() if known == module)
 
 
