@@ -248,9 +248,11 @@ class LocationsChecker:
                 del failures[failed_path]
 
     def _patch_after_failure(self, observed: Observed, location: LocKey, path: Path) -> Iterator[SeqReport]:
-        failures = self._failures.setdefault(location, {})
-        open_ = next((failures[path[:depth]] for depth in range(len(path), -1, -1) if path[:depth] in failures),
-                     None)
+        failures = self._failures.get(location)
+        open_ = None
+        if failures:  # usually none: most PATCHes follow no refused one
+            open_ = next((failures[path[:depth]] for depth in range(len(path), -1, -1) if path[:depth] in failures),
+                         None)
         if open_ is not None and not open_.reported:
             open_.reported = True
             yield SeqReport(PatchWithoutResync(item=_label(location, path)), observed.where,
@@ -258,8 +260,9 @@ class LocationsChecker:
         if not failed(observed):
             self._resync(location, path)
         elif open_ is None:
+            failures = self._failures.setdefault(location, {})
             failures[path] = _Failure(observed.where)
-        if not failures:
+        if failures is not None and not failures:
             del self._failures[location]
 
     def _stamp(self, observed: Observed, location: LocKey, path: Path, body: Any) -> Iterator[SeqReport]:
