@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ocpi_tap.rules.checks import capture as cap
-from ocpi_tap.rules.exchange import ExchangeView
 from ocpi_tap.rules.findings import Finding, Note, Where
 from ocpi_tap.rules.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from ocpi_tap.rules.registry import Selection, Violation
 
-from .capture import CaptureReader, LineProblem
+from .capture import CaptureReader, LineProblem, decode_exchange
 from .engine import Engine
 from .ordering import TimeOrder, epoch
 from .readiness import Readiness, ScenarioTracker, assess
@@ -93,17 +92,18 @@ def check_capture(
     storyteller = StoryCollector() if stories else None
     engine = Engine(profile, collector.report, partner_role,
                     observers=[scenarios.feed] + ([storyteller.feed] if storyteller is not None else []))
-    order: TimeOrder[tuple[ExchangeView, Where]] = TimeOrder()
+    # Held back for time order: the line, decoded again when due (less to hold, fresh when checked).
+    order: TimeOrder[tuple[bytes, Where]] = TimeOrder()
     seqs = SeqsSeen()
     with CaptureReader(Path(path)) as reader:
-        for item in reader:
+        for item in reader.with_lines():
             if isinstance(item, LineProblem):
                 violation: Violation = (
                     cap.TruncatedLastLine() if item.truncated else cap.MalformedExchangeLine(reason=item.message)
                 )
                 collector.report(violation, Where(line=item.line))
                 continue
-            line, exchange = item
+            line, exchange, text = item
             result.exchanges += 1
             if progress is not None and result.exchanges % PROGRESS_EVERY == 0:
                 progress(result.exchanges, reader.fraction_read())
@@ -114,10 +114,10 @@ def check_capture(
                 continue
             started = epoch(exchange.started)
             ended = epoch(exchange.ended) if exchange.ended is not None else started
-            for ready, ready_where in order.push(started, ended, (exchange, where)):
-                engine.feed(ready, ready_where)
+            for ready, ready_where in order.push(started, ended, (text, where)):
+                engine.feed(decode_exchange(ready), ready_where)
         for ready, ready_where in order.drain():
-            engine.feed(ready, ready_where)
+            engine.feed(decode_exchange(ready), ready_where)
         engine.finish()
     result.findings.sort(key=lambda f: (f.line or 0, f.code))
     result.readiness = assess(scenarios, result.findings, partner_role)

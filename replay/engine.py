@@ -58,6 +58,7 @@ class Engine:
         self._pagination = PaginationChecker(profile)
         self._profile = profile
         self._sequencers: list[Checker] = sequencers(profile)
+        self._watching: dict[str, tuple[Checker, ...]] = {}  # module -> the checkers it is fed to, in order
         self._routes = RouteTable(partner_role)
 
     def feed(self, exchange: ExchangeView, where: Where) -> None:
@@ -91,12 +92,17 @@ class Engine:
         )
         for observer in self._observers:
             observer(observed)
-        for checker in list(self._sequencers):
+        checkers = self._watching.get(route.module)
+        if checkers is None:
+            checkers = self._watching[route.module] = tuple(
+                checker for checker in self._sequencers if checker.watches is None or route.module in checker.watches)
+        for checker in checkers:
             try:
                 for report in checker.feed(observed):
                     self._report(report.violation, report.where, report.path, report.notes, report.severity)
             except Exception as error:  # a bug in one checker must not end the replay of the others
                 self._sequencers.remove(checker)
+                self._watching.clear()
                 self._report(CheckerFailed(checker=type(checker).__name__, error=f"{type(error).__name__}: {error}"),
                              where)
 

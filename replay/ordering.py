@@ -15,15 +15,15 @@ import heapq
 from collections.abc import Iterator
 from typing import Generic, TypeVar
 
-from .capture import parse_timestamp
+from ocpi_tap.rules.exchange import capture_time
 
 T = TypeVar("T")
 DEFAULT_WINDOW_SECONDS = 300.0
 
 
 def epoch(stamp: str) -> float:
-    """Seconds since the epoch of a capture timestamp (`...ffffffZ`)."""
-    return parse_timestamp(stamp).timestamp()
+    """Seconds since the epoch of a capture timestamp (`...ffffffZ`, as the reader has checked)."""
+    return capture_time(stamp).timestamp()
 
 
 class TimeOrder(Generic[T]):
@@ -34,17 +34,21 @@ class TimeOrder(Generic[T]):
         self._released_up_to = float("-inf")
         self.late = 0
 
-    def push(self, started: float, ended: float, item: T) -> Iterator[T]:
-        """Add an exchange; yields those now safe to release, in start order."""
+    def push(self, started: float, ended: float, item: T) -> list[T]:
+        """Add an exchange; returns those now safe to release, in start order (a list: called per exchange)."""
         if started < self._released_up_to:
             self.late += 1
-        heapq.heappush(self._heap, (started, self._counter, item))
+        heap = self._heap
+        heapq.heappush(heap, (started, self._counter, item))
         self._counter += 1
         cutoff = ended - self._window
-        while self._heap and (self._heap[0][0] <= cutoff or self._heap[0][0] < self._released_up_to):
-            released, _, ready = heapq.heappop(self._heap)
-            self._released_up_to = max(self._released_up_to, released)
-            yield ready
+        ready: list[T] = []
+        while heap and (heap[0][0] <= cutoff or heap[0][0] < self._released_up_to):
+            released, _, item = heapq.heappop(heap)
+            if released > self._released_up_to:
+                self._released_up_to = released
+            ready.append(item)
+        return ready
 
     def drain(self) -> Iterator[T]:
         """Everything still held, in start order (the end of the capture)."""

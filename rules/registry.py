@@ -151,12 +151,19 @@ class Selection:
     def __init__(self, select: list[str] | None = None, ignore: list[str] | None = None) -> None:
         self._select = [prefix.upper() for prefix in (select or ["ALL"])]
         self._ignore = [prefix.upper() for prefix in (ignore or [])]
+        self._decided: dict[str, bool] = {}  # code -> selected; asked once per finding
 
     @staticmethod
     def _longest(code: str, prefixes: list[str]) -> int:
         return max((0 if p == "ALL" else len(p) for p in prefixes if p == "ALL" or code.startswith(p)), default=-1)
 
     def __contains__(self, code: str) -> bool:
+        decided = self._decided.get(code)
+        if decided is None:
+            decided = self._decided[code] = self._decide(code)
+        return decided
+
+    def _decide(self, code: str) -> bool:
         selected = self._longest(code, self._select)
         ignored = self._longest(code, self._ignore)
         if selected == 0 and not _enabled_by_default(code):

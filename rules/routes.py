@@ -135,6 +135,7 @@ def _origin(scheme: str, authority: str) -> str:
     return f"{scheme}://{host}"
 
 
+@lru_cache(maxsize=4096)  # the route table and several checkers split each exchange's URL
 def split_url(url: str) -> tuple[str, tuple[str, ...], str]:
     """`url` as (normalised origin, path segments, query); origin is "" for a bare path."""
     base, _, query = url.partition("#")[0].partition("?")
@@ -493,10 +494,11 @@ class RouteTable:
         if learned is not None:
             return learned
         table = self._endpoints[callee]
-        for end in range(len(key), 0, -1):
-            endpoint = table.get(key[:end])
-            if endpoint is not None:
-                return self._resolve(endpoint.module, endpoint.interfaces, method, key[end:], query, direction)
+        if table:  # nothing advertised yet: no prefix to try
+            for end in range(len(key), 0, -1):
+                endpoint = table.get(key[:end])
+                if endpoint is not None:
+                    return self._resolve(endpoint.module, endpoint.interfaces, method, key[end:], query, direction)
         return self._match_path(method, key, query, direction)
 
     def _match_exact(self, method: str, key: UrlKey, callee: str) -> Route | NoRoute | None:
@@ -537,8 +539,10 @@ class RouteTable:
         routes: list[Route] = []
         refusals: list[NoRoute] = []
         for interface in candidates:
-            shape = next((shape for shape in _SHAPES[module, interface] if shape.fits(rest)), None)
-            if shape is None:
+            for shape in _SHAPES[module, interface]:
+                if shape.fits(rest):
+                    break
+            else:
                 continue
             op = shape.methods.get(method)
             if op is None:

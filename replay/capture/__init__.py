@@ -23,7 +23,7 @@ from .model import (
     format_timestamp,
     parse_timestamp,
 )
-from .reader import CaptureError, CaptureReader, LineProblem, ReadItem
+from .reader import CaptureError, CaptureReader, LineItem, LineProblem, ReadItem, decode_exchange
 from .redact import fingerprint, redact_authorization, redact_exchange
 from .writer import CaptureWriter, encode_line, new_header
 
@@ -41,6 +41,7 @@ __all__ = [
     "Direction",
     "Exchange",
     "Header",
+    "LineItem",
     "LineProblem",
     "Message",
     "ReadItem",
@@ -48,6 +49,7 @@ __all__ = [
     "Response",
     "body_bytes",
     "body_fields",
+    "decode_exchange",
     "encode_line",
     "fingerprint",
     "format_timestamp",

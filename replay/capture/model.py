@@ -33,21 +33,33 @@ _TIMESTAMP_RE: Final = re.compile(_TIMESTAMP_PATTERN)
 HeaderField = tuple[str, str]
 
 
-class _MessageAccess:
-    """Accessors shared by `Request` and `Response` (the body fields are theirs)."""
+def _header_index(headers: list[HeaderField]) -> dict[str, str]:
+    return {key.lower(): value for key, value in reversed(headers)}  # reversed: the first value wins
 
-    __slots__ = ()
+
+class _MessageAccess:
+    """Accessors shared by `Request` and `Response` (the body fields are theirs).
+
+    The checks look up about twenty headers per exchange: the first lookup
+    builds an index by lower-cased name (not a field, never encoded), so the
+    others cost a dict lookup instead of a scan. `headers` is not changed
+    after a message is built.
+    """
+
+    __slots__ = ("_headers_by_name",)
     headers: list[HeaderField]
     body: Raw | UnsetType
     text: str | UnsetType
     b64: str | UnsetType
+    _headers_by_name: dict[str, str]
 
     def header(self, name: str) -> str | None:
         """The first value of header `name` (case-insensitive), or None."""
-        for key, value in self.headers:
-            if key == name or key.lower() == name.lower():
-                return value
-        return None
+        try:
+            index = self._headers_by_name
+        except AttributeError:
+            index = self._headers_by_name = _header_index(self.headers)
+        return index.get(name.lower())
 
     @property
     def has_body(self) -> bool:
@@ -115,4 +127,4 @@ def parse_timestamp(text: str) -> datetime:
     """The aware UTC datetime of a capture timestamp."""
     if not _TIMESTAMP_RE.match(text):
         raise ValueError(f"not a capture timestamp (YYYY-MM-DDThh:mm:ss.ffffffZ): {text!r}")
-    return datetime.fromisoformat(text[:-1]).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text[:-1] + "+00:00")

@@ -39,6 +39,12 @@ class LineProblem(msgspec.Struct, frozen=True):
 
 
 ReadItem = tuple[int, Exchange] | LineProblem
+LineItem = tuple[int, Exchange, bytes] | LineProblem  # an exchange with the line it was read from
+
+
+def decode_exchange(line: bytes) -> Exchange:
+    """The exchange of a line that `CaptureReader.with_lines` has read (and so checked) once already."""
+    return _exchange_decoder.decode(line)
 
 
 def _open(path: Path) -> tuple[BinaryIO, BinaryIO]:
@@ -126,6 +132,22 @@ class CaptureReader:
                     yield LineProblem(line_no, _problem_text(error), not line.endswith(b"\n"))
         except (OSError, EOFError) as error:
             # A gzip file cut short: what was read stands, the rest is reported.
+            yield LineProblem(line_no + 1, f"cannot read further: {error}", truncated=True)
+
+    def with_lines(self) -> Iterator[LineItem]:
+        """As iterating, with each exchange's line: a replay keeps only the line of an exchange it must hold
+        back for time order (one object, not the decoded tree) and decodes it again when it is due."""
+        decode = _exchange_decoder.decode
+        line_no = 1
+        try:
+            for line_no, line in enumerate(self._stream, start=2):
+                try:
+                    yield line_no, decode(line), line
+                except msgspec.MsgspecError as error:
+                    if not line.strip():
+                        continue
+                    yield LineProblem(line_no, _problem_text(error), not line.endswith(b"\n"))
+        except (OSError, EOFError) as error:
             yield LineProblem(line_no + 1, f"cannot read further: {error}", truncated=True)
 
     def fraction_read(self) -> float | None:

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from ..exchange import capture_time
 from ..findings import Where
 from ..registry import Severity, Violation
-from .sequencing import Observed, SeqReport, note
+from .sequencing import Observed, SeqReport, Watched, note
 from .tokens import TokenKey, token_key, token_label
 
 # Token types the eMSP vouches for by command only: the CPO never asks about them (§13.3.5).
@@ -118,6 +118,8 @@ def _epoch(stamp: str) -> float:
 
 
 class AuthorizationsChecker:
+    watches: ClassVar[Watched] = frozenset({"commands", "tokens"})
+
     def __init__(self, slow_seconds: float) -> None:
         self._slow = slow_seconds
         self._order = 0

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from ..findings import Where
 from ..registry import Severity, Violation
 from ..routes import UrlKey, url_key
-from .sequencing import Observed, SeqReport, note, object_key
+from .sequencing import Observed, SeqReport, Watched, note, object_key
 
 CdrKey = tuple[str, str, str]
 
@@ -126,6 +126,8 @@ def _key(cdr: Any) -> CdrKey | None:
 
 
 class CdrLedger:
+    watches: ClassVar[Watched] = frozenset({"cdrs"})
+
     def __init__(self) -> None:
         self._entries: dict[CdrKey, _Entry] = {}
         self._by_id: dict[str, CdrKey] = {}  # for GETs whose URL carries the id alone

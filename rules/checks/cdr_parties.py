@@ -15,11 +15,11 @@ neither routing headers nor credentials in the capture nothing is judged.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from ..registry import Severity, Violation
 from .parties import CALLEE, CALLER, Party, Roles, party_of, routed_party
-from .sequencing import Observed, SeqReport
+from .sequencing import Observed, SeqReport, Watched
 
 
 class CdrOfAnotherParty(Violation, frozen=True, kw_only=True):
@@ -57,6 +57,8 @@ def _show(parties: set[Party]) -> str:
 
 
 class CdrPartiesChecker:
+    watches: ClassVar[Watched] = frozenset({"credentials", "hubclientinfo", "cdrs"})
+
     def __init__(self, hub_generates_cdrs: bool) -> None:
         self._hub_generates = hub_generates_cdrs
         self._roles = Roles()

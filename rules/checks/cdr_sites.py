@@ -13,12 +13,13 @@ tariff the CDR names with the tariff as the inventory holds it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import ClassVar
 
 from .. import model as m
 from ..registry import Severity, Violation
 from .inventory import Inventory, SiteSnapshot, failed, tariff_fingerprint
 from .session_sites import SessionSites, Site
-from .sequencing import Observed, SeqReport
+from .sequencing import Observed, SeqReport, Watched
 from .tariffs import TariffCurrencyMismatch
 
 CDRLOCATION_ADDRESS_LENGTH = 45  # CdrLocation.address kept string(45) when Location.address grew to 255
@@ -98,6 +99,8 @@ def _location_differences(cdr: m.Cdr, snapshot: SiteSnapshot) -> list[str]:
 
 
 class CdrSitesChecker:
+    watches: ClassVar[Watched] = frozenset({"cdrs"})
+
     def __init__(self, sites: SessionSites, inventory: Inventory) -> None:
         self._sites = sites
         self._inventory = inventory

@@ -11,7 +11,7 @@ CDR comes from the CDR ledger (`cdr_ledger`), also fed first.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 from msgspec import UNSET
@@ -20,7 +20,7 @@ from ..findings import Where
 from ..model import parse_datetime
 from ..registry import Severity, Violation
 from .cdr_ledger import CdrLedger
-from .sequencing import Observed, SeqReport, note, object_key
+from .sequencing import Observed, SeqReport, Watched, note, object_key
 from .sessions import SessionsChecker
 
 
@@ -180,6 +180,8 @@ def _seconds_apart(first: str, second: str) -> float:
 
 
 class CdrsChecker:
+    watches: ClassVar[Watched] = frozenset({"cdrs"})
+
     def __init__(self, sessions: SessionsChecker, ledger: CdrLedger) -> None:
         self._sessions = sessions
         self._ledger = ledger

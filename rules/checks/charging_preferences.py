@@ -14,11 +14,11 @@ states come from the sessions checker, fed the same exchanges first.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
+from typing import ClassVar, Final
 
 from ..registry import Severity, Violation
 from .parties import routed_party
-from .sequencing import Observed, SeqReport, note
+from .sequencing import Observed, SeqReport, Watched, note
 from .sessions import SessionsChecker
 
 OVER: Final = frozenset({"COMPLETED", "INVALID"})
@@ -53,6 +53,8 @@ class PreferencesForEndedSession(Violation, frozen=True, kw_only=True):
 
 
 class ChargingPreferencesChecker:
+    watches: ClassVar[Watched] = frozenset({"sessions"})
+
     def __init__(self, sessions: SessionsChecker) -> None:
         self._sessions = sessions
 

@@ -12,13 +12,13 @@ STOP_SESSION finds its EVSE through the session sites checker.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from .. import model as m
 from ..registry import Severity, Violation
 from .inventory import EvseRecord, Inventory, LocKey
 from .session_sites import SessionSites
-from .sequencing import Observed, SeqReport, note
+from .sequencing import Observed, SeqReport, Watched, note
 
 # The EVSE capability an ACCEPTED command needs (CMD303).
 CAPABILITY_NEEDED: Final = {
@@ -124,6 +124,8 @@ def _accepted(observed: Observed) -> bool | None:
 
 
 class CommandLocationsChecker:
+    watches: ClassVar[Watched] = frozenset({"commands"})
+
     def __init__(self, inventory: Inventory, sites: SessionSites) -> None:
         self._inventory = inventory
         self._sites = sites

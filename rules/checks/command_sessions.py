@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from msgspec import UNSET
 
@@ -25,7 +25,7 @@ from ..findings import Where
 from ..registry import Severity, Violation
 from ..routes import UrlKey, url_key
 from .parties import routed_party
-from .sequencing import Observed, SeqReport, note
+from .sequencing import Observed, SeqReport, Watched, note
 from .sessions import FINAL, SessionsChecker
 
 
@@ -213,6 +213,7 @@ class _Stop:
 
 @dataclass
 class CommandSessionsChecker:
+    watches: ClassVar[Watched] = frozenset({"commands", "sessions"})
     sessions: SessionsChecker
     _starts: dict[UrlKey, _Start] = field(default_factory=dict)
     _waiting: dict[str, list[_Start]] = field(default_factory=dict)  # token -> accepted starts without a session

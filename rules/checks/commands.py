@@ -16,13 +16,14 @@ reported as they come.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import ClassVar
 from dataclasses import dataclass
 
 from ..exchange import capture_time
 from ..findings import Where
 from ..registry import Severity, Violation
 from ..routes import UrlKey, url_key
-from .sequencing import Observed, SeqReport, note
+from .sequencing import Observed, SeqReport, Watched, note
 
 
 def _epoch(stamp: str) -> float:
@@ -202,6 +203,8 @@ class Pending:
 
 
 class CommandsChecker:
+    watches: ClassVar[Watched] = frozenset({"commands"})
+
     def __init__(self, grace_seconds: float, slow_seconds: float) -> None:
         self._grace = grace_seconds
         self._slow = slow_seconds

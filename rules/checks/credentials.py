@@ -19,12 +19,12 @@ handshake has covered yet means the capture began mid-connection (CRD211).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from ..findings import Where
 from ..registry import Severity, Violation
 from .fingerprints import body_fingerprint, header_fingerprint
-from .sequencing import Observed, SeqReport, note
+from .sequencing import Observed, SeqReport, Watched, note
 
 OTHER = {"to_hub": "to_partner", "to_partner": "to_hub"}
 
@@ -241,6 +241,8 @@ FUNCTIONAL_EXEMPT = frozenset({"versions", "credentials"})  # what token A may o
 
 
 class CredentialsChecker:
+    watches: ClassVar[Watched] = None  # every exchange: which token each one uses
+
     def __init__(self, require_handshake: bool = True) -> None:
         self._require_handshake = require_handshake
         self._current: dict[str, str] = {}  # direction -> token the caller in that direction must use

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 
 
@@ -12,6 +13,7 @@ def fingerprint(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()[:12]
 
 
+@functools.lru_cache(maxsize=256)  # a capture uses a handful of tokens, in most of its exchanges
 def header_fingerprint(value: str | None) -> str | None:
     """The fingerprint of the token an Authorization header carries, redacted or not."""
     if value is None or not value.startswith("Token "):

@@ -8,7 +8,6 @@ Ids are CiStrings: compared without regard to case.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, Protocol
 
 from msgspec import UNSET
@@ -188,14 +187,16 @@ _CHECKS: dict[str, list[tuple[str, str, type[_IdMismatch]]]] = {
 }
 
 
-def check_ids(request_type: str | None, key: KeyView | None, body: Any) -> Iterator[Report]:
+def check_ids(request_type: str | None, key: KeyView | None, body: Any) -> list[Report]:
     """Mismatches between the URL `key` and the typed request `body` of a push."""
+    found: list[Report] = []
     if request_type is None or key is None or body is None:
-        return
+        return found
     for url_field, body_field, rule in _CHECKS.get(request_type, ()):
         in_url = getattr(key, url_field, None)
         in_body = getattr(body, body_field, None)
         if in_url is None or in_body is None or in_body is UNSET:
             continue
         if str(in_url).lower() != str(in_body).lower():
-            yield rule(field=body_field, in_url=str(in_url), in_body=str(in_body)), f"$.{body_field}"
+            found.append((rule(field=body_field, in_url=str(in_url), in_body=str(in_body)), f"$.{body_field}"))
+    return found

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from .. import model as m
 from ..findings import Where
 from ..registry import Severity, Violation
 from .inventory import REMOVED, Inventory, LocKey, failed, location_objects, older, party_of, present
-from .sequencing import Observed, SeqReport, note
+from .sequencing import Observed, SeqReport, Watched, note
 
 Path = tuple[str, ...]  # the object's key below its location: (), (uid,), (uid, connector id)
 
@@ -172,6 +172,8 @@ def _label(location: LocKey, path: Path) -> str:
 
 
 class LocationsChecker:
+    watches: ClassVar[Watched] = frozenset({"locations"})
+
     def __init__(self, inventory: Inventory) -> None:
         self._inventory = inventory
         self._reported_unknown: set[LocKey] = set()
@@ -246,9 +248,11 @@ class LocationsChecker:
                 del failures[failed_path]
 
     def _patch_after_failure(self, observed: Observed, location: LocKey, path: Path) -> Iterator[SeqReport]:
-        failures = self._failures.setdefault(location, {})
-        open_ = next((failures[path[:depth]] for depth in range(len(path), -1, -1) if path[:depth] in failures),
-                     None)
+        failures = self._failures.get(location)
+        open_ = None
+        if failures:  # usually none: most PATCHes follow no refused one
+            open_ = next((failures[path[:depth]] for depth in range(len(path), -1, -1) if path[:depth] in failures),
+                         None)
         if open_ is not None and not open_.reported:
             open_.reported = True
             yield SeqReport(PatchWithoutResync(item=_label(location, path)), observed.where,
@@ -256,8 +260,9 @@ class LocationsChecker:
         if not failed(observed):
             self._resync(location, path)
         elif open_ is None:
+            failures = self._failures.setdefault(location, {})
             failures[path] = _Failure(observed.where)
-        if not failures:
+        if failures is not None and not failures:
             del self._failures[location]
 
     def _stamp(self, observed: Observed, location: LocKey, path: Path, body: Any) -> Iterator[SeqReport]:

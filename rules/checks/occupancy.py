@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Final
+from typing import ClassVar, Final
 
 from .. import model as m
 from ..exchange import capture_time
@@ -22,7 +22,7 @@ from ..findings import Note, Where
 from ..registry import Severity, Violation
 from .inventory import EvseKey, Inventory, location_objects, party_of
 from .session_sites import FINAL, SessionKey, SessionSites
-from .sequencing import Observed, SeqReport, note
+from .sequencing import Observed, SeqReport, Watched, note
 
 GRACE_SECONDS: Final = 120.0  # how long a session may take to catch up with its EVSE's status
 
@@ -69,6 +69,8 @@ def _label(evse: EvseKey) -> str:
 
 
 class OccupancyChecker:
+    watches: ClassVar[Watched] = frozenset({"locations", "sessions"})
+
     def __init__(self, inventory: Inventory, sites: SessionSites) -> None:
         self._inventory = inventory
         self._sites = sites

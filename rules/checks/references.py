@@ -13,13 +13,13 @@ fault of the traffic, so these are warnings.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from ..model import parse_datetime
 from ..registry import Severity, Violation
 from .. import model as m
 from .inventory import Inventory, LocKey, TariffRecord, location_objects, party_of
-from .sequencing import Observed, SeqReport, note
+from .sequencing import Observed, SeqReport, Watched, note
 
 
 class UnknownTariffReference(Violation, frozen=True, kw_only=True):
@@ -150,6 +150,8 @@ def _overlap(a: TariffRecord, b: TariffRecord) -> bool:
 
 
 class ReferencesChecker:
+    watches: ClassVar[Watched] = frozenset({"tokens", "commands", "locations", "sessions", "cdrs"})
+
     def __init__(self, inventory: Inventory) -> None:
         self._inventory = inventory
         self._tokens: set[str] = set()

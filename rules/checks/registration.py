@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import Any, ClassVar, Final, Literal
 
 import msgspec
 
@@ -28,7 +28,7 @@ from ..exchange import capture_time
 from ..findings import Where
 from ..registry import Severity, Violation
 from ..routes import UrlKey, url_key
-from .sequencing import Observed, SeqReport, note
+from .sequencing import Observed, SeqReport, Watched, note
 
 OTHER: Final = {"to_hub": "to_partner", "to_partner": "to_hub"}
 Outcome = Literal["accepted", "405", "failed"]
@@ -240,6 +240,8 @@ def _failed(observed: Observed) -> bool:
 
 
 class RegistrationChecker:
+    watches: ClassVar[Watched] = None  # every exchange: the handshake's windows close on any traffic
+
     def __init__(self) -> None:
         self._registered: bool | None = None  # None: unknown (the capture began mid-connection)
         self._changed_at: Where | None = None

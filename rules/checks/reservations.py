@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from ..findings import Where
 from ..registry import Severity, Violation
 from ..routes import UrlKey, url_key
 from .parties import Party, routed_party
-from .sequencing import Observed, SeqReport, note, object_key
+from .sequencing import Observed, SeqReport, Watched, note, object_key
 from .sessions import SessionsChecker
 
 
@@ -124,6 +124,8 @@ class _Reservation:
 
 
 class ReservationsChecker:
+    watches: ClassVar[Watched] = frozenset({"commands", "sessions"})
+
     def __init__(self, sessions: SessionsChecker) -> None:
         self._sessions = sessions
         self._reserved: set[tuple[Party | None, str]] = set()  # (eMSP, reservation_id) ever sent

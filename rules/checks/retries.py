@@ -13,14 +13,14 @@ once per remembered push; only failed pushes are kept, at most
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
+from typing import ClassVar, Final
 
 from msgspec import UNSET
 
 from ..findings import Where
 from ..registry import Severity, Violation
 from ..routes import url_key
-from .sequencing import Observed, SeqReport, note
+from .sequencing import Observed, SeqReport, Watched, note
 
 PUSH_MODULES: Final = frozenset({"tokens", "locations", "tariffs", "sessions", "cdrs"})
 PUSH_METHODS: Final = frozenset({"PUT", "PATCH", "POST"})
@@ -65,6 +65,8 @@ def _failed(observed: Observed) -> bool:
 
 
 class RetriesChecker:
+    watches: ClassVar[Watched] = PUSH_MODULES
+
     def __init__(self) -> None:
         self._failed: dict[tuple[str, tuple[str, ...], bytes, str | None], Where] = {}
 

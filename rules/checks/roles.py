@@ -16,10 +16,10 @@ Said once per direction, party and role.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from ..registry import Severity, Violation
-from .sequencing import Observed, SeqReport
+from .sequencing import Observed, SeqReport, Watched
 
 OTHER: Final = {"to_hub": "to_partner", "to_partner": "to_hub"}
 # The role that owns the objects a push of each module carries.
@@ -70,6 +70,8 @@ def _parties(roles: Iterable[Any]) -> frozenset[Party]:
 
 
 class RolesChecker:
+    watches: ClassVar[Watched] = frozenset({"credentials", "hubclientinfo", *OWNER})
+
     def __init__(self) -> None:
         self._roles: dict[str, frozenset[Party]] = {}  # direction -> what its caller declared
         self._connected: set[Party] = set()  # parties behind the hub, from hubclientinfo

@@ -9,7 +9,6 @@ its sender (FROM) and, unless it is an open routing request, its receiver
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Final
 
 from ..exchange import ExchangeView, MessageView
@@ -119,51 +118,58 @@ class RoutingHeadersNotSwapped(_RoutingProblem, frozen=True, kw_only=True):
     spec = "§4.1.8.6"
 
 
-def _party(message: MessageView, side: str) -> tuple[Party | None, list[Report]]:
+def _party(message: MessageView, side: str) -> tuple[Party | None, Report | None]:
+    """The pair of headers of `side` as a party, or what is wrong with it."""
     country_name, party_name = _PAIRS[side]
     country, party = message.header(country_name), message.header(party_name)
     if country is None and party is None:
-        return None, []
+        return None, None
     if country is None or party is None:
         missing = country_name if country is None else party_name
-        return None, [(MalformedRoutingHeader(problem=f"{missing} is missing from its pair"), None)]
+        return None, (MalformedRoutingHeader(problem=f"{missing} is missing from its pair"), None)
     if not _COUNTRY_RE.match(country) or not _PARTY_RE.match(party):
-        return None, [(MalformedRoutingHeader(problem=f"{side.upper()} party {country}/{party} is not CiString(2)/CiString(3)"), None)]
-    return (country.upper(), party.upper()), []
+        return None, (MalformedRoutingHeader(problem=f"{side.upper()} party {country}/{party} is not CiString(2)/CiString(3)"), None)
+    return (country.upper(), party.upper()), None
 
 
 def _has_any(message: MessageView) -> bool:
     return any(message.header(name) is not None for pair in _PAIRS.values() for name in pair)
 
 
-def check_routing_headers(exchange: ExchangeView, module: str) -> Iterator[Report]:
+def check_routing_headers(exchange: ExchangeView, module: str) -> list[Report]:
     request, response = exchange.request, exchange.response
+    found: list[Report] = []
     if module in CONFIGURATION_MODULES:
         for side, message in (("request", request), ("response", response)):
             if message is not None and _has_any(message):
-                yield RoutingHeadersOnConfiguration(problem=f"{module} {side} carries OCPI routing headers"), None
-        return
-    sender, problems = _party(request, "from")
+                found.append((RoutingHeadersOnConfiguration(problem=f"{module} {side} carries OCPI routing headers"), None))
+        return found
+    sender, problem = _party(request, "from")
     receiver, more = _party(request, "to")
-    yield from problems
-    yield from more
-    if sender is None and not problems:
-        yield RoutingHeadersMissing(problem="request has no OCPI-from-country-code/OCPI-from-party-id"), None
+    if problem is not None:
+        found.append(problem)
+    if more is not None:
+        found.append(more)
+    if sender is None and problem is None:
+        found.append((RoutingHeadersMissing(problem="request has no OCPI-from-country-code/OCPI-from-party-id"), None))
     if response is None:
-        return
-    answered_from, problems = _party(response, "from")
+        return found
+    answered_from, problem = _party(response, "from")
     answered_to, more = _party(response, "to")
-    yield from problems
-    yield from more
-    missing = [side for side, party, bad in (("FROM", answered_from, problems), ("TO", answered_to, more))
-               if party is None and not bad]
+    if problem is not None:
+        found.append(problem)
+    if more is not None:
+        found.append(more)
+    missing = [side for side, party, bad in (("FROM", answered_from, problem), ("TO", answered_to, more))
+               if party is None and bad is None]
     if missing:
-        yield RoutingHeadersMissing(problem=f"response has no OCPI-{'/'.join(missing)} routing headers"), None
+        found.append((RoutingHeadersMissing(problem=f"response has no OCPI-{'/'.join(missing)} routing headers"), None))
     if sender is not None and answered_to is not None and answered_to != sender:
-        yield RoutingHeadersNotSwapped(
+        found.append((RoutingHeadersNotSwapped(
             problem=f"response TO {'/'.join(answered_to)} is not the request's FROM {'/'.join(sender)}"
-        ), None
+        ), None))
     if receiver is not None and answered_from is not None and answered_from != receiver:
-        yield RoutingHeadersNotSwapped(
+        found.append((RoutingHeadersNotSwapped(
             problem=f"response FROM {'/'.join(answered_from)} is not the request's TO {'/'.join(receiver)}"
-        ), None
+        ), None))
+    return found

@@ -5,22 +5,26 @@ A sequencing checker is a sans-IO state machine (the h11 idea): it is fed
 reads time only from the exchanges, and returns `SeqReport`s; `finish()`
 reports what never happened. On an illegal step it reports once, adopts the
 state the peer actually reached, and does not cascade.
+
+Each checker declares the modules it `watches`: the engine feeds it only
+exchanges of those (None: every exchange, for checkers that keep time or
+read any module). A checker must not rely on seeing other exchanges.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol
+from typing import Any, ClassVar, NamedTuple, Protocol
+
+import msgspec
 
 from ..exchange import ExchangeView
 from ..findings import Note, Where
 from ..registry import Violation
 
 
-@dataclass(frozen=True)
-class Observed:
-    """One exchange with what the engine made of it."""
+class Observed(msgspec.Struct, frozen=True, kw_only=True):
+    """One exchange with what the engine made of it (a Struct: one is built per exchange, and that is cheap)."""
 
     exchange: ExchangeView
     where: Where
@@ -44,7 +48,12 @@ class SeqReport(NamedTuple):
     severity: str | None = None  # when a table cell says warning for an error rule
 
 
+Watched = frozenset[str] | None  # the modules a checker is fed; None: all
+
+
 class Checker(Protocol):
+    watches: ClassVar[Watched]
+
     def feed(self, observed: Observed) -> Iterator[SeqReport]: ...
     def finish(self) -> Iterator[SeqReport]: ...
 

@@ -13,13 +13,13 @@ when its credentials were seen. Said once per session.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from msgspec import UNSET
 
 from ..registry import Severity, Violation
 from ..routes import CALLEES, TO_HUB
-from .sequencing import Observed, SeqReport, object_key
+from .sequencing import Observed, SeqReport, Watched, object_key
 
 Party = tuple[str, str]
 
@@ -55,6 +55,8 @@ class SessionTokenOfOtherParty(Violation, frozen=True, kw_only=True):
 
 
 class SessionPartiesChecker:
+    watches: ClassVar[Watched] = frozenset({"tokens", "credentials", "sessions"})
+
     def __init__(self) -> None:
         self._emsps: set[Party] = set()  # parties known as eMSPs
         self._emsp_roles: dict[str, set[Party]] = {}  # "hub"/"partner" -> its credentials' eMSP roles

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from msgspec import UNSET
 
 from ..findings import Where
 from ..registry import Severity, Violation
 from .authorizations import Authorization, AuthorizationsChecker, Vouched
-from .sequencing import Observed, SeqReport, note, object_key
+from .sequencing import Observed, SeqReport, Watched, note, object_key
 from .tokens import TokenKey, token_key, token_label
 
 # auth_method -> which source of references starts the session's story
@@ -142,6 +142,8 @@ class _Session:
 
 
 class SessionReferencesChecker:
+    watches: ClassVar[Watched] = frozenset({"sessions", "cdrs"})
+
     def __init__(self, authorizations: AuthorizationsChecker) -> None:
         self._authorizations = authorizations
         self._sessions: dict[tuple[str, str, str], _Session] = {}

@@ -16,13 +16,13 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from .. import model as m
 from ..exchange import capture_time
 from ..registry import Severity, Violation
 from .inventory import REMOVED, EvseKey, Inventory, LocKey, SiteSnapshot, failed, party_of
-from .sequencing import Observed, SeqReport, note
+from .sequencing import Observed, SeqReport, Watched, note
 from .tariffs import TariffCurrencyMismatch
 
 SITE_HORIZON_SECONDS: Final = 7 * 24 * 3600.0  # how long a finished session waits for its CDR
@@ -106,6 +106,8 @@ def _str(value: Any) -> str | None:
 
 
 class SessionSites:
+    watches: ClassVar[Watched] = frozenset({"sessions"})
+
     def __init__(self, inventory: Inventory) -> None:
         self._inventory = inventory
         self.sites: dict[SessionKey, Site] = {}

@@ -19,7 +19,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Iterator
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from msgspec import UNSET
 
@@ -27,7 +27,7 @@ from ..exchange import capture_time
 from ..findings import Where
 from ..model import parse_datetime
 from ..registry import Severity, Violation
-from .sequencing import Observed, SeqReport, note, object_key
+from .sequencing import Observed, SeqReport, Watched, note, object_key
 from .sessions import SessionKey, SessionsChecker
 
 # The Session times SES401 compares with the clock, in the order they are reported.
@@ -98,6 +98,8 @@ def _epoch(stamp: str) -> float:
 
 
 class SessionClockChecker:
+    watches: ClassVar[Watched] = None  # every exchange: it keeps the capture's clock
+
     def __init__(self, sessions: SessionsChecker, tolerance_seconds: float, interval_seconds: float) -> None:
         self._sessions = sessions
         self._tolerance = tolerance_seconds

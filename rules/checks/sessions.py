@@ -15,14 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import msgspec
 from msgspec import UNSET
 
 from ..findings import Where
 from ..model import parse_datetime
-from .sequencing import Observed, SeqReport, note, object_key
+from .sequencing import Observed, SeqReport, Watched, note, object_key
 from .session_rules import (
     ChargingPeriodsOutOfOrder,
     IllegalSessionTransition,
@@ -86,6 +86,8 @@ def _instant(stamp: str) -> float | None:
 
 
 class SessionsChecker:
+    watches: ClassVar[Watched] = frozenset({"sessions"})
+
     def __init__(self) -> None:
         self.sessions: dict[SessionKey, SessionState] = {}
         self._by_id: dict[str, SessionKey] = {}  # session id -> the last key seen with it

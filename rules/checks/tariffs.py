@@ -12,11 +12,12 @@ written without checks.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import ClassVar
 
 from .. import model as m
 from ..registry import Severity, Violation
 from .inventory import Inventory, TariffKey, failed, items, older, party_of
-from .sequencing import Observed, SeqReport, note
+from .sequencing import Observed, SeqReport, Watched, note
 
 
 class TariffDeletedWhileListed(Violation, frozen=True, kw_only=True):
@@ -104,6 +105,8 @@ class TariffCurrencyMismatch(Violation, frozen=True, kw_only=True):
 
 
 class TariffsChecker:
+    watches: ClassVar[Watched] = frozenset({"tariffs"})
+
     def __init__(self, inventory: Inventory) -> None:
         self._inventory = inventory
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from msgspec import UNSET
 
@@ -24,7 +24,7 @@ from ..exchange import capture_time
 from ..findings import Where
 from ..registry import Severity, Violation
 from .authorizations import AuthorizationsChecker
-from .sequencing import Observed, SeqReport, note, object_key
+from .sequencing import Observed, SeqReport, Watched, note, object_key
 from .tokens import TokenKey, TokensChecker, parse_stamp, token_key, token_label
 
 # A session starting this soon after the capture began may have been authorized before it (SES304).
@@ -194,6 +194,8 @@ class _Session:
 
 
 class TokenUsesChecker:
+    watches: ClassVar[Watched] = None  # every exchange: the capture's start, and when the eMSP was last reached
+
     def __init__(self, tokens: TokensChecker, authorizations: AuthorizationsChecker) -> None:
         self._tokens = tokens
         self._authorizations = authorizations

@@ -16,14 +16,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from msgspec import UNSET
 
 from ..findings import Where
 from ..model import parse_datetime
 from ..registry import Severity, Violation
-from .sequencing import Observed, SeqReport, note
+from .sequencing import Observed, SeqReport, Watched, note
 
 DEFAULT_TYPE: Final = "RFID"
 # Whitelist under which the CPO must not ask the eMSP in real time (§12.4.5).
@@ -180,6 +180,8 @@ def _items(value: Any) -> list[Any]:
 
 
 class TokensChecker:
+    watches: ClassVar[Watched] = frozenset({"commands", "tokens"})
+
     def __init__(self) -> None:
         self._tokens: dict[TokenKey, TokenState] = {}
 

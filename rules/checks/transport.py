@@ -12,7 +12,6 @@ import binascii
 import functools
 import re
 from collections import OrderedDict
-from collections.abc import Iterator
 from typing import ClassVar, Final
 
 from msgspec import UNSET
@@ -503,7 +502,11 @@ def _is_base64_token(value: str) -> bool:
 
 
 class TransportChecker:
-    """Per-exchange transport checks; fed exchanges, it yields what they break."""
+    """Per-exchange transport checks; fed exchanges, it returns what they break.
+
+    Run on every exchange, so written as plain calls that append to one list
+    (no generator per rule); most exchanges break nothing.
+    """
 
     # Request ids remembered per sender: a window, so memory stays bounded on
     # long captures; reuse is typically close in time (retries, a constant id).
@@ -513,105 +516,102 @@ class TransportChecker:
         self._tolerance = profile.timestamp_tolerance_seconds
         self._request_ids: dict[str, OrderedDict[str, int]] = {}
 
-    def check(self, exchange: ExchangeView, envelope: RawEnvelope | ShapeError | None) -> Iterator[Report]:
+    def check(self, exchange: ExchangeView, envelope: RawEnvelope | ShapeError | None) -> list[Report]:
         """`envelope` is the response body decoded once by `response_envelope`."""
         request = exchange.request
-        yield from self._authorization(request.header("Authorization"))
-        yield from self._reused_request_id(exchange)
+        found = list(_authorization(request.header("Authorization")))
+        self._reused_request_id(exchange, found)
         if request.has_body:
             if not _is_json_media_type(request.header("Content-Type")):
-                yield RequestWithoutJsonContentType(found=request.header("Content-Type")), None
+                found.append((RequestWithoutJsonContentType(found=request.header("Content-Type")), None))
             if request.body is UNSET and request.method in _PUSH_METHODS:
-                yield RequestBodyNotJson(method=request.method), None
+                found.append((RequestBodyNotJson(method=request.method), None))
         response = exchange.response
         if response is None:
             error = exchange.error if exchange.error is not UNSET else "none recorded"
-            yield NoResponse(error=str(error)), None
-            return
-        yield from self._echoed("X-Request-ID", request, response, RequestIdNotEchoed)
-        yield from self._echoed("X-Correlation-ID", request, response, CorrelationIdNotEchoed)
+            found.append((NoResponse(error=str(error)), None))
+            return found
+        _echoed("X-Request-ID", request, response, RequestIdNotEchoed, found)
+        _echoed("X-Correlation-ID", request, response, CorrelationIdNotEchoed, found)
         if response.has_body and not _is_json_media_type(response.header("Content-Type")):
-            yield ResponseWithoutJsonContentType(found=response.header("Content-Type")), None
-        yield from self._envelope(exchange, response, envelope)
+            found.append((ResponseWithoutJsonContentType(found=response.header("Content-Type")), None))
+        self._envelope(exchange, response, envelope, found)
+        return found
 
-    def _reused_request_id(self, exchange: ExchangeView) -> Iterator[Report]:
+    def _reused_request_id(self, exchange: ExchangeView, found: list[Report]) -> None:
         request_id = exchange.request.header("X-Request-ID")
         if request_id is None:
             return
-        seen = self._request_ids.setdefault(exchange.direction, OrderedDict())
+        seen = self._request_ids.get(exchange.direction)
+        if seen is None:
+            seen = self._request_ids[exchange.direction] = OrderedDict()
         first = seen.get(request_id)
         if first is not None:
-            yield DuplicateRequestId(request_id=request_id, first_seq=first), None
+            found.append((DuplicateRequestId(request_id=request_id, first_seq=first), None))
             return
         seen[request_id] = exchange.seq
         if len(seen) > self.REQUEST_ID_WINDOW:
             seen.popitem(last=False)
 
-    @staticmethod
-    def _authorization(value: str | None) -> Iterator[Report]:
-        if value is None:
-            yield MissingAuthorization(), None
-            return
-        scheme, space, token = value.partition(" ")
-        if scheme != "Token" or not space or not token or token.startswith(" "):
-            yield MalformedAuthorization(scheme=scheme), None
-        elif token.startswith("redacted:sha256:") or (
-            not token.startswith("redacted:") and not _is_base64_token(token)
-        ):
-            yield AuthorizationNotBase64(), None
-
-    @staticmethod
-    def _echoed(
-        name: str,
-        request: MessageView,
-        response: MessageView,
-        rule: type[_HeaderNotEchoed],
-    ) -> Iterator[Report]:
-        sent = request.header(name)
-        if sent is None:
-            yield rule(header=name, problem="missing on the request"), None
-            return
-        echoed = response.header(name)
-        if echoed is None:
-            yield rule(header=name, problem=f"not echoed in the response (request had {sent!r})"), None
-        elif echoed != sent:
-            yield rule(header=name, problem=f"response has {echoed!r}, request had {sent!r}"), None
-
-    def _envelope(
-        self, exchange: ExchangeView, response: MessageView, envelope: RawEnvelope | ShapeError | None
-    ) -> Iterator[Report]:
+    def _envelope(self, exchange: ExchangeView, response: MessageView, envelope: RawEnvelope | ShapeError | None,
+                  found: list[Report]) -> None:
         if envelope is None:
             reason = "the body is not JSON" if response.has_body else "the body is empty"
-            yield NotAnEnvelope(reason=reason), None
-            return
-        if isinstance(envelope, ShapeError):
+            found.append((NotAnEnvelope(reason=reason), None))
+        elif isinstance(envelope, ShapeError):
             if envelope.path == "$.timestamp":
-                yield EnvelopeTimestampNotDateTime(reason=envelope.message), envelope.path
+                found.append((EnvelopeTimestampNotDateTime(reason=envelope.message), envelope.path))
             else:
-                yield NotAnEnvelope(reason=envelope.message), envelope.path
-            return
-        yield from self._status(envelope, exchange)
+                found.append((NotAnEnvelope(reason=envelope.message), envelope.path))
+        else:
+            self._status(envelope, exchange, found)
 
-    def _status(self, envelope: RawEnvelope, exchange: ExchangeView) -> Iterator[Report]:
+    def _status(self, envelope: RawEnvelope, exchange: ExchangeView, found: list[Report]) -> None:
         code = envelope.status_code
         assert exchange.response is not None
-        custom = 1900 <= code <= 4999 and code % 1000 >= 900
-        if code not in _DEFINED_STATUS_CODES and not custom:
-            yield UndefinedStatusCode(status_code=code), "$.status_code"
-        if custom:
-            yield CustomStatusCode(status_code=code), "$.status_code"
-        if 4000 <= code <= 4999 and exchange.direction == "to_partner":
-            yield HubCodeFromParty(status_code=code), "$.status_code"
+        if code != 1000:  # the usual answer breaks none of the status code rules
+            custom = 1900 <= code <= 4999 and code % 1000 >= 900
+            if code not in _DEFINED_STATUS_CODES and not custom:
+                found.append((UndefinedStatusCode(status_code=code), "$.status_code"))
+            if custom:
+                found.append((CustomStatusCode(status_code=code), "$.status_code"))
+            if 4000 <= code <= 4999 and exchange.direction == "to_partner":
+                found.append((HubCodeFromParty(status_code=code), "$.status_code"))
         http = exchange.response.status
         if 1000 <= code <= 1999 and not 200 <= http <= 299:
-            yield SuccessWithHttpError(http_status=http, status_code=code), "$.status_code"
+            found.append((SuccessWithHttpError(http_status=http, status_code=code), "$.status_code"))
         if 2000 <= code <= 3999 and 400 <= http <= 599 and http not in _NAMED_HTTP_ERRORS:
             if http != 400 or exchange.request.body is not UNSET or not exchange.request.has_body:
-                yield HttpErrorForOcpiError(http_status=http, status_code=code), "$.status_code"
+                found.append((HttpErrorForOcpiError(http_status=http, status_code=code), "$.status_code"))
         if exchange.ended is not None:
             skew = (parse_datetime(envelope.timestamp) - capture_time(exchange.ended)).total_seconds()
             if abs(skew) > self._tolerance:
-                yield EnvelopeTimestampSkew(seconds=skew), "$.timestamp"
+                found.append((EnvelopeTimestampSkew(seconds=skew), "$.timestamp"))
+
+
+@functools.lru_cache(maxsize=256)  # a capture uses a handful of Authorization values, over and over
+def _authorization(value: str | None) -> tuple[Report, ...]:
+    if value is None:
+        return ((MissingAuthorization(), None),)
+    scheme, space, token = value.partition(" ")
+    if scheme != "Token" or not space or not token or token.startswith(" "):
+        return ((MalformedAuthorization(scheme=scheme), None),)
+    if token.startswith("redacted:sha256:") or (not token.startswith("redacted:") and not _is_base64_token(token)):
+        return ((AuthorizationNotBase64(), None),)
+    return ()
+
+
+def _echoed(name: str, request: MessageView, response: MessageView, rule: type[_HeaderNotEchoed],
+            found: list[Report]) -> None:
+    sent = request.header(name)
+    if sent is None:
+        found.append((rule(header=name, problem="missing on the request"), None))
+        return
+    echoed = response.header(name)
+    if echoed is None:
+        found.append((rule(header=name, problem=f"not echoed in the response (request had {sent!r})"), None))
+    elif echoed != sent:
+        found.append((rule(header=name, problem=f"response has {echoed!r}, request had {sent!r}"), None))
 
 
 def response_envelope(exchange: ExchangeView) -> RawEnvelope | ShapeError | None:

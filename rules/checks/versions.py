@@ -16,13 +16,13 @@ a callee whose version details the capture never showed.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
+from typing import ClassVar, Final
 
 from ..findings import Where
 from ..model.versions import VersionNumber
 from ..registry import Severity, Violation
 from ..routes import UrlKey, url_key
-from .sequencing import Observed, SeqReport, note
+from .sequencing import Observed, SeqReport, Watched, note
 
 VERSIONS: Final = frozenset(version.value for version in VersionNumber)
 # Routes whose URL the callee chose freely rather than advertised: a command's response_url, a CDR's Location.
@@ -48,6 +48,8 @@ class _Advertised:
         return None
 
     def urls_of(self, module: str) -> list[str]:
+        if not self.urls:
+            return []
         return sorted("/" + "/".join(key) for key, (known, _) in self.urls.items() if known == module)
 
 
@@ -117,6 +119,8 @@ def _path_version(key: UrlKey) -> str | None:
 
 
 class VersionsChecker:
+    watches: ClassVar[Watched] = None  # every exchange: each URL against the advertised endpoints
+
     def __init__(self) -> None:
         self._advertised: dict[str, _Advertised] = {"to_hub": _Advertised(), "to_partner": _Advertised()}
         self._selected: tuple[str, Where] | None = None  # the version the credentials selected, and where
@@ -149,10 +153,12 @@ class VersionsChecker:
             advertised.learn(str(endpoint.identifier).lower(), endpoint.url, str(version))
 
     def _off_endpoint(self, observed: Observed, advertised: _Advertised) -> Iterator[SeqReport]:
-        urls = advertised.urls_of(observed.module)
         direction = observed.exchange.direction
         said = ("VER201", direction, observed.module)
-        if urls and said not in self._said:
+        if said in self._said:
+            return
+        urls = advertised.urls_of(observed.module)
+        if urls:
             self._said.add(said)
             callee = "hub" if direction == "to_hub" else "partner"
             yield SeqReport(OffAdvertisedEndpoint(module_called=observed.module, callee=callee,

@@ -17,7 +17,7 @@ match before a trailing newline.
 """
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, TypeAlias
 
 from msgspec import Meta, Struct
@@ -134,4 +134,4 @@ def parse_datetime(value: str) -> datetime:
     text = value.removesuffix("Z")
     if text[17:19] == "60":  # a leap second, legal in RFC 3339, unknown to Python
         text = text[:17] + "59" + text[19:]
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    return datetime.fromisoformat(text + "+00:00")  # as aware as `.replace(tzinfo=UTC)`, and faster

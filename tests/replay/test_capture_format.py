@@ -23,6 +23,7 @@ from ocpi_tap.replay.capture import (
     Response,
     body_bytes,
     body_fields,
+    decode_exchange,
     format_timestamp,
     new_header,
     parse_timestamp,
@@ -154,6 +155,19 @@ def test_malformed_lines_are_reported_with_their_number_and_reading_goes_on(tmp_
     assert "$.started" in problems[2].message
     assert not any(p.truncated for p in problems)
     assert [item[1].seq for item in items if not isinstance(item, LineProblem)] == [1, 6]
+
+
+def test_reading_with_lines_gives_the_same_items_and_lines_that_decode_again(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(_capture_lines(GOOD, b"{not json", GOOD.replace(b'"seq":1', b'"seq":6'), GOOD[:40]))
+    with CaptureReader(path) as reader:
+        with_lines = list(reader.with_lines())
+    plain = read_back(path)
+    assert [item if isinstance(item, LineProblem) else item[:2] for item in with_lines] == plain
+    for item in with_lines:
+        if not isinstance(item, LineProblem):
+            line, exchange, text = item
+            assert decode_exchange(text) == exchange
 
 
 def test_a_truncated_last_line_is_tolerated(tmp_path: Path) -> None:

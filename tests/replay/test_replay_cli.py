@@ -129,16 +129,18 @@ def test_import_a_har_then_replay_it(tmp_path: Path) -> None:
 
 def test_a_failing_checker_is_reported_and_the_replay_goes_on(tmp_path: Path, monkeypatch) -> None:
     from ocpi_tap.replay.check import check_capture
-    from ocpi_tap.rules.checks.sessions import SessionsChecker
+    from ocpi_tap.rules.checks.versions import VersionsChecker
 
     def broken(self: object, observed: object) -> None:
         raise RuntimeError("made-up bug")
 
-    monkeypatch.setattr(SessionsChecker, "feed", broken)
+    # A checker fed every exchange (the captured ones are versions GETs).
+    assert VersionsChecker.watches is None
+    monkeypatch.setattr(VersionsChecker, "feed", broken)
     path = capture(tmp_path / "c.jsonl", EXCHANGE, SECOND, EXCHANGE)
     findings = check_capture(path).findings
     assert [(f.code, f.line) for f in findings] == [("CAP004", 2), ("CAP003", 4)]
-    assert "SessionsChecker" in findings[0].message and "made-up bug" in findings[0].message
+    assert "VersionsChecker" in findings[0].message and "made-up bug" in findings[0].message
 
 
 def test_seqs_seen_in_a_bitmap_and_beyond_it() -> None:
