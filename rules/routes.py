@@ -59,6 +59,7 @@ from urllib.parse import unquote, unquote_plus
 import msgspec
 
 from .model.commands import CommandType
+from .recent import Recent, RecentSet
 from .model.versions import VersionNumber
 
 SENDER: Final = "SENDER"
@@ -446,8 +447,8 @@ class RouteTable:
         self.partner_role = None if partner_role is None else partner_role.upper()
         self._versions: dict[str, dict[UrlKey, Route]] = {callee: {} for callee in CALLEES.values()}
         self._endpoints: dict[str, dict[UrlKey, _Endpoint]] = {callee: {} for callee in CALLEES.values()}
-        self._response_urls: dict[UrlKey, str] = {}
-        self._cdr_locations: set[UrlKey] = set()
+        self._response_urls: Recent[UrlKey, str] = Recent()
+        self._cdr_locations: RecentSet[UrlKey] = RecentSet()
 
     # -- learning ------------------------------------------------------------
 

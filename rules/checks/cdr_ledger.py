@@ -21,6 +21,7 @@ from ..findings import Where
 from ..registry import Severity, Violation
 from ..routes import UrlKey, url_key
 from .sequencing import Observed, SeqReport, Watched, note, object_key
+from ..recent import Recent
 
 CdrKey = tuple[str, str, str]
 
@@ -129,8 +130,8 @@ class CdrLedger:
     watches: ClassVar[Watched] = frozenset({"cdrs"})
 
     def __init__(self) -> None:
-        self._entries: dict[CdrKey, _Entry] = {}
-        self._by_id: dict[str, CdrKey] = {}  # for GETs whose URL carries the id alone
+        self._entries: Recent[CdrKey, _Entry] = Recent()
+        self._by_id: Recent[str, CdrKey] = Recent()  # for GETs whose URL carries the id alone
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
         if observed.module != "cdrs":

@@ -22,6 +22,7 @@ from ..registry import Severity, Violation
 from .cdr_ledger import CdrLedger
 from .sequencing import Observed, SeqReport, Watched, note, object_key
 from .sessions import SessionsChecker
+from ..recent import Recent
 
 
 class CdrBeforeSessionCompleted(Violation, frozen=True, kw_only=True):
@@ -186,7 +187,7 @@ class CdrsChecker:
         self._sessions = sessions
         self._ledger = ledger
         # session key -> its CDR, or None once a credit CDR cancelled it (a corrected CDR may follow)
-        self._billed: dict[tuple[str, str, str], Where | None] = {}
+        self._billed: Recent[tuple[str, str, str], Where | None] = Recent()
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
         if observed.module != "cdrs" or observed.operation != "post":

@@ -24,6 +24,7 @@ from ..findings import Where
 from ..registry import Severity, Violation
 from ..routes import UrlKey, url_key
 from .sequencing import Observed, SeqReport, Watched, note
+from ..recent import Recent
 
 
 def _epoch(stamp: str) -> float:
@@ -208,8 +209,8 @@ class CommandsChecker:
     def __init__(self, grace_seconds: float, slow_seconds: float) -> None:
         self._grace = grace_seconds
         self._slow = slow_seconds
-        self._accepted: dict[UrlKey, Pending] = {}
-        self._closed: dict[UrlKey, tuple[str, str, Where]] = {}  # not accepted: (command, answer, where)
+        self._accepted: Recent[UrlKey, Pending] = Recent()
+        self._closed: Recent[UrlKey, tuple[str, str, Where]] = Recent()  # not accepted: (command, answer, where)
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
         if observed.module != "commands":

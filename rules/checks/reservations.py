@@ -25,6 +25,7 @@ from ..routes import UrlKey, url_key
 from .parties import Party, routed_party
 from .sequencing import Observed, SeqReport, Watched, note, object_key
 from .sessions import SessionsChecker
+from ..recent import Recent, RecentSet
 
 
 class CancelOfUnknownReservation(Violation, frozen=True, kw_only=True):
@@ -128,9 +129,9 @@ class ReservationsChecker:
 
     def __init__(self, sessions: SessionsChecker) -> None:
         self._sessions = sessions
-        self._reserved: set[tuple[Party | None, str]] = set()  # (eMSP, reservation_id) ever sent
-        self._by_url: dict[UrlKey, _Reservation] = {}
-        self._waiting: dict[tuple[str, str], _Reservation] = {}  # (token uid, location) -> accepted reservation
+        self._reserved: RecentSet[tuple[Party | None, str]] = RecentSet()  # (eMSP, reservation_id) ever sent
+        self._by_url: Recent[UrlKey, _Reservation] = Recent()
+        self._waiting: Recent[tuple[str, str], _Reservation] = Recent()  # (token uid, location) -> accepted reservation
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
         if observed.module == "commands":

@@ -20,6 +20,7 @@ from msgspec import UNSET
 from ..registry import Severity, Violation
 from ..routes import CALLEES, TO_HUB
 from .sequencing import Observed, SeqReport, Watched, object_key
+from ..recent import RecentSet
 
 Party = tuple[str, str]
 
@@ -60,7 +61,7 @@ class SessionPartiesChecker:
     def __init__(self) -> None:
         self._emsps: set[Party] = set()  # parties known as eMSPs
         self._emsp_roles: dict[str, set[Party]] = {}  # "hub"/"partner" -> its credentials' eMSP roles
-        self._reported: set[tuple[str, str, str]] = set()  # sessions SES305 was said of
+        self._reported: RecentSet[tuple[str, str, str]] = RecentSet()  # sessions SES305 was said of
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
         module, body, key = observed.module, observed.request, observed.key

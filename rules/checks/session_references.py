@@ -26,6 +26,7 @@ from ..registry import Severity, Violation
 from .authorizations import Authorization, AuthorizationsChecker, Vouched
 from .sequencing import Observed, SeqReport, Watched, note, object_key
 from .tokens import TokenKey, token_key, token_label
+from ..recent import Recent
 
 # auth_method -> which source of references starts the session's story
 REFERENCE_SOURCES: Final = {"AUTH_REQUEST": "authorization", "COMMAND": "command"}
@@ -146,7 +147,7 @@ class SessionReferencesChecker:
 
     def __init__(self, authorizations: AuthorizationsChecker) -> None:
         self._authorizations = authorizations
-        self._sessions: dict[tuple[str, str, str], _Session] = {}
+        self._sessions: Recent[tuple[str, str, str], _Session] = Recent()
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
         body = observed.request

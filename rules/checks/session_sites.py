@@ -110,7 +110,7 @@ class SessionSites:
 
     def __init__(self, inventory: Inventory) -> None:
         self._inventory = inventory
-        self.sites: dict[SessionKey, Site] = {}
+        self.sites: dict[SessionKey, Site] = {}  # bounded by their own horizon (see _expire), not by recent.KEPT
         self._open: dict[EvseKey, set[SessionKey]] = {}
         self._finished: deque[tuple[float, SessionKey]] = deque()
 

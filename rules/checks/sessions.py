@@ -23,6 +23,7 @@ from msgspec import UNSET
 from ..findings import Where
 from ..model import parse_datetime
 from .sequencing import Observed, SeqReport, Watched, note, object_key
+from ..recent import Recent
 from .session_rules import (
     ChargingPeriodsOutOfOrder,
     IllegalSessionTransition,
@@ -89,8 +90,8 @@ class SessionsChecker:
     watches: ClassVar[Watched] = frozenset({"sessions"})
 
     def __init__(self) -> None:
-        self.sessions: dict[SessionKey, SessionState] = {}
-        self._by_id: dict[str, SessionKey] = {}  # session id -> the last key seen with it
+        self.sessions: Recent[SessionKey, SessionState] = Recent()
+        self._by_id: Recent[str, SessionKey] = Recent()  # session id -> the last key seen with it
         self.emsps: set[tuple[str, str]] = set()  # parties owning the tokens of sessions: eMSPs
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:

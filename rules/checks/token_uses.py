@@ -26,6 +26,7 @@ from ..registry import Severity, Violation
 from .authorizations import AuthorizationsChecker
 from .sequencing import Observed, SeqReport, Watched, note, object_key
 from .tokens import TokenKey, TokensChecker, parse_stamp, token_key, token_label
+from ..recent import Recent
 
 # A session starting this soon after the capture began may have been authorized before it (SES304).
 ORPHAN_MARGIN_SECONDS: Final = 120.0
@@ -199,7 +200,7 @@ class TokenUsesChecker:
     def __init__(self, tokens: TokensChecker, authorizations: AuthorizationsChecker) -> None:
         self._tokens = tokens
         self._authorizations = authorizations
-        self._sessions: dict[tuple[str, str, str], _Session] = {}
+        self._sessions: Recent[tuple[str, str, str], _Session] = Recent()
         self._capture_start: float | None = None
         self._reachable: tuple[float, Where] | None = None  # the last eMSP answer: (ended, where)
 
