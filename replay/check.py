@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +12,7 @@ from ocpi_tap.rules.findings import Finding, Note, Where
 from ocpi_tap.rules.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from ocpi_tap.rules.registry import Selection, Violation
 
-from .capture import CaptureReader, LineProblem, decode_exchange
+from .capture import CaptureReader, Exchange, LineProblem, decode_exchange
 from .engine import Engine
 from .ordering import TimeOrder, epoch
 from .readiness import Readiness, ScenarioTracker, assess
@@ -75,6 +75,88 @@ class _Collector:
                 Finding.of(violation, self._capture, where, path, list(notes), severity=severity))
 
 
+class CaptureCheck:
+    """One capture checked as its lines come: the replay's core.
+
+    `check_capture` feeds it a file; the live checker feeds it the lines of a
+    capture still being written, plus the recorder's watermarks. Held back for
+    time order is only each exchange's line, decoded again when due (less to
+    hold, and fresh when checked).
+    """
+
+    def __init__(self, capture: str, selection: Selection | None = None, profile: Profile | None = None,
+                 partner_role: str | None = None, stories: bool = False) -> None:
+        profile = profile or PROFILES[DEFAULT_PROFILE]
+        self.result = CaptureResult(capture=capture)
+        self._collector = _Collector(capture, selection or Selection(), profile, self.result)
+        self._scenarios = ScenarioTracker(profile.scenarios)
+        self._stories = StoryCollector() if stories else None
+        observers = [self._scenarios.feed] + ([self._stories.feed] if self._stories is not None else [])
+        self._engine = Engine(profile, self._collector.report, partner_role, observers=observers)
+        self._order: TimeOrder[tuple[bytes, Where]] = TimeOrder()
+        self._seqs = SeqsSeen()
+        self._role = partner_role
+        self.checked = 0  # exchanges through the engine so far
+
+    @property
+    def held(self) -> int:
+        """Exchanges read but not checked yet (waiting for an earlier-started one)."""
+        return self._order.held
+
+    @property
+    def order_broken(self) -> int:
+        """Lines that started before a watermark already acted on (then the order may differ from offline)."""
+        return self._order.broken
+
+    def problem(self, item: LineProblem) -> None:
+        violation: Violation = (
+            cap.TruncatedLastLine() if item.truncated else cap.MalformedExchangeLine(reason=item.message))
+        self._collector.report(violation, Where(line=item.line))
+
+    def exchange(self, line: int, exchange: Exchange, text: bytes) -> None:
+        """The exchange on capture line `line`, as read from `text`."""
+        self.result.exchanges += 1
+        where = Where(line=line, seq=exchange.seq, direction=exchange.direction)
+        if not self._seqs.add(exchange.seq):
+            # Reported once; not checked again, so it cannot cascade into other findings.
+            self._collector.report(cap.DuplicateSeq(seq=exchange.seq), where)
+            return
+        started = epoch(exchange.started)
+        ended = epoch(exchange.ended) if exchange.ended is not None else started
+        self._check(self._order.push(started, ended, (text, where)))
+
+    def advance(self, watermark: float) -> None:
+        """The recorder's promise: no line still to come started before `watermark`."""
+        self._check(self._order.advance(watermark))
+
+    def finish(self) -> CaptureResult:
+        """The capture is complete: `end`, then `settle`."""
+        self.end()
+        return self.settle()
+
+    def end(self) -> None:
+        """Checks what is held and reports what never happened."""
+        self._check(self._order.drain())
+        self._engine.finish()
+
+    def settle(self) -> CaptureResult:
+        """The result as the replay gives it: findings in line order, the readiness, the stories."""
+        self.result.findings.sort(key=lambda f: (f.line or 0, f.code))
+        self.result.readiness = self.readiness()
+        if self._stories is not None:
+            self.result.stories = list(self._stories.stories.values())
+        return self.result
+
+    def readiness(self) -> Readiness:
+        """The readiness so far (final once `finish` has run)."""
+        return assess(self._scenarios, self.result.findings, self._role)
+
+    def _check(self, ready: Iterable[tuple[bytes, Where]]) -> None:
+        for text, where in ready:
+            self._engine.feed(decode_exchange(text), where)
+            self.checked += 1
+
+
 def check_capture(
     path: str | os.PathLike[str],
     selection: Selection | None = None,
@@ -84,43 +166,13 @@ def check_capture(
     progress: Callable[[int, float | None], None] | None = None,
 ) -> CaptureResult:
     """Replay one capture. `CaptureError` (not a capture, too new) propagates."""
-    name = str(path)
-    profile = profile or PROFILES[DEFAULT_PROFILE]
-    result = CaptureResult(capture=name)
-    collector = _Collector(name, selection or Selection(), profile, result)
-    scenarios = ScenarioTracker(profile.scenarios)
-    storyteller = StoryCollector() if stories else None
-    engine = Engine(profile, collector.report, partner_role,
-                    observers=[scenarios.feed] + ([storyteller.feed] if storyteller is not None else []))
-    # Held back for time order: the line, decoded again when due (less to hold, fresh when checked).
-    order: TimeOrder[tuple[bytes, Where]] = TimeOrder()
-    seqs = SeqsSeen()
+    check = CaptureCheck(str(path), selection, profile, partner_role, stories)
     with CaptureReader(Path(path)) as reader:
         for item in reader.with_lines():
             if isinstance(item, LineProblem):
-                violation: Violation = (
-                    cap.TruncatedLastLine() if item.truncated else cap.MalformedExchangeLine(reason=item.message)
-                )
-                collector.report(violation, Where(line=item.line))
+                check.problem(item)
                 continue
-            line, exchange, text = item
-            result.exchanges += 1
-            if progress is not None and result.exchanges % PROGRESS_EVERY == 0:
-                progress(result.exchanges, reader.fraction_read())
-            where = Where(line=line, seq=exchange.seq, direction=exchange.direction)
-            if not seqs.add(exchange.seq):
-                # Reported once; not checked again, so it cannot cascade into other findings.
-                collector.report(cap.DuplicateSeq(seq=exchange.seq), where)
-                continue
-            started = epoch(exchange.started)
-            ended = epoch(exchange.ended) if exchange.ended is not None else started
-            for ready, ready_where in order.push(started, ended, (text, where)):
-                engine.feed(decode_exchange(ready), ready_where)
-        for ready, ready_where in order.drain():
-            engine.feed(decode_exchange(ready), ready_where)
-        engine.finish()
-    result.findings.sort(key=lambda f: (f.line or 0, f.code))
-    result.readiness = assess(scenarios, result.findings, partner_role)
-    if storyteller is not None:
-        result.stories = list(storyteller.stories.values())
-    return result
+            check.exchange(*item)
+            if progress is not None and check.result.exchanges % PROGRESS_EVERY == 0:
+                progress(check.result.exchanges, reader.fraction_read())
+    return check.finish()

@@ -7,6 +7,15 @@ the longest exchange; so an exchange is released once the capture has moved
 more than `window` seconds past its start. Memory holds only what started
 within the window. An exchange that arrives after later ones were released
 (it took longer than the window) is released at once and counted as late.
+
+While a capture is still being written (live checking), the recorder knows
+more: it publishes a watermark, a time before which no exchange still to be
+written can have started. `advance(watermark)` releases at once what started
+before it, without waiting out the window, and the order stays exactly the
+offline one: a later line starts at or after the watermark, so it would
+neither have come before those in the heap nor counted as late while they
+were held. `broken` counts lines that started before a watermark already
+acted on (the recorder's promise broken: the order may then differ).
 """
 
 from __future__ import annotations
@@ -32,12 +41,20 @@ class TimeOrder(Generic[T]):
         self._heap: list[tuple[float, int, T]] = []
         self._counter = 0  # ties keep file order
         self._released_up_to = float("-inf")
+        self._watermark = float("-inf")
         self.late = 0
+        self.broken = 0
+
+    @property
+    def held(self) -> int:
+        return len(self._heap)
 
     def push(self, started: float, ended: float, item: T) -> list[T]:
         """Add an exchange; returns those now safe to release, in start order (a list: called per exchange)."""
         if started < self._released_up_to:
             self.late += 1
+        if started < self._watermark:
+            self.broken += 1
         heap = self._heap
         heapq.heappush(heap, (started, self._counter, item))
         self._counter += 1
@@ -47,6 +64,17 @@ class TimeOrder(Generic[T]):
             released, _, item = heapq.heappop(heap)
             if released > self._released_up_to:
                 self._released_up_to = released
+            ready.append(item)
+        return ready
+
+    def advance(self, watermark: float) -> list[T]:
+        """No exchange still to come started before `watermark`: returns, in start order, what did."""
+        self._watermark = max(self._watermark, watermark)
+        heap = self._heap
+        ready: list[T] = []
+        while heap and heap[0][0] < self._watermark:
+            released, _, item = heapq.heappop(heap)
+            self._released_up_to = max(self._released_up_to, released)
             ready.append(item)
         return ready
 

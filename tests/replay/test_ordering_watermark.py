@@ -1,4 +1,4 @@
-"""Live ordering: with the recorder's watermark, exchanges go out sooner, in exactly `TimeOrder`'s order."""
+"""Time order with the recorder's watermark (live checking): exchanges go out sooner, in exactly the offline order."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import random
 
 import pytest
 
-from ocpi_tap.replay.live_order import LiveOrder
 from ocpi_tap.replay.ordering import TimeOrder
 
 
@@ -15,13 +14,13 @@ def simulate(spans: list[tuple[float, float]], window: float, checks: int, rng: 
              ) -> tuple[list[int], list[int], int]:
     """Exchanges (started, ended) written in completion order, with watermarks read at random moments.
 
-    Returns (TimeOrder's release order, LiveOrder's, how many LiveOrder released before its line's
+    Returns (TimeOrder's release order, TimeOrder's, how many TimeOrder released before its line's
     window rule or the end would have)."""
     written = sorted(range(len(spans)), key=lambda i: (spans[i][1], i))
     offline: TimeOrder[int] = TimeOrder(window)
     expected = [i for index in written for i in offline.push(*spans[index], index)] + list(offline.drain())
 
-    live: LiveOrder[int] = LiveOrder(window)
+    live: TimeOrder[int] = TimeOrder(window)
     moments = sorted(rng.uniform(0, max(e for _, e in spans) + 1) for _ in range(checks))
     released: list[int] = []
     early = 0
@@ -60,7 +59,7 @@ def test_late_exchanges_come_out_as_offline() -> None:
 
 
 def test_an_exchange_goes_out_as_soon_as_nothing_earlier_can_come() -> None:
-    order: LiveOrder[str] = LiveOrder()
+    order: TimeOrder[str] = TimeOrder()
     assert list(order.push(10.0, 12.0, "b")) == []  # a request that started at 9 is still in flight
     assert list(order.advance(9.0)) == []
     assert list(order.push(9.0, 13.0, "a")) == []
@@ -69,7 +68,7 @@ def test_an_exchange_goes_out_as_soon_as_nothing_earlier_can_come() -> None:
 
 
 def test_a_watermark_never_goes_back_and_a_broken_promise_is_counted() -> None:
-    order: LiveOrder[str] = LiveOrder()
+    order: TimeOrder[str] = TimeOrder()
     list(order.push(5.0, 6.0, "a"))
     assert list(order.advance(7.0)) == ["a"]
     assert list(order.advance(-math.inf)) == []
@@ -78,7 +77,7 @@ def test_a_watermark_never_goes_back_and_a_broken_promise_is_counted() -> None:
 
 
 def test_the_window_still_releases_when_the_watermark_is_stuck() -> None:
-    order: LiveOrder[int] = LiveOrder(window=10)
+    order: TimeOrder[int] = TimeOrder(window=10)
     list(order.advance(0.5))  # a request from 0.5 never ends: no watermark beyond it
     out = [i for second in range(1, 40) for i in order.push(float(second), second + 0.5, second)]
     assert out == list(range(1, 30)) and order.held == 10  # as TimeOrder, no later
