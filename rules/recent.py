@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Final, TypeVar, overload
 
-KEPT: Final = 50_000  # objects of one kind per checker
+KEPT: Final = 20_000  # objects of one kind per checker
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

@@ -61,8 +61,8 @@ class SessionState:
     end: str | None = None
     last_updated: str | None = None
     last_period: str | None = None
-    content: bytes = b""  # the last full object, to tell an identical re-send
-    last_body: bytes = b""  # the last update as sent, to tell a re-send with the same last_updated
+    content: int = 0  # hash of the last full object, to tell an identical re-send (a hash: state per session is small)
+    last_body: int = 0  # hash of the last update as sent, to tell a re-send with the same last_updated
     last_full: bool = False
     completed_at: Where | None = None
     reported_after_completion: bool = False
@@ -113,20 +113,20 @@ class SessionsChecker:
         state = self.sessions.get(key)
         status = body.status if body.status is not UNSET else None
         status = str(status) if status is not None else None
-        encoded = msgspec.json.encode(body)
+        digest = hash(msgspec.json.encode(body))
         if state is None:
             if not full:
                 yield SeqReport(SessionPatchedBeforePut(session=label), where)
             state = SessionState(status=status or "PENDING", where=where, created=where)
             self.sessions[key] = state
             self._by_id[key[2]] = key
-            self._adopt(state, body, encoded, where, full)
+            self._adopt(state, body, digest, where, full)
             if state.token_party is not None:
                 self.emsps.add(state.token_party)
             return
         notes = (note("last update of the session", state.where),)
         if state.status == "COMPLETED" and not state.reported_after_completion:
-            if not full or encoded != state.content:
+            if not full or digest != state.content:
                 state.reported_after_completion = True
                 assert state.completed_at is not None
                 yield SeqReport(SessionChangedAfterCompletion(session=label), where,
@@ -139,13 +139,13 @@ class SessionsChecker:
         kwh = body.kwh if body.kwh is not UNSET else None
         if kwh is not None and state.kwh is not None and kwh < state.kwh:
             yield SeqReport(SessionEnergyDecreased(session=label, before=state.kwh, after=kwh), where, "$.kwh", notes)
-        yield from self._stamp(label, state, body, encoded, full, where, notes)
+        yield from self._stamp(label, state, body, digest, full, where, notes)
         yield from self._times(label, state, body, status, where, notes)
         yield from self._periods(label, state, body, full, where, notes)
-        self._adopt(state, body, encoded, where, full)
+        self._adopt(state, body, digest, where, full)
 
     @staticmethod
-    def _stamp(label: str, state: SessionState, body: Any, encoded: bytes, full: bool, where: Where,
+    def _stamp(label: str, state: SessionState, body: Any, digest: int, full: bool, where: Where,
                notes: tuple[Any, ...]) -> Iterator[SeqReport]:
         stamp, before = body.last_updated, state.last_updated
         if not isinstance(stamp, str) or before is None:
@@ -156,7 +156,7 @@ class SessionsChecker:
         if now < then:
             yield SeqReport(SessionUpdateOutOfOrder(session=label, before=before, after=stamp), where,
                             "$.last_updated", notes)
-        elif not state.reported_same_stamp and encoded != state.last_body and _changes(state, body, full):
+        elif not state.reported_same_stamp and digest != state.last_body and _changes(state, body, full):
             state.reported_same_stamp = True
             yield SeqReport(SessionUpdateOutOfOrder(session=label, before=before, after=stamp), where,
                             "$.last_updated", notes, WARNING)
@@ -188,7 +188,7 @@ class SessionsChecker:
                             "$.charging_periods[0].start_date_time", notes)
 
     @staticmethod
-    def _adopt(state: SessionState, body: Any, encoded: bytes, where: Where, full: bool) -> None:
+    def _adopt(state: SessionState, body: Any, digest: int, where: Where, full: bool) -> None:
         """The only place a session's state changes: to what the peer actually sent."""
         if body.status is not UNSET and body.status is not None:
             state.status = str(body.status)
@@ -214,8 +214,8 @@ class SessionsChecker:
             starts = [period.start_date_time for period in periods]
             state.last_period = max(starts) if full else max(starts + [state.last_period or ""])
         if full:
-            state.content = encoded
-        state.last_body, state.last_full = encoded, full
+            state.content = digest
+        state.last_body, state.last_full = digest, full
         state.where = where
 
     def status_of(self, key: SessionKey) -> SessionState | None:

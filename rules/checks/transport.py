@@ -510,7 +510,7 @@ class TransportChecker:
 
     # Request ids remembered per sender: a window, so memory stays bounded on
     # long captures; reuse is typically close in time (retries, a constant id).
-    REQUEST_ID_WINDOW: Final = 100_000
+    REQUEST_ID_WINDOW: Final = 20_000
 
     def __init__(self, profile: Profile) -> None:
         self._tolerance = profile.timestamp_tolerance_seconds
