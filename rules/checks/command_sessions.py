@@ -24,6 +24,7 @@ from msgspec import UNSET
 from ..findings import Where
 from ..registry import Severity, Violation
 from ..routes import UrlKey, url_key
+from ..recent import Recent
 from .parties import routed_party
 from .sequencing import Observed, SeqReport, Watched, note
 from .sessions import FINAL, SessionsChecker
@@ -215,9 +216,9 @@ class _Stop:
 class CommandSessionsChecker:
     watches: ClassVar[Watched] = frozenset({"commands", "sessions"})
     sessions: SessionsChecker
-    _starts: dict[UrlKey, _Start] = field(default_factory=dict)
+    _starts: Recent[UrlKey, _Start] = field(default_factory=Recent)
     _waiting: dict[str, list[_Start]] = field(default_factory=dict)  # token -> accepted starts without a session
-    _stops: dict[UrlKey, _Stop] = field(default_factory=dict)
+    _stops: Recent[UrlKey, _Stop] = field(default_factory=Recent)
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
         if observed.module == "commands" and observed.operation == "command" and observed.request is not None:
