@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Final
 from ..exchange import capture_time
 from ..findings import Where
 from ..registry import Severity, Violation
+from ..recent import Recent, RecentSet
 from .sequencing import Observed, SeqReport, Watched, note
 from .tokens import TokenKey, token_key, token_label
 
@@ -123,9 +124,9 @@ class AuthorizationsChecker:
     def __init__(self, slow_seconds: float) -> None:
         self._slow = slow_seconds
         self._order = 0
-        self._answers: dict[TokenKey, dict[str | None, Authorization]] = {}
-        self._asked: set[TokenKey] = set()
-        self._commands: dict[TokenKey, Vouched] = {}
+        self._answers: Recent[TokenKey, dict[str | None, Authorization]] = Recent()  # by location asked
+        self._asked: RecentSet[TokenKey] = RecentSet()
+        self._commands: Recent[TokenKey, Vouched] = Recent()
 
     def latest_authorization(self, key: TokenKey, location: str | None) -> Authorization | None:
         """The newest AuthorizationInfo for the token that applies at `location` (asked there or nowhere)."""
