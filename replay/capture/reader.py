@@ -120,34 +120,22 @@ class CaptureReader:
         return first
 
     def __iter__(self) -> Iterator[ReadItem]:
-        decode = _exchange_decoder.decode
-        line_no = 1
-        try:
-            for line_no, line in enumerate(self._stream, start=2):
-                try:
-                    yield line_no, decode(line)
-                except msgspec.MsgspecError as error:
-                    if not line.strip():
-                        continue
-                    yield LineProblem(line_no, _problem_text(error), not line.endswith(b"\n"))
-        except (OSError, EOFError) as error:
-            # A gzip file cut short: what was read stands, the rest is reported.
-            yield LineProblem(line_no + 1, f"cannot read further: {error}", truncated=True)
+        for item in self.with_lines():
+            yield item if isinstance(item, LineProblem) else (item[0], item[1])
 
     def with_lines(self) -> Iterator[LineItem]:
         """As iterating, with each exchange's line: a replay keeps only the line of an exchange it must hold
         back for time order (one object, not the decoded tree) and decodes it again when it is due."""
-        decode = _exchange_decoder.decode
         line_no = 1
         try:
             for line_no, line in enumerate(self._stream, start=2):
-                try:
-                    yield line_no, decode(line), line
-                except msgspec.MsgspecError as error:
-                    if not line.strip():
-                        continue
-                    yield LineProblem(line_no, _problem_text(error), not line.endswith(b"\n"))
+                item = decode_line(line_no, line)
+                if isinstance(item, LineProblem):
+                    yield item
+                elif item is not None:
+                    yield line_no, item[1], line
         except (OSError, EOFError) as error:
+            # A gzip file cut short: what was read stands, the rest is reported.
             yield LineProblem(line_no + 1, f"cannot read further: {error}", truncated=True)
 
     def fraction_read(self) -> float | None:
