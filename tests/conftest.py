@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -17,6 +18,14 @@ from upstreams import Peer, free_ports
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Headless Chromium as the tests run it: nothing of its own goes on the network (no updates, metrics or
+# lookups), and every host name but 127.0.0.1 fails to resolve, so pages can reach loopback only.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-default-apps", "--no-default-browser-check",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
 
 
 def wait_for_port(port: int, deadline: float = 30.0, process: subprocess.Popen[bytes] | None = None) -> None:

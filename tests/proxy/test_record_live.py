@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import time
@@ -17,12 +16,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from conftest import BIN, REPO
+from conftest import BIN, CHROMIUM, CHROMIUM_ARGS, REPO
 from ocpi_tap.peers.demo import MockDay, free_ports
 from ocpi_tap.replay.capture import CaptureReader, LineProblem
 
 FAULTS = ["session-kwh-going-down", "cdr-without-total-cost", "callback-never-sent", "request-id-not-echoed"]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 async def eventually(probe: Callable[[], Awaitable[Any]], what: str, seconds: float = 30.0) -> Any:
@@ -199,7 +197,7 @@ def test_the_live_page_shows_a_finding_as_it_happens(tmp_path: Path) -> None:
     log = tmp_path / "chromium.log"
     assert CHROMIUM is not None
     browser = subprocess.Popen(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--remote-debugging-port=0",
+        [CHROMIUM, *CHROMIUM_ARGS, "--remote-debugging-port=0",
          f"--user-data-dir={tmp_path / 'profile'}", "about:blank"], stdout=subprocess.DEVNULL, stderr=log.open("wb"))
 
     async def session() -> None:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import BIN, REPO
+from conftest import BIN, CHROMIUM, CHROMIUM_ARGS, REPO
 
 CAPTURES = REPO / "captures"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs it)")
 
 
@@ -31,7 +29,7 @@ def render(page: str) -> tuple[str, list[str]]:
     """The DOM after the page's scripts ran, and the console messages Chromium logged."""
     assert CHROMIUM is not None
     done = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+        [CHROMIUM, *CHROMIUM_ARGS, "--enable-logging=stderr", "--v=0",
          "--dump-dom", page], capture_output=True, text=True, timeout=120)
     return done.stdout, [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
 
