@@ -18,8 +18,8 @@ from typing import Any, ClassVar, Final
 
 from ..exchange import capture_time
 from ..findings import Where
-from ..registry import Severity, Violation
 from ..recent import Recent, RecentSet
+from ..registry import Severity, Violation
 from .sequencing import Observed, SeqReport, Watched, note
 from .tokens import TokenKey, token_key, token_label
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..findings import Where
+from ..recent import Recent
 from ..registry import Severity, Violation
 from ..routes import UrlKey, url_key
 from .sequencing import Observed, SeqReport, Watched, note, object_key
-from ..recent import Recent
 
 CdrKey = tuple[str, str, str]
 

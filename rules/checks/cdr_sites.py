@@ -18,8 +18,8 @@ from typing import ClassVar
 from .. import model as m
 from ..registry import Severity, Violation
 from .inventory import Inventory, SiteSnapshot, failed, tariff_fingerprint
-from .session_sites import SessionSites, Site
 from .sequencing import Observed, SeqReport, Watched
+from .session_sites import SessionSites, Site
 from .tariffs import TariffCurrencyMismatch
 
 CDRLOCATION_ADDRESS_LENGTH = 45  # CdrLocation.address kept string(45) when Location.address grew to 255

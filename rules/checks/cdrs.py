@@ -18,11 +18,11 @@ from msgspec import UNSET
 
 from ..findings import Where
 from ..model import parse_datetime
+from ..recent import Recent
 from ..registry import Severity, Violation
 from .cdr_ledger import CdrLedger
 from .sequencing import Observed, SeqReport, Watched, note, object_key
 from .sessions import SessionsChecker
-from ..recent import Recent
 
 
 class CdrBeforeSessionCompleted(Violation, frozen=True, kw_only=True):

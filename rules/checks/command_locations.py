@@ -17,8 +17,8 @@ from typing import Any, ClassVar, Final
 from .. import model as m
 from ..registry import Severity, Violation
 from .inventory import EvseRecord, Inventory, LocKey
-from .session_sites import SessionSites
 from .sequencing import Observed, SeqReport, Watched, note
+from .session_sites import SessionSites
 
 # The EVSE capability an ACCEPTED command needs (CMD303).
 CAPABILITY_NEEDED: Final = {

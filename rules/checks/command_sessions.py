@@ -22,9 +22,9 @@ from typing import Any, ClassVar
 from msgspec import UNSET
 
 from ..findings import Where
+from ..recent import Recent
 from ..registry import Severity, Violation
 from ..routes import UrlKey, url_key
-from ..recent import Recent
 from .parties import routed_party
 from .sequencing import Observed, SeqReport, Watched, note
 from .sessions import FINAL, SessionsChecker

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 from ..exchange import capture_time
 from ..findings import Where
+from ..recent import Recent
 from ..registry import Severity, Violation
 from ..routes import UrlKey, url_key
 from .sequencing import Observed, SeqReport, Watched, note
-from ..recent import Recent
 
 
 def _epoch(stamp: str) -> float:

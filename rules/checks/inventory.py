@@ -19,9 +19,10 @@ from typing import Any
 import msgspec
 from msgspec import UNSET
 
-from ..findings import Where
 from .. import model as m
+from ..findings import Where
 from ..model import parse_datetime
+from .parties import routed_party
 from .sequencing import Observed
 
 LocKey = tuple[str, str, str]
@@ -130,10 +131,9 @@ class Inventory:
 
     def cpo_of(self, observed: Observed) -> tuple[str, str] | None:
         """The CPO a command goes to: its OCPI-to routing headers, else the only CPO whose locations are known."""
-        request = observed.exchange.request
-        country, party = request.header("OCPI-to-country-code"), request.header("OCPI-to-party-id")
-        if country and party:
-            return country.upper(), party.upper()
+        addressed = routed_party(observed.exchange.request, "to")
+        if addressed is not None:
+            return addressed
         return next(iter(self._location_parties)) if len(self._location_parties) == 1 else None
 
     def knows_tariffs_of(self, party: tuple[str, str]) -> bool:

@@ -21,8 +21,8 @@ from ..exchange import capture_time
 from ..findings import Note, Where
 from ..registry import Severity, Violation
 from .inventory import EvseKey, Inventory, location_objects, party_of
-from .session_sites import FINAL, SessionKey, SessionSites
 from .sequencing import Observed, SeqReport, Watched, note
+from .session_sites import FINAL, SessionKey, SessionSites
 
 GRACE_SECONDS: Final = 120.0  # how long a session may take to catch up with its EVSE's status
 

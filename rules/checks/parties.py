@@ -15,7 +15,7 @@ from ..exchange import MessageView
 from .sequencing import Observed
 
 Party = tuple[str, str]
-_HEADERS: Final = {
+ROUTING_HEADERS: Final = {  # side -> (country code header, party id header)
     "from": ("OCPI-from-country-code", "OCPI-from-party-id"),
     "to": ("OCPI-to-country-code", "OCPI-to-party-id"),
 }
@@ -26,7 +26,7 @@ CALLEE: Final = {"to_hub": "hub", "to_partner": "partner"}
 
 def routed_party(message: MessageView, side: Literal["from", "to"]) -> Party | None:
     """The (country_code, party_id) of an OCPI-from/to header pair, upper case, or None."""
-    country_name, party_name = _HEADERS[side]
+    country_name, party_name = ROUTING_HEADERS[side]
     country, party = message.header(country_name), message.header(party_name)
     if not country or not party or len(country) != 2 or len(party) != 3:
         return None

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
+from .. import model as m
 from ..model import parse_datetime
 from ..registry import Severity, Violation
-from .. import model as m
 from .inventory import Inventory, LocKey, TariffRecord, location_objects, party_of
 from .sequencing import Observed, SeqReport, Watched, note
 

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..findings import Where
+from ..recent import Recent, RecentSet
 from ..registry import Severity, Violation
 from ..routes import UrlKey, url_key
 from .parties import Party, routed_party
 from .sequencing import Observed, SeqReport, Watched, note, object_key
 from .sessions import SessionsChecker
-from ..recent import Recent, RecentSet
 
 
 class CancelOfUnknownReservation(Violation, frozen=True, kw_only=True):

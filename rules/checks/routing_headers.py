@@ -13,17 +13,12 @@ from typing import Final
 
 from ..exchange import ExchangeView, MessageView
 from ..registry import Severity, Violation
+from .parties import ROUTING_HEADERS, Party
 
 Report = tuple[Violation, str | None]
 CONFIGURATION_MODULES: Final = frozenset({"versions", "credentials", "hubclientinfo"})
-_PAIRS: Final = {
-    "from": ("OCPI-from-country-code", "OCPI-from-party-id"),
-    "to": ("OCPI-to-country-code", "OCPI-to-party-id"),
-}
 _COUNTRY_RE: Final = re.compile(r"^[\x20-\x7E]{2}$")
 _PARTY_RE: Final = re.compile(r"^[\x20-\x7E]{3}$")
-
-Party = tuple[str, str]
 
 
 class _RoutingProblem(Violation, frozen=True, kw_only=True):
@@ -120,7 +115,7 @@ class RoutingHeadersNotSwapped(_RoutingProblem, frozen=True, kw_only=True):
 
 def _party(message: MessageView, side: str) -> tuple[Party | None, Report | None]:
     """The pair of headers of `side` as a party, or what is wrong with it."""
-    country_name, party_name = _PAIRS[side]
+    country_name, party_name = ROUTING_HEADERS[side]
     country, party = message.header(country_name), message.header(party_name)
     if country is None and party is None:
         return None, None
@@ -133,7 +128,7 @@ def _party(message: MessageView, side: str) -> tuple[Party | None, Report | None
 
 
 def _has_any(message: MessageView) -> bool:
-    return any(message.header(name) is not None for pair in _PAIRS.values() for name in pair)
+    return any(message.header(name) is not None for pair in ROUTING_HEADERS.values() for name in pair)
 
 
 def check_routing_headers(exchange: ExchangeView, module: str) -> list[Report]:

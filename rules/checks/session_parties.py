@@ -17,10 +17,11 @@ from typing import Any, ClassVar
 
 from msgspec import UNSET
 
+from ..recent import RecentSet
 from ..registry import Severity, Violation
 from ..routes import CALLEES, TO_HUB
+from .parties import routed_party
 from .sequencing import Observed, SeqReport, Watched, object_key
-from ..recent import RecentSet
 
 Party = tuple[str, str]
 
@@ -91,10 +92,8 @@ class SessionPartiesChecker:
         if not isinstance(cdr_token.country_code, str) or not isinstance(cdr_token.party_id, str):
             return  # a 2.2 CdrToken has no party
         party = (cdr_token.country_code.upper(), cdr_token.party_id.upper())
-        request = observed.exchange.request
-        to = (request.header("OCPI-to-country-code"), request.header("OCPI-to-party-id"))
-        if to[0] and to[1]:
-            receiver = (to[0].upper(), to[1].upper())
+        receiver = routed_party(observed.exchange.request, "to")
+        if receiver is not None:
             mismatch = receiver in self._emsps and receiver != party
             shown = "/".join(receiver)
         else:

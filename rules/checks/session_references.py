@@ -22,11 +22,11 @@ from typing import Any, ClassVar, Final
 from msgspec import UNSET
 
 from ..findings import Where
+from ..recent import Recent
 from ..registry import Severity, Violation
 from .authorizations import Authorization, AuthorizationsChecker, Vouched
 from .sequencing import Observed, SeqReport, Watched, note, object_key
 from .tokens import TokenKey, token_key, token_label
-from ..recent import Recent
 
 # auth_method -> which source of references starts the session's story
 REFERENCE_SOURCES: Final = {"AUTH_REQUEST": "authorization", "COMMAND": "command"}

@@ -22,8 +22,8 @@ from msgspec import UNSET
 
 from ..findings import Where
 from ..model import parse_datetime
-from .sequencing import Observed, SeqReport, Watched, note, object_key
 from ..recent import Recent
+from .sequencing import Observed, SeqReport, Watched, note, object_key
 from .session_rules import (
     ChargingPeriodsOutOfOrder,
     IllegalSessionTransition,

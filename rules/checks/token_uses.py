@@ -22,11 +22,11 @@ from msgspec import UNSET
 
 from ..exchange import capture_time
 from ..findings import Where
+from ..recent import Recent
 from ..registry import Severity, Violation
 from .authorizations import AuthorizationsChecker
 from .sequencing import Observed, SeqReport, Watched, note, object_key
 from .tokens import TokenKey, TokensChecker, parse_stamp, token_key, token_label
-from ..recent import Recent
 
 # A session starting this soon after the capture began may have been authorized before it (SES304).
 ORPHAN_MARGIN_SECONDS: Final = 120.0
