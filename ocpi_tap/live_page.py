@@ -21,15 +21,11 @@ import msgspec
 import orjson
 from aiohttp import web
 
+from ocpi_tap.replay.html_report import BASE_STYLE
 from ocpi_tap.replay.readiness import Readiness, finding_module
 from ocpi_tap.rules.findings import Finding
 
-_STYLE: Final = """
-body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:0 16px 48px;color:#1d2430}
-h1{font-size:20px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #d0d7de}
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eaeef2;
-vertical-align:top}th{background:#f6f8fa}.ready{color:#1a7f37;font-weight:600}.failing{color:#cf222e;font-weight:600}
-.partly,.not{color:#9a6700;font-weight:600}.error{color:#cf222e}.warning{color:#9a6700}
+_STYLE: Final = BASE_STYLE + """
 #status,.closing{padding:8px;background:#f6f8fa}.closing{font-weight:600}
 #findings tbody tr.new{animation:flash 2s}@keyframes flash{from{background:#fff8c5}to{background:none}}
 """

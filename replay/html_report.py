@@ -32,12 +32,15 @@ MAX_TIMELINES: Final = 60
 STEP_HEIGHT: Final = 54
 LANES: Final = {"partner": 90, "proxy": 330, "hub": 570}
 
-_STYLE: Final = """
+# Shared with the live page (`ocpi_tap.live_page`): the page, tables, verdicts and severities.
+BASE_STYLE: Final = """
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:0 16px 48px;color:#1d2430}
 h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #d0d7de}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eaeef2;
 vertical-align:top}th{background:#f6f8fa}.ready{color:#1a7f37;font-weight:600}.failing{color:#cf222e;font-weight:600}
 .partly,.not{color:#9a6700;font-weight:600}.error{color:#cf222e}.warning{color:#9a6700}
+"""
+_STYLE: Final = BASE_STYLE + """
 .seen{color:#1a7f37}.seen-with-findings{color:#9a6700}.not-seen{color:#cf222e}
 .closing{font-weight:600;padding:8px;background:#f6f8fa}code{font-size:13px}
 pre{background:#f6f8fa;padding:8px;overflow:auto;max-height:360px;font-size:12px}
