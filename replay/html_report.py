@@ -23,7 +23,7 @@ from ocpi_tap.rules.findings import Finding
 from .capture import Exchange
 from .check import CaptureResult
 from .full import exchanges_at
-from .readiness import Readiness
+from .readiness import Readiness, finding_module
 from .stories import Story
 
 MAX_EXCHANGES: Final = 2000  # bodies embedded per capture, so a huge capture still gives a usable file
@@ -133,8 +133,7 @@ def _findings(results: Sequence[CaptureResult]) -> str:
     rows, modules, codes, severities = [], set(), set(), set()
     for index, result in enumerate(results):
         for finding in result.findings:
-            module = finding.exchange_module if finding.module in ("transport", "capture") and \
-                finding.exchange_module else finding.module
+            module = finding_module(finding) or finding.module  # transport findings under their exchange's
             modules.add(module)
             codes.add(finding.code)
             severities.add(finding.severity)
