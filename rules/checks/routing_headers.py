@@ -127,6 +127,13 @@ def _party(message: MessageView, side: str) -> tuple[Party | None, Report | None
     return (country.upper(), party.upper()), None
 
 
+def _pairs(message: MessageView, found: list[Report]) -> tuple[tuple[Party | None, Report | None], ...]:
+    """The FROM and TO parties of a message, each with what is wrong with its pair (also added to `found`)."""
+    pairs = (_party(message, "from"), _party(message, "to"))
+    found.extend(problem for _, problem in pairs if problem is not None)
+    return pairs
+
+
 def _has_any(message: MessageView) -> bool:
     return any(message.header(name) is not None for pair in ROUTING_HEADERS.values() for name in pair)
 
@@ -139,23 +146,13 @@ def check_routing_headers(exchange: ExchangeView, module: str) -> list[Report]:
             if message is not None and _has_any(message):
                 found.append((RoutingHeadersOnConfiguration(problem=f"{module} {side} carries OCPI routing headers"), None))
         return found
-    sender, problem = _party(request, "from")
-    receiver, more = _party(request, "to")
-    if problem is not None:
-        found.append(problem)
-    if more is not None:
-        found.append(more)
-    if sender is None and problem is None:
+    (sender, bad_sender), (receiver, _) = _pairs(request, found)
+    if sender is None and bad_sender is None:
         found.append((RoutingHeadersMissing(problem="request has no OCPI-from-country-code/OCPI-from-party-id"), None))
     if response is None:
         return found
-    answered_from, problem = _party(response, "from")
-    answered_to, more = _party(response, "to")
-    if problem is not None:
-        found.append(problem)
-    if more is not None:
-        found.append(more)
-    missing = [side for side, party, bad in (("FROM", answered_from, problem), ("TO", answered_to, more))
+    (answered_from, bad_from), (answered_to, bad_to) = _pairs(response, found)
+    missing = [side for side, party, bad in (("FROM", answered_from, bad_from), ("TO", answered_to, bad_to))
                if party is None and bad is None]
     if missing:
         found.append((RoutingHeadersMissing(problem=f"response has no OCPI-{'/'.join(missing)} routing headers"), None))
