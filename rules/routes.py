@@ -449,12 +449,16 @@ class RouteTable:
         self._endpoints: dict[str, dict[UrlKey, _Endpoint]] = {callee: {} for callee in CALLEES.values()}
         self._response_urls: Recent[UrlKey, str] = Recent()
         self._cdr_locations: RecentSet[UrlKey] = RecentSet()
+        # (method, url, direction) -> the URL's path and its route by advertised endpoints or path shape;
+        # learning versions or endpoints changes those routes and empties it.
+        self._matched: dict[tuple[str, str, str], tuple[str, UrlKey, Route | NoRoute]] = {}
 
     # -- learning ------------------------------------------------------------
 
     def learn_versions(self, callee: str, versions_url: str, versions: list[tuple[str, str]]) -> None:
         """The callee's versions URL and the (version, url) pairs its GET versions answered."""
         table = self._versions[_check_callee(callee)]
+        self._matched.clear()
         table[url_key(versions_url)] = _VERSIONS
         for _version, url in versions:
             table[url_key(url)] = _VERSION_DETAILS
@@ -462,6 +466,7 @@ class RouteTable:
     def learn_endpoints(self, callee: str, endpoints: list[tuple[str, str, str]]) -> None:
         """(identifier, role, url) from a version details answer of the callee; adds to what is known."""
         table = self._endpoints[_check_callee(callee)]
+        self._matched.clear()
         for identifier, role, url in endpoints:
             interface = role.upper()
             if interface not in _BOTH:
@@ -484,23 +489,35 @@ class RouteTable:
 
     # -- matching ------------------------------------------------------------
 
+    MATCHED_LIMIT: Final = 20_000  # URLs remembered; a capture's hot ones (EVSEs, open sessions) come back soon
+
     def match(self, method: str, url: str, direction: str) -> Route | NoRoute:
         """What the exchange `method url` in `direction` (to_hub / to_partner) is."""
+        memo = (method, url, direction)
+        matched = self._matched.get(memo)
+        if matched is None:
+            if len(self._matched) >= self.MATCHED_LIMIT:
+                self._matched.clear()
+            matched = self._matched[memo] = self._match_unlearned(method, url, direction)
+        callee, key, route = matched
+        learned = self._match_exact(method.upper(), key, callee)
+        return route if learned is None else learned
+
+    def _match_unlearned(self, method: str, url: str, direction: str) -> tuple[str, UrlKey, Route | NoRoute]:
+        """The callee, the URL's path, and its route by advertised endpoints, else by path shape."""
         callee = CALLEES.get(direction)
         if callee is None:
             raise ValueError(f"direction must be one of {', '.join(CALLEES)}, not {direction!r}")
         method = method.upper()
         _, key, query = split_url(url)
-        learned = self._match_exact(method, key, callee)
-        if learned is not None:
-            return learned
         table = self._endpoints[callee]
         if table:  # nothing advertised yet: no prefix to try
             for end in range(len(key), 0, -1):
                 endpoint = table.get(key[:end])
                 if endpoint is not None:
-                    return self._resolve(endpoint.module, endpoint.interfaces, method, key[end:], query, direction)
-        return self._match_path(method, key, query, direction)
+                    return callee, key, self._resolve(
+                        endpoint.module, endpoint.interfaces, method, key[end:], query, direction)
+        return callee, key, self._match_path(method, key, query, direction)
 
     def _match_exact(self, method: str, key: UrlKey, callee: str) -> Route | NoRoute | None:
         command = self._response_urls.get(key)
