@@ -8,6 +8,7 @@ its sender (FROM) and, unless it is an open routing request, its receiver
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Final
 
@@ -113,12 +114,21 @@ class RoutingHeadersNotSwapped(_RoutingProblem, frozen=True, kw_only=True):
     spec = "§4.1.8.6"
 
 
-def _party(message: MessageView, side: str) -> tuple[Party | None, Report | None]:
+# The four routing headers of a message, in the order FROM country, FROM party, TO country, TO party.
+_NAMES: Final = (*ROUTING_HEADERS["from"], *ROUTING_HEADERS["to"])
+Values = tuple[str | None, str | None, str | None, str | None]
+
+
+def _values(message: MessageView) -> Values:
+    header = message.header
+    return header(_NAMES[0]), header(_NAMES[1]), header(_NAMES[2]), header(_NAMES[3])
+
+
+def _party(side: str, country: str | None, party: str | None) -> tuple[Party | None, Report | None]:
     """The pair of headers of `side` as a party, or what is wrong with it."""
-    country_name, party_name = ROUTING_HEADERS[side]
-    country, party = message.header(country_name), message.header(party_name)
     if country is None and party is None:
         return None, None
+    country_name, party_name = ROUTING_HEADERS[side]
     if country is None or party is None:
         missing = country_name if country is None else party_name
         return None, (MalformedRoutingHeader(problem=f"{missing} is missing from its pair"), None)
@@ -127,30 +137,34 @@ def _party(message: MessageView, side: str) -> tuple[Party | None, Report | None
     return (country.upper(), party.upper()), None
 
 
-def _pairs(message: MessageView, found: list[Report]) -> tuple[tuple[Party | None, Report | None], ...]:
+def _pairs(values: Values, found: list[Report]) -> tuple[tuple[Party | None, Report | None], ...]:
     """The FROM and TO parties of a message, each with what is wrong with its pair (also added to `found`)."""
-    pairs = (_party(message, "from"), _party(message, "to"))
+    pairs = (_party("from", values[0], values[1]), _party("to", values[2], values[3]))
     found.extend(problem for _, problem in pairs if problem is not None)
     return pairs
 
 
-def _has_any(message: MessageView) -> bool:
-    return any(message.header(name) is not None for pair in ROUTING_HEADERS.values() for name in pair)
-
-
-def check_routing_headers(exchange: ExchangeView, module: str) -> list[Report]:
+def check_routing_headers(exchange: ExchangeView, module: str) -> tuple[Report, ...]:
     request, response = exchange.request, exchange.response
+    configuration = module if module in CONFIGURATION_MODULES else None
+    return _judge(configuration, _values(request), None if response is None else _values(response))
+
+
+@functools.lru_cache(maxsize=1024)  # a connection repeats a handful of header combinations
+def _judge(configuration: str | None, request: Values, response: Values | None) -> tuple[Report, ...]:
+    """What is wrong with these routing headers; `configuration` names a configuration module."""
     found: list[Report] = []
-    if module in CONFIGURATION_MODULES:
-        for side, message in (("request", request), ("response", response)):
-            if message is not None and _has_any(message):
-                found.append((RoutingHeadersOnConfiguration(problem=f"{module} {side} carries OCPI routing headers"), None))
-        return found
+    if configuration is not None:
+        for side, values in (("request", request), ("response", response)):
+            if values is not None and any(value is not None for value in values):
+                found.append((RoutingHeadersOnConfiguration(
+                    problem=f"{configuration} {side} carries OCPI routing headers"), None))
+        return tuple(found)
     (sender, bad_sender), (receiver, _) = _pairs(request, found)
     if sender is None and bad_sender is None:
         found.append((RoutingHeadersMissing(problem="request has no OCPI-from-country-code/OCPI-from-party-id"), None))
     if response is None:
-        return found
+        return tuple(found)
     (answered_from, bad_from), (answered_to, bad_to) = _pairs(response, found)
     missing = [side for side, party, bad in (("FROM", answered_from, bad_from), ("TO", answered_to, bad_to))
                if party is None and bad is None]
@@ -164,4 +178,4 @@ def check_routing_headers(exchange: ExchangeView, module: str) -> list[Report]:
         found.append((RoutingHeadersNotSwapped(
             problem=f"response FROM {'/'.join(answered_from)} is not the request's TO {'/'.join(receiver)}"
         ), None))
-    return found
+    return tuple(found)
