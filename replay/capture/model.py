@@ -7,6 +7,7 @@ reader that only routes or counts never parses them.
 
 from __future__ import annotations
 
+import operator
 import re
 from datetime import datetime, timezone
 from typing import Annotated, Final, Literal
@@ -33,33 +34,50 @@ _TIMESTAMP_RE: Final = re.compile(_TIMESTAMP_PATTERN)
 HeaderField = tuple[str, str]
 
 
-def _header_index(headers: list[HeaderField]) -> dict[str, str]:
-    return {key.lower(): value for key, value in reversed(headers)}  # reversed: the first value wins
+# Header names, as a message sends them -> the position of each lower-cased name's first
+# value. A connection sends the same names in the same order over and over, so the
+# lookup table is built once per such layout, not once per message.
+_LAYOUTS: dict[tuple[str, ...], dict[str, int]] = {}
+_LAYOUTS_LIMIT: Final = 1024
+_name = operator.itemgetter(0)
+
+
+def _layout(headers: list[HeaderField]) -> dict[str, int]:
+    names = tuple(map(_name, headers))
+    layout = _LAYOUTS.get(names)
+    if layout is None:
+        if len(_LAYOUTS) >= _LAYOUTS_LIMIT:
+            _LAYOUTS.clear()
+        layout = _LAYOUTS[names] = {}
+        for position in range(len(names) - 1, -1, -1):  # backwards: the first value wins
+            layout[names[position].lower()] = position
+    return layout
 
 
 class _MessageAccess:
     """Accessors shared by `Request` and `Response` (the body fields are theirs).
 
     The checks look up about twenty headers per exchange: the first lookup
-    builds an index by lower-cased name (not a field, never encoded), so the
+    finds the message's header layout (not a field, never encoded), so the
     others cost a dict lookup instead of a scan. `headers` is not changed
     after a message is built.
     """
 
-    __slots__ = ("_headers_by_name",)
+    __slots__ = ("_layout",)
     headers: list[HeaderField]
     body: Raw | UnsetType
     text: str | UnsetType
     b64: str | UnsetType
-    _headers_by_name: dict[str, str]
+    _layout: dict[str, int]
 
     def header(self, name: str) -> str | None:
         """The first value of header `name` (case-insensitive), or None."""
         try:
-            index = self._headers_by_name
+            layout = self._layout
         except AttributeError:
-            index = self._headers_by_name = _header_index(self.headers)
-        return index.get(name.lower())
+            layout = self._layout = _layout(self.headers)
+        position = layout.get(name.lower())
+        return None if position is None else self.headers[position][1]
 
     @property
     def has_body(self) -> bool:
