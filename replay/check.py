@@ -12,7 +12,10 @@ from ocpi_tap.rules.findings import Finding, Note, Where
 from ocpi_tap.rules.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from ocpi_tap.rules.registry import Selection, Violation
 
-from .capture import CaptureReader, Exchange, LineProblem, decode_exchange
+import msgspec
+
+from .capture import CaptureReader, LineProblem, decode_exchange
+from .capture.reader import ExchangeHead, line_problem
 from .engine import Engine
 from .ordering import TimeOrder, epoch
 from .readiness import Readiness, ScenarioTracker, assess
@@ -113,16 +116,16 @@ class CaptureCheck:
             cap.TruncatedLastLine() if item.truncated else cap.MalformedExchangeLine(reason=item.message))
         self._collector.report(violation, Where(line=item.line))
 
-    def exchange(self, line: int, exchange: Exchange, text: bytes) -> None:
-        """The exchange on capture line `line`, as read from `text`."""
+    def exchange(self, line: int, head: ExchangeHead, text: bytes) -> None:
+        """The exchange on capture line `line`, read from `text` as far as its `head`."""
         self.result.exchanges += 1
-        where = Where(line=line, seq=exchange.seq, direction=exchange.direction)
-        if not self._seqs.add(exchange.seq):
+        where = Where(line=line, seq=head.seq, direction=head.direction)
+        if not self._seqs.add(head.seq):
             # Reported once; not checked again, so it cannot cascade into other findings.
-            self._collector.report(cap.DuplicateSeq(seq=exchange.seq), where)
+            self._collector.report(cap.DuplicateSeq(seq=head.seq), where)
             return
-        started = epoch(exchange.started)
-        ended = epoch(exchange.ended) if exchange.ended is not None else started
+        started = epoch(head.started)
+        ended = epoch(head.ended) if head.ended is not None else started
         self._check(self._order.push(started, ended, (text, where)))
 
     def advance(self, watermark: float) -> None:
@@ -153,7 +156,14 @@ class CaptureCheck:
 
     def _check(self, ready: Iterable[tuple[bytes, Where]]) -> None:
         for text, where in ready:
-            self._engine.feed(decode_exchange(text), where)
+            try:
+                exchange = decode_exchange(text)
+            except msgspec.MsgspecError as error:
+                self.result.exchanges -= 1  # its head read as one, the rest of the line does not
+                assert where.line is not None
+                self.problem(line_problem(where.line, text, error))
+                continue
+            self._engine.feed(exchange, where)
             self.checked += 1
 
 

@@ -15,7 +15,7 @@ from ocpi_tap.rules.profiles import Profile
 from ocpi_tap.rules.registry import Selection
 
 from .capture import LineProblem
-from .capture.reader import decode_line
+from .capture.reader import decode_head
 from .check import CaptureCheck, CaptureResult
 from .readiness import Readiness
 
@@ -45,7 +45,7 @@ class LiveCheck:
     def line(self, number: int, raw: bytes) -> list[Finding]:
         """The capture's line `number` (2 onwards), complete with its newline (or the last one at `finish`)."""
         before = len(self.result.findings)
-        item = decode_line(number, raw)
+        item = decode_head(number, raw)
         if isinstance(item, LineProblem):
             self._check.problem(item)
         elif item is not None:

@@ -15,11 +15,11 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO, Final
+from typing import Annotated, Any, BinaryIO, Final
 
 import msgspec
 
-from .model import FORMAT, VERSION, Exchange, Header
+from .model import FORMAT, VERSION, Direction, Exchange, Header, Timestamp
 
 _GZIP_MAGIC: Final = b"\x1f\x8b"
 _exchange_decoder: Final = msgspec.json.Decoder(Exchange)
@@ -38,12 +38,27 @@ class LineProblem(msgspec.Struct, frozen=True):
     truncated: bool = False
 
 
+class ExchangeHead(msgspec.Struct, kw_only=True):
+    """The fields of an exchange line that say when it happened: what time order needs.
+
+    A replay reads each line's head first and decodes the whole exchange only
+    when it is due, so a line that is held back is parsed in full once.
+    """
+
+    seq: Annotated[int, msgspec.Meta(ge=1)]
+    direction: Direction
+    started: Timestamp
+    ended: Timestamp | None
+
+
+_head_decoder: Final = msgspec.json.Decoder(ExchangeHead)
+
 ReadItem = tuple[int, Exchange] | LineProblem
-LineItem = tuple[int, Exchange, bytes] | LineProblem  # an exchange with the line it was read from
+LineItem = tuple[int, ExchangeHead, bytes] | LineProblem  # an exchange's head with the line it was read from
 
 
 def decode_exchange(line: bytes) -> Exchange:
-    """The exchange of a line that `CaptureReader.with_lines` has read (and so checked) once already."""
+    """The whole exchange of a line whose head has been read; `msgspec.MsgspecError` if the rest is not one."""
     return _exchange_decoder.decode(line)
 
 
@@ -85,16 +100,26 @@ def decode_header(line: bytes, where: str) -> Header:
         raise CaptureError(f"{where}: invalid capture header: {error}") from None
 
 
+def line_problem(number: int, line: bytes, error: msgspec.MsgspecError) -> LineProblem:
+    """Why line `number` is not an exchange. A line that lacks its newline is the cut last line."""
+    return LineProblem(number, _problem_text(error), not line.endswith(b"\n"))
+
+
 def decode_line(number: int, line: bytes) -> ReadItem | None:
-    """One exchange line as `CaptureReader` reads it (None for a blank line), for readers that
-    take a capture line by line as it grows (the live checker). A line that lacks its newline
-    and does not decode is the cut last line."""
+    """One exchange line as iterating a `CaptureReader` reads it (None for a blank line)."""
     try:
         return number, _exchange_decoder.decode(line)
     except msgspec.MsgspecError as error:
-        if not line.strip():
-            return None
-        return LineProblem(number, _problem_text(error), not line.endswith(b"\n"))
+        return line_problem(number, line, error) if line.strip() else None
+
+
+def decode_head(number: int, line: bytes) -> tuple[int, ExchangeHead] | LineProblem | None:
+    """The head of one exchange line (None for a blank line), for readers that take the rest
+    later (`decode_exchange`): the replay, and the live checker as the capture grows."""
+    try:
+        return number, _head_decoder.decode(line)
+    except msgspec.MsgspecError as error:
+        return line_problem(number, line, error) if line.strip() else None
 
 
 class CaptureReader:
@@ -120,20 +145,33 @@ class CaptureReader:
         return first
 
     def __iter__(self) -> Iterator[ReadItem]:
-        for item in self.with_lines():
-            yield item if isinstance(item, LineProblem) else (item[0], item[1])
+        for item in self._lines():
+            if isinstance(item, LineProblem):
+                yield item
+            else:
+                decoded = decode_line(*item)
+                if decoded is not None:
+                    yield decoded
 
     def with_lines(self) -> Iterator[LineItem]:
-        """As iterating, with each exchange's line: a replay keeps only the line of an exchange it must hold
-        back for time order (one object, not the decoded tree) and decodes it again when it is due."""
+        """Each exchange's head with its line, for a replay: it holds back only the line of an exchange
+        that must wait for time order (one object, not the decoded tree) and decodes it in full when
+        it is due. A line whose head reads but whose rest does not is found then."""
+        for item in self._lines():
+            if isinstance(item, LineProblem):
+                yield item
+            else:
+                head = decode_head(*item)
+                if isinstance(head, LineProblem):
+                    yield head
+                elif head is not None:
+                    yield head[0], head[1], item[1]
+
+    def _lines(self) -> Iterator[tuple[int, bytes] | LineProblem]:
         line_no = 1
         try:
             for line_no, line in enumerate(self._stream, start=2):
-                item = decode_line(line_no, line)
-                if isinstance(item, LineProblem):
-                    yield item
-                elif item is not None:
-                    yield line_no, item[1], line
+                yield line_no, line
         except (OSError, EOFError) as error:
             # A gzip file cut short: what was read stands, the rest is reported.
             yield LineProblem(line_no + 1, f"cannot read further: {error}", truncated=True)

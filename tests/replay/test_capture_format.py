@@ -157,17 +157,28 @@ def test_malformed_lines_are_reported_with_their_number_and_reading_goes_on(tmp_
     assert [item[1].seq for item in items if not isinstance(item, LineProblem)] == [1, 6]
 
 
-def test_reading_with_lines_gives_the_same_items_and_lines_that_decode_again(tmp_path: Path) -> None:
+def test_reading_with_lines_gives_each_head_and_a_line_that_decodes_to_the_whole_exchange(tmp_path: Path) -> None:
     path = tmp_path / "mixed.jsonl"
-    path.write_bytes(_capture_lines(GOOD, b"{not json", GOOD.replace(b'"seq":1', b'"seq":6'), GOOD[:40]))
+    bad_request = GOOD.replace(b'"method":"GET"', b'"method":7')
+    path.write_bytes(_capture_lines(GOOD, b"{not json", bad_request, GOOD.replace(b'"seq":1', b'"seq":6'), GOOD[:40]))
     with CaptureReader(path) as reader:
         with_lines = list(reader.with_lines())
     plain = read_back(path)
-    assert [item if isinstance(item, LineProblem) else item[:2] for item in with_lines] == plain
-    for item in with_lines:
-        if not isinstance(item, LineProblem):
-            line, exchange, text = item
-            assert decode_exchange(text) == exchange
+    # The same lines are problems, except one whose head reads: its request is found wrong when decoded whole.
+    assert [item.line for item in with_lines if isinstance(item, LineProblem)] == [3, 6]
+    assert [item.line for item in plain if isinstance(item, LineProblem)] == [3, 4, 6]
+    heads = [item for item in with_lines if not isinstance(item, LineProblem)]
+    assert [(line, head.seq) for line, head, _ in heads] == [(2, 1), (4, 1), (5, 6)]
+    whole = {item[0]: item[1] for item in plain if not isinstance(item, LineProblem)}
+    for line, head, text in heads:
+        if line == 4:
+            with pytest.raises(msgspec.ValidationError, match=r"\$\.request\.method"):
+                decode_exchange(text)
+            continue
+        exchange = decode_exchange(text)
+        assert exchange == whole[line]
+        assert (head.seq, head.direction, head.started, head.ended) == (
+            exchange.seq, exchange.direction, exchange.started, exchange.ended)
 
 
 def test_a_truncated_last_line_is_tolerated(tmp_path: Path) -> None:

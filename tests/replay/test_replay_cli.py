@@ -60,6 +60,17 @@ def test_bad_lines_are_findings_with_line_numbers_and_the_rest_is_read(tmp_path:
     assert result.stdout.splitlines()[-1] == "Found 3 findings (2 errors, 1 warning) in 2 exchanges of 1 capture."
 
 
+def test_a_line_whose_times_read_but_whose_request_does_not_is_a_finding_in_its_place(tmp_path: Path) -> None:
+    # The replay reads a line's seq and times first, for time order, and the rest when it is due.
+    bad_request = SECOND.replace(b'"method":"', b'"method":7,"was":"', 1)
+    path = capture(tmp_path / "bad.jsonl", EXCHANGE, bad_request, encode_line(clean_exchange(3)).rstrip(b"\n"))
+    result = run("replay", str(path))
+    assert result.returncode == 1
+    assert finding_lines(result.stdout, path) == [
+        f"{path}:3: CAP001 not a valid exchange: Expected `str`, got `int` - at `$.request.method`"]
+    assert result.stdout.splitlines()[-1] == "Found 1 finding (1 error, 0 warnings) in 2 exchanges of 1 capture."
+
+
 def test_select_and_ignore_filter_what_is_reported(tmp_path: Path) -> None:
     path = capture(tmp_path / "bad.jsonl", EXCHANGE, b"{not json", EXCHANGE)
     assert run("replay", str(path), "--ignore", "CAP").returncode == 0
