@@ -93,11 +93,16 @@ class _ProgressLine:
               help="The counterparty's profile for --live (as for replay).")
 @click.option("--role", type=click.Choice(["cpo", "emsp"], case_sensitive=False),
               help="The partner's OCPI role for --live (as for replay).")
+@click.option("--select", multiple=True, metavar="PREFIX",
+              help="With --live, report only rules whose code starts with PREFIX (as for replay).")
+@click.option("--ignore", multiple=True, metavar="PREFIX",
+              help="With --live, do not report rules whose code starts with PREFIX (as for replay).")
 def record(
     hub_url: str, partner_url: str, hub_port: int, partner_port: int, listen_host: str,
     output: Path | None, force: bool, no_redaction: bool, upstream_ca: Path | None,
     upstream_insecure: bool, cert: Path | None, key: Path | None, note: str,
     live: bool, ui_port: int | None, live_json: Path | None, profile: str, role: str | None,
+    select: tuple[str, ...], ignore: tuple[str, ...],
 ) -> None:
     """Record a partner-hub OCPI link in both directions until Ctrl-C.
 
@@ -111,6 +116,8 @@ def record(
 
     if key is not None and cert is None:
         raise click.UsageError("--key needs --cert")
+    if (select or ignore) and not (live or ui_port is not None or live_json is not None):
+        raise click.UsageError("--select and --ignore filter the live check: add --live")
     if hub_port == partner_port:
         raise click.UsageError("--hub-port and --partner-port must differ")
     for option, url in (("--hub", hub_url), ("--partner", partner_url)):
@@ -137,7 +144,8 @@ def record(
             raise click.UsageError("--ui needs a port of its own")
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         link = LiveLink(LiveOptions(capture=capture, profile=profile, role=role.upper() if role else None,
-                                    json_out=live_json, ui_port=ui_port, colour=colour))
+                                    json_out=live_json, ui_port=ui_port, colour=colour, select=select,
+                                    ignore=ignore))
         link.start()
 
     def ready() -> None:

@@ -49,6 +49,8 @@ class LiveOptions:
     json_out: Path | None = None
     ui_port: int | None = None
     colour: bool = False
+    select: tuple[str, ...] = ()  # rule code prefixes, as replay's --select
+    ignore: tuple[str, ...] = ()
 
 
 class LiveLink:
@@ -176,6 +178,7 @@ async def _check(options: LiveOptions, watermark: Any, warm: Any, begun: Any, cl
     from ocpi_tap.replay.live import LiveCheck
     from ocpi_tap.replay.render import readiness_lines, summary
     from ocpi_tap.rules.profiles import PROFILES
+    from ocpi_tap.rules.registry import Selection
 
     warm.set()
 
@@ -185,7 +188,8 @@ async def _check(options: LiveOptions, watermark: Any, warm: Any, begun: Any, cl
         await asyncio.sleep(POLL_SECONDS)
     name = str(options.capture)
     tail = _Tail(options.capture)
-    check = LiveCheck(name, profile=PROFILES[options.profile], partner_role=options.role)
+    selection = Selection(list(options.select) or None, list(options.ignore) or None)
+    check = LiveCheck(name, selection, profile=PROFILES[options.profile], partner_role=options.role)
     page = None
     if options.ui_port is not None:
         from .live_page import LivePage

@@ -85,8 +85,8 @@ class LiveRecord:
             self.process.communicate(timeout=30)
 
 
-def replay(capture: Path, output_format: str) -> str:
-    done = subprocess.run([str(BIN / "ocpi-tap"), "replay", "--format", output_format, str(capture)],
+def replay(capture: Path, output_format: str, *extra: str) -> str:
+    done = subprocess.run([str(BIN / "ocpi-tap"), "replay", "--format", output_format, str(capture), *extra],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode in (0, 1), done.stderr
     return done.stdout
@@ -133,6 +133,36 @@ def test_live_findings_are_the_offline_replays(tmp_path: Path) -> None:
     assert printed[-1] == f"Capture complete: {live.capture}"
     assert f"in {exchanges_in(live.capture)} exchanges of 1 capture." in tail[-1]
     assert "recorded " in err and "note:" not in err  # the progress line stays on stderr; the order held
+
+
+def test_select_and_ignore_filter_the_live_findings_as_they_filter_replay(tmp_path: Path) -> None:
+    chosen = ("--select", "SES", "--select", "CMD", "--ignore", "SES2")
+    live = LiveRecord(tmp_path, FAULTS, *chosen)
+
+    async def day() -> None:
+        async with live.day:
+            await live.start()
+            await live.day.play()
+
+    try:
+        asyncio.run(day())
+        code, _, err = live.stop()
+    finally:
+        live.kill()
+    assert code == 0, err
+    offline = json.loads(replay(live.capture, "json", *chosen))
+    codes = {f["code"] for f in live.live_findings()}
+    assert "CMD202" in codes and not {"SES203", "CDR001", "ENV104"} & codes  # all four faults happened
+    assert sorted(map(identity, live.live_findings())) == sorted(map(identity, offline["findings"]))
+
+
+def test_select_without_live_is_a_usage_error(tmp_path: Path) -> None:
+    done = subprocess.run([str(BIN / "ocpi-tap"), "record", "--hub", "http://127.0.0.1:9/ocpi", "--partner",
+                           "http://127.0.0.1:9/ocpi", "-o", str(tmp_path / "c.jsonl"), "--select", "SES"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "--select and --ignore filter the live check: add --live" in done.stderr
+    assert not (tmp_path / "c.jsonl").exists()
 
 
 def test_a_slow_checker_loses_nothing_and_does_not_hold_the_traffic(tmp_path: Path) -> None:
