@@ -82,7 +82,7 @@ class Day:
                 del body["evses"][0]["connectors"][0]["power_type"]
             await cpo.call("PUT", self.at(cpo, "locations", cc, pid, location.id), body, module="locations")
         stale = "2026-01-01T00:00:00Z" if self.on("stale-location-update") else None
-        for status in ("CHARGING", "AVAILABLE"):
+        for status in ("BLOCKED", "AVAILABLE"):  # a car parked in the bay: no session on it
             patch: dict[str, Any] = {"status": status,
                                      "last_updated": stale if stale and status == "AVAILABLE" else objects.now()}
             if self.on("location-patch-without-last-updated"):

@@ -16,6 +16,7 @@ from ocpi_tap.peers.faults import FAULTS
 from ocpi_tap.replay.capture import CaptureReader, LineProblem
 from ocpi_tap.replay.check import check_capture
 from ocpi_tap.rules.profiles import PROFILES
+from ocpi_tap.rules.registry import REGISTRY, Selection
 
 MODULES = ["versions", "credentials", "tariffs", "locations", "tokens", "sessions", "cdrs", "commands"]
 
@@ -44,8 +45,9 @@ def test_a_clean_day_exercises_every_module_in_both_directions_without_findings(
     for module in MODULES[1:]:
         assert f"/{module}" in urls
     assert any(e.response and e.response.status == 401 for e in exchanges)  # the superseded token refused
-    result = check_capture(capture, profile=PROFILES[profile], partner_role=role.upper())
-    assert result.findings == []
+    every_rule = Selection(["ALL", *(rule.code for rule in REGISTRY if not rule.default_enabled)])
+    result = check_capture(capture, every_rule, profile=PROFILES[profile], partner_role=role.upper())
+    assert result.findings == []  # even by the rules that are off by default (heuristics)
 
 
 def test_the_mobie_hub_adds_its_cdr_extension(tmp_path: Path) -> None:
