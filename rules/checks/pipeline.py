@@ -50,7 +50,7 @@ def sequencers(profile: Profile) -> list[Checker]:
         # Locations and tariffs (the inventory), then tokens and sessions (state others read).
         LocationsChecker(inventory), TariffsChecker(inventory), tokens, sessions,
         SessionClockChecker(sessions, profile.timestamp_tolerance_seconds, profile.session_update_interval_seconds),
-        ChargingPreferencesChecker(sessions),
+        ChargingPreferencesChecker(sessions, sites, inventory),
         # CDRs.
         ledger, CdrsChecker(sessions, ledger), CdrPartiesChecker(profile.hub_generates_cdrs),
         # Commands.

@@ -11,7 +11,7 @@ from captures import ocpi_exchange, write_capture
 from ocpi_tap.replay.capture import Exchange, format_timestamp
 from ocpi_tap.replay.check import check_capture
 from ocpi_tap.rules.profiles import PROFILES
-from test_body_rules import HUB, LOCATION, PARTNER, SESSION
+from test_body_rules import EVSE, HUB, LOCATION, PARTNER, SESSION
 from test_sessions_and_cdrs import ACTIVE, CDR_POST, COMPLETED, PUT, SESSIONS_ONLY, T0, URL, at, day, patch, stamp
 
 
@@ -48,6 +48,25 @@ def test_charging_preferences_for_a_session_already_completed(tmp_path: Path) ->
     late = found(tmp_path, [put, active, completed, preferences(4), at(cdr, 5, 5)])
     assert late == [("SES209", 4, "warning")]
     assert found(tmp_path, [put, active, preferences(3), at(completed, 4, 4), at(cdr, 5, 5)]) == []
+
+
+def test_preferences_for_an_evse_without_the_capability_are_answered_404_with_2001(tmp_path: Path) -> None:
+    def location(*capabilities: str) -> Exchange:
+        evse = dict(EVSE, capabilities=list(capabilities))
+        return at(ocpi_exchange("PUT", f"{HUB}/locations/PT/CPO/L1", dict(LOCATION, evses=[evse]), seq=99), 1, 0.5)
+
+    def refused(seq: int) -> Exchange:
+        exchange = at(ocpi_exchange("PUT", f"{PARTNER}/sessions/S1/charging_preferences", {"profile_type": "FAST"},
+                                    seq=seq, direction="to_partner", status_code=2001), seq, seq)
+        assert exchange.response is not None
+        return msgspec.structs.replace(exchange, response=msgspec.structs.replace(exchange.response, status=404))
+
+    put, active, completed, cdr = (at(e, e.seq + 1, e.seq + 1) for e in day(PUT, ACTIVE, COMPLETED, CDR_POST))
+    accepted = found(tmp_path, [location(), put, active, preferences(4), at(completed, 5, 5), at(cdr, 6, 6)])
+    assert accepted == [("SES209", 4, "warning")]
+    assert found(tmp_path, [location(), put, active, refused(4), at(completed, 5, 5), at(cdr, 6, 6)]) == []
+    capable = location("CHARGING_PREFERENCES_CAPABLE", "REMOTE_START_STOP_CAPABLE")
+    assert found(tmp_path, [capable, put, active, preferences(4), at(completed, 5, 5), at(cdr, 6, 6)]) == []
 
 
 def test_a_session_time_in_the_future(tmp_path: Path) -> None:
