@@ -82,9 +82,10 @@ class CaptureCheck:
     """One capture checked as its lines come: the replay's core.
 
     `check_capture` feeds it a file; the live checker feeds it the lines of a
-    capture still being written, plus the recorder's watermarks. Held back for
-    time order is only each exchange's line, decoded again when due (less to
-    hold, and fresh when checked).
+    capture still being written, plus the recorder's watermarks. Of each line
+    only the head (seq, direction, times) is read at first; held back for time
+    order is the line itself, decoded whole once, when it is due (less to hold,
+    and each exchange parsed in full once).
     """
 
     def __init__(self, capture: str, selection: Selection | None = None, profile: Profile | None = None,
