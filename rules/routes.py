@@ -450,8 +450,9 @@ class RouteTable:
         self._endpoints: dict[str, dict[UrlKey, _Endpoint]] = {callee: {} for callee in CALLEES.values()}
         self._response_urls: Recent[UrlKey, str] = Recent()
         self._cdr_locations: RecentSet[UrlKey] = RecentSet()
-        # (method, url, direction) -> the URL's path and its route by advertised endpoints or path shape;
-        # learning versions or endpoints changes those routes and empties it.
+        # (method, url, direction) -> the callee, the URL's path, and its route by advertised endpoints or
+        # path shape. Learned endpoints change those routes: learning them empties it. (The URLs learned
+        # exactly, versions, response_urls and CDR locations, are looked up afresh on every match.)
         self._matched: dict[tuple[str, str, str], tuple[str, UrlKey, Route | NoRoute]] = {}
 
     # -- learning ------------------------------------------------------------
@@ -459,7 +460,6 @@ class RouteTable:
     def learn_versions(self, callee: str, versions_url: str, versions: list[tuple[str, str]]) -> None:
         """The callee's versions URL and the (version, url) pairs its GET versions answered."""
         table = self._versions[_check_callee(callee)]
-        self._matched.clear()
         table[url_key(versions_url)] = _VERSIONS
         for _version, url in versions:
             table[url_key(url)] = _VERSION_DETAILS

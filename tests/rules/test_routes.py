@@ -341,6 +341,15 @@ def test_a_learned_custom_layout_overrides_the_path() -> None:
     assert unlearned == NoRoute("no OCPI module in path /ocpi/emsp/2.2.1/locs/PT/ABC/L1/E1")
 
 
+def test_a_url_routed_before_its_endpoint_was_learned_is_routed_anew_after() -> None:
+    table = RouteTable("CPO")
+    url = "https://hub.example.org/ocpi/emsp/2.2.1/locs/PT/ABC/L1/E1"
+    assert isinstance(table.match("PUT", url, "to_hub"), NoRoute)  # remembered, as every URL routed
+    table.learn_endpoints("hub", [("locations", "RECEIVER", "https://hub.example.org/ocpi/emsp/2.2.1/locs")])
+    key = ObjectKey(country_code="PT", party_id="ABC", id="L1", evse_uid="E1")
+    assert table.match("PUT", url, "to_hub") == receiver("locations", "put", "evse", None, key)
+
+
 def test_a_learned_endpoint_decides_the_interface_against_the_role_table() -> None:
     # An eMSP partner called by the hub would be the locations Receiver; it advertised a Sender there.
     table = RouteTable("EMSP")
