@@ -258,3 +258,16 @@ def test_b64_bodies_decode() -> None:
     raw = bytes(range(256))
     fields = body_fields(raw)
     assert fields == {"b64": base64.b64encode(raw).decode()}
+
+
+def test_header_lookup_is_case_insensitive_takes_the_first_value_and_keeps_each_messages_values() -> None:
+    names = ["X-Request-ID", "x-request-id", "Content-Type"]
+    first = Request(method="GET", url="https://hub.example.org/ocpi/versions",
+                    headers=list(zip(names, ["r1", "r1-again", "application/json"])))
+    second = Request(method="GET", url="https://hub.example.org/ocpi/versions",
+                     headers=list(zip(names, ["r2", "r2-again", "text/plain"])))  # the same names: one layout
+    assert [first.header("x-REQUEST-id"), first.header("content-type"), first.header("Link")] == [
+        "r1", "application/json", None]
+    assert [second.header("X-Request-ID"), second.header("Content-Type")] == ["r2", "text/plain"]
+    reordered = Response(status=200, headers=[("content-type", "application/json"), ("X-Request-ID", "r3")])
+    assert [reordered.header("X-Request-ID"), reordered.header("Content-Type")] == ["r3", "application/json"]
