@@ -140,6 +140,8 @@ class SessionSites:
             site = self._first_sight(session, body)
             if site is None:
                 return
+            if site.status in FINAL:
+                self._finished[session] = now  # first seen finished: it too waits for its CDR at most the horizon
             yield from self._removed(observed, session, site)
         if isinstance(body.currency, str):
             site.currency = body.currency
