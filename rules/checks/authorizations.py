@@ -124,16 +124,15 @@ class AuthorizationsChecker:
     def __init__(self, slow_seconds: float) -> None:
         self._slow = slow_seconds
         self._order = 0
-        self._answers: Recent[TokenKey, dict[str | None, Authorization]] = Recent()  # by location asked
+        # (token, location asked) -> answer: bounded per answer, as a dict per token grew with the places it was used
+        self._answers: Recent[tuple[TokenKey, str | None], Authorization] = Recent()
         self._asked: RecentSet[TokenKey] = RecentSet()
         self._commands: Recent[TokenKey, Vouched] = Recent()
 
     def latest_authorization(self, key: TokenKey, location: str | None) -> Authorization | None:
         """The newest AuthorizationInfo for the token that applies at `location` (asked there or nowhere)."""
-        answers = self._answers.get(key)
-        if not answers:
-            return None
-        found = [a for a in (answers.get(None), answers.get(_upper(location))) if a is not None]
+        found = [a for a in (self._answers.get((key, None)), self._answers.get((key, _upper(location))))
+                 if a is not None]
         return max(found, key=lambda a: a.order) if found else None
 
     def asked(self, key: TokenKey) -> bool:
@@ -184,7 +183,7 @@ class AuthorizationsChecker:
         if info is None or not observed.accepted:
             return
         answered_at = asked_at if isinstance(asked_at, str) else getattr(info.location, "location_id", None)
-        self._answers.setdefault(key, {})[_upper(answered_at)] = Authorization(
+        self._answers[key, _upper(answered_at)] = Authorization(
             str(info.allowed), info.authorization_reference, observed.where, self._order)
 
     def _vouched(self, key: TokenKey, observed: Observed, location: str | None,

@@ -13,7 +13,7 @@ sessions, not the capture length.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final
@@ -112,7 +112,8 @@ class SessionSites:
         self._inventory = inventory
         self.sites: dict[SessionKey, Site] = {}  # bounded by their own horizon (see _expire), not by recent.KEPT
         self._open: dict[EvseKey, set[SessionKey]] = {}
-        self._finished: deque[tuple[float, SessionKey]] = deque()
+        # FINAL sites -> when they ended, oldest first; take() drops its entry, so it holds only sessions awaiting a CDR
+        self._finished: OrderedDict[SessionKey, float] = OrderedDict()
 
     def open_on(self, evse: EvseKey) -> set[SessionKey]:
         return self._open.get(evse, set())
@@ -122,6 +123,7 @@ class SessionSites:
         site = self.sites.pop(key, None)
         if site is not None:
             self._close(key, site)
+            self._finished.pop(key, None)
         return site
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
@@ -138,15 +140,18 @@ class SessionSites:
             site = self._first_sight(session, body)
             if site is None:
                 return
+            if site.status in FINAL:
+                self._finished[session] = now  # first seen finished: it too waits for its CDR at most the horizon
             yield from self._removed(observed, session, site)
         if isinstance(body.currency, str):
             site.currency = body.currency
         status = _str(body.status)
         if status is not None and status != site.status:
             self._close(session, site)
+            self._finished.pop(session, None)
             site.status = status
             if status in FINAL:
-                self._finished.append((now, session))
+                self._finished[session] = now
             else:
                 self._open.setdefault(site.evse, set()).add(session)
         yield from self._periods(observed, session, site, body)
@@ -172,11 +177,9 @@ class SessionSites:
                 del self._open[site.evse]
 
     def _expire(self, now: float) -> None:
-        while self._finished and self._finished[0][0] < now - SITE_HORIZON_SECONDS:
-            _, session = self._finished.popleft()
-            site = self.sites.get(session)
-            if site is not None and site.status in FINAL:
-                del self.sites[session]
+        while self._finished and next(iter(self._finished.values())) < now - SITE_HORIZON_SECONDS:
+            session, _ = self._finished.popitem(last=False)
+            self.sites.pop(session, None)
 
     def _removed(self, observed: Observed, session: SessionKey, site: Site) -> Iterator[SeqReport]:
         evse = self._inventory.evse(site.location, site.evse_uid)

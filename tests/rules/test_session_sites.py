@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from captures import ocpi_exchange, write_capture
-from ocpi_tap.replay.capture import Exchange
-from ocpi_tap.replay.check import check_capture
+from ocpi_tap.replay.capture import Exchange, encode_line
+from ocpi_tap.replay.check import CaptureCheck, check_capture
+from ocpi_tap.rules.checks.session_sites import SITE_HORIZON_SECONDS, SessionSites
 from ocpi_tap.rules.profiles import PROFILES
 from ocpi_tap.rules.registry import Selection
 from test_body_rules import CDR, CONNECTOR, EVSE, HUB, LOCATION, NOW, SESSION, TARIFF
@@ -138,3 +139,21 @@ def test_an_evse_available_while_its_session_stays_active(tmp_path: Path) -> Non
     found = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges), OCCUPANCY,
                           profile=PROFILES["ocpi-2.2.1"], partner_role="CPO").findings
     assert [(f.code, f.seq) for f in found] == [("LOC303", 3)]
+
+
+def test_a_finished_session_is_kept_until_its_cdr_or_the_horizon_only(tmp_path: Path) -> None:
+    s2, s3 = f"{HUB}/sessions/PT/CPO/S2", f"{HUB}/sessions/PT/CPO/S3"
+    exchanges = [put(L1, listing()), put(S1, dict(SESSION, status="COMPLETED")),  # first seen finished, no CDR
+                 put(s2, dict(SESSION, id="S2", status="ACTIVE")), patch(s2, {"status": "COMPLETED"}),
+                 post_cdr(dict(cdr_at(), id="C2", session_id="S2"))]
+    timed = [at(exchange, n, n) for n, exchange in enumerate(exchanges, start=1)]
+    timed.append(at(put(s3, dict(SESSION, id="S3", status="ACTIVE")), 6, SITE_HORIZON_SECONDS + 60))
+    check = CaptureCheck("c.jsonl", Selection(), PROFILES["ocpi-2.2.1"], "CPO")
+    sites = next(checker for checker in check._engine._sequencers if isinstance(checker, SessionSites))
+    for line, exchange in enumerate(timed[:5], start=2):
+        check.exchange(line, exchange, encode_line(exchange))
+    check.advance(float("inf"))
+    assert list(sites.sites) == [("PT", "CPO", "S1")] and list(sites._finished) == [("PT", "CPO", "S1")]
+    check.exchange(7, timed[5], encode_line(timed[5]))
+    check.finish()
+    assert list(sites.sites) == [("PT", "CPO", "S3")] and not sites._finished
