@@ -217,7 +217,7 @@ class CommandSessionsChecker:
     watches: ClassVar[Watched] = frozenset({"commands", "sessions"})
     sessions: SessionsChecker
     _starts: Recent[UrlKey, _Start] = field(default_factory=Recent)
-    _waiting: dict[str, list[_Start]] = field(default_factory=dict)  # token -> accepted starts without a session
+    _waiting: Recent[str, list[_Start]] = field(default_factory=Recent)  # token -> accepted starts without a session
     _stops: Recent[UrlKey, _Stop] = field(default_factory=Recent)
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
