@@ -4,6 +4,10 @@
 
 - floor: read the lines and `orjson.loads` each (what any reader must pay);
 - read: the capture reader (each line decoded into a typed exchange, bodies raw);
+- ordered: what replay does before any rule: each line's head read, the
+  exchanges put into time order, each decoded whole when due;
+- typed: ordered, plus each exchange routed and its bodies decoded into
+  their OCPI types (what every rule reads);
 - replay: `ocpi-tap replay`'s whole check of the capture, every rule on
   (`check_capture` with the ocpi-2.2.1 profile and the CPO role);
 - pydantic peer: the capture reader, then pydantic v2 models validating every
@@ -31,9 +35,13 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import write  # noqa: E402
 
-from ocpi_tap.replay.capture import CaptureReader  # noqa: E402
+from ocpi_tap.replay.capture import CaptureReader, LineProblem, decode_exchange  # noqa: E402
 from ocpi_tap.replay.check import check_capture  # noqa: E402
+from ocpi_tap.replay.ordering import TimeOrder, epoch  # noqa: E402
+from ocpi_tap.rules.checks.bodies import decode_bodies  # noqa: E402
+from ocpi_tap.rules.checks.transport import response_envelope  # noqa: E402
 from ocpi_tap.rules.profiles import PROFILES  # noqa: E402
+from ocpi_tap.rules.routes import Route, RouteTable  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -50,6 +58,40 @@ def floor(path: Path) -> int:
 def read(path: Path) -> int:
     with CaptureReader(path) as reader:
         return sum(1 for _ in reader)
+
+
+def _in_time_order(path: Path, handle: Callable[[bytes], None]) -> int:
+    """Replay's reading without its checks: heads, time order, and each line handed on when due."""
+    order: TimeOrder[bytes] = TimeOrder()
+    count = 0
+    with CaptureReader(path) as reader:
+        for item in reader.with_lines():
+            if isinstance(item, LineProblem):
+                continue
+            _, head, text = item
+            started = epoch(head.started)
+            for ready in order.push(started, epoch(head.ended) if head.ended else started, text):
+                handle(ready)
+            count += 1
+    for ready in order.drain():
+        handle(ready)
+    return count
+
+
+def ordered(path: Path) -> int:
+    return _in_time_order(path, decode_exchange)
+
+
+def typed(path: Path) -> int:
+    routes, profile = RouteTable("CPO"), PROFILES["ocpi-2.2.1"]
+
+    def decode(text: bytes) -> None:
+        exchange = decode_exchange(text)
+        route = routes.match(exchange.request.method, exchange.request.url, exchange.direction)
+        if isinstance(route, Route):
+            decode_bodies(exchange, route, response_envelope(exchange), profile)
+
+    return _in_time_order(path, decode)
 
 
 def replay(path: Path) -> int:
@@ -97,7 +139,8 @@ def versions() -> dict[str, str | None]:
 
 def measure(capture: Path, exchanges: int, repeat: int) -> dict[str, object]:
     size_mb = capture.stat().st_size / 1e6
-    steps: list[tuple[str, Callable[[Path], int]]] = [("floor", floor), ("read", read), ("replay", replay)]
+    steps: list[tuple[str, Callable[[Path], int]]] = [
+        ("floor", floor), ("read", read), ("ordered", ordered), ("typed", typed), ("replay", replay)]
     peer = pydantic_peer()
     if peer is not None:
         steps.append(("pydantic", peer))
