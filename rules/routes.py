@@ -149,7 +149,6 @@ def split_url(url: str) -> tuple[str, tuple[str, ...], str]:
     return origin, tuple(filter(None, path.split("/"))), query
 
 
-@lru_cache(maxsize=4096)  # several checkers ask it of each request's URL; EVSEs' and sessions' URLs recur
 def url_key(url: str) -> UrlKey:
     """The normalised identity of `url` as the route table compares it: its path."""
     _, segments, _ = split_url(url)
