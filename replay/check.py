@@ -7,12 +7,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
+
 from ocpi_tap.rules.checks import capture as cap
 from ocpi_tap.rules.findings import Finding, Note, Where
 from ocpi_tap.rules.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from ocpi_tap.rules.registry import Selection, Violation
-
-import msgspec
 
 from .capture import CaptureReader, LineProblem, decode_exchange
 from .capture.reader import ExchangeHead, line_problem

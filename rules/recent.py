@@ -50,7 +50,6 @@ class Recent(OrderedDict[K, V]):
             return super().__getitem__(key)
         return default
 
-
     def setdefault(self, key: K, default: V, /) -> V:
         if key in self:
             self.move_to_end(key)
