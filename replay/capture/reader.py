@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Annotated, Any, BinaryIO, Final
+from typing import Annotated, Any, BinaryIO, Final, TypeVar
 
 import msgspec
 
@@ -107,17 +107,21 @@ def line_problem(number: int, line: bytes, error: msgspec.MsgspecError) -> LineP
 
 def decode_line(number: int, line: bytes) -> ReadItem | None:
     """One exchange line as iterating a `CaptureReader` reads it (None for a blank line)."""
-    try:
-        return number, _exchange_decoder.decode(line)
-    except msgspec.MsgspecError as error:
-        return line_problem(number, line, error) if line.strip() else None
+    return _decode(_exchange_decoder, number, line)
 
 
 def decode_head(number: int, line: bytes) -> tuple[int, ExchangeHead] | LineProblem | None:
     """The head of one exchange line (None for a blank line), for readers that take the rest
     later (`decode_exchange`): the replay, and the live checker as the capture grows."""
+    return _decode(_head_decoder, number, line)
+
+
+Decoded = TypeVar("Decoded")
+
+
+def _decode(decoder: msgspec.json.Decoder[Decoded], number: int, line: bytes) -> tuple[int, Decoded] | LineProblem | None:
     try:
-        return number, _head_decoder.decode(line)
+        return number, decoder.decode(line)
     except msgspec.MsgspecError as error:
         return line_problem(number, line, error) if line.strip() else None
 
