@@ -15,6 +15,8 @@ from typing import Annotated, Final, Literal
 import msgspec
 from msgspec import UNSET, Raw, UnsetType
 
+from ocpi_tap.rules.exchange import capture_time
+
 FORMAT: Final = "ocpi-capture"
 VERSION: Final = 1
 
@@ -145,4 +147,4 @@ def parse_timestamp(text: str) -> datetime:
     """The aware UTC datetime of a capture timestamp."""
     if not _TIMESTAMP_RE.match(text):
         raise ValueError(f"not a capture timestamp (YYYY-MM-DDThh:mm:ss.ffffffZ): {text!r}")
-    return datetime.fromisoformat(text[:-1] + "+00:00")
+    return capture_time(text)
