@@ -84,6 +84,21 @@ class LiveRecord:
             self.process.kill()
             self.process.communicate(timeout=30)
 
+    def record_day(self, meanwhile: Callable[[], Awaitable[Any]] | None = None) -> tuple[int, str, str]:
+        """The mock day played through the recorder (then `meanwhile`, while it still runs), and Ctrl-C."""
+        async def day() -> None:
+            async with self.day:
+                await self.start()
+                await self.day.play()
+                if meanwhile is not None:
+                    await meanwhile()
+
+        try:
+            asyncio.run(day())
+            return self.stop()
+        finally:
+            self.kill()
+
 
 def replay(capture: Path, output_format: str, *extra: str) -> str:
     done = subprocess.run([str(BIN / "ocpi-tap"), "replay", "--format", output_format, str(capture), *extra],
@@ -105,20 +120,10 @@ def exchanges_in(capture: Path) -> int:
 
 def test_live_findings_are_the_offline_replays(tmp_path: Path) -> None:
     live = LiveRecord(tmp_path, FAULTS)
-
-    async def day() -> None:
-        async with live.day:
-            await live.start()
-            await live.day.play()
-            # Found while the recorder still runs: a finding of the day, not one of the end.
-            await eventually(lambda: asyncio.sleep(0, {"SES203", "CDR001"} <= {f["code"] for f in live.live_findings()}),
-                             "the day's findings printed live")
-
-    try:
-        asyncio.run(day())
-        code, out, err = live.stop()
-    finally:
-        live.kill()
+    # Found while the recorder still runs: a finding of the day, not one of the end.
+    code, out, err = live.record_day(lambda: eventually(
+        lambda: asyncio.sleep(0, {"SES203", "CDR001"} <= {f["code"] for f in live.live_findings()}),
+        "the day's findings printed live"))
     assert code == 0, err
     offline = json.loads(replay(live.capture, "json"))
     assert sorted(map(identity, live.live_findings())) == sorted(map(identity, offline["findings"]))
@@ -138,17 +143,7 @@ def test_live_findings_are_the_offline_replays(tmp_path: Path) -> None:
 def test_select_and_ignore_filter_the_live_findings_as_they_filter_replay(tmp_path: Path) -> None:
     chosen = ("--select", "SES", "--select", "CMD", "--ignore", "SES2")
     live = LiveRecord(tmp_path, FAULTS, *chosen)
-
-    async def day() -> None:
-        async with live.day:
-            await live.start()
-            await live.day.play()
-
-    try:
-        asyncio.run(day())
-        code, _, err = live.stop()
-    finally:
-        live.kill()
+    code, _, err = live.record_day()
     assert code == 0, err
     offline = json.loads(replay(live.capture, "json", *chosen))
     codes = {f["code"] for f in live.live_findings()}
@@ -167,17 +162,7 @@ def test_select_without_live_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_a_slow_checker_loses_nothing_and_does_not_hold_the_traffic(tmp_path: Path) -> None:
     live = LiveRecord(tmp_path, FAULTS, env={"OCPI_TAP_LIVE_DELAY": "0.1"})  # a tenth of a second per exchange
-
-    async def day() -> None:
-        async with live.day:
-            await live.start()
-            await live.day.play()
-
-    try:
-        asyncio.run(day())
-        code, out, err = live.stop()  # right after the traffic: the checker is far behind
-    finally:
-        live.kill()
+    code, out, err = live.record_day()  # stopped right after the traffic: the checker is far behind
     assert code == 0, err
     exchanges = exchanges_in(live.capture)
     assert re.search(rf"recorded {exchanges} exchanges: .* 0 failed", err)  # the capture is complete
