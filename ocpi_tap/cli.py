@@ -317,6 +317,9 @@ def demo(role: str, faults: tuple[str, ...], list_faults: bool, output: Path | N
         click.echo(f"error: {recorder.failure}", err=True)
         sys.exit(EXIT_ERROR)
     if code is not None:
+        if code not in (EXIT_CLEAN, EXIT_FINDINGS):
+            click.echo(f"error: live checking failed (exit status {code}); `ocpi-tap replay {capture}` checks "
+                       f"the capture", err=True)
         sys.exit(code if code in (EXIT_CLEAN, EXIT_FINDINGS) else EXIT_ERROR)
     click.echo(f"Recorded {capture} in {time.monotonic() - started:.1f} s; checking it:")
     _report_replay([capture], "concise", (), (), profile, role)

@@ -26,6 +26,8 @@ import multiprocessing
 import os
 import signal
 import sys
+import traceback
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Final, TextIO
@@ -38,6 +40,7 @@ from ocpi_tap.replay.capture.reader import decode_header
 from ocpi_tap.rules.findings import Finding
 
 POLL_SECONDS: Final = 0.05
+EXIT_CRASHED: Final = 3  # not 1: a Python error in a child process exits 1, which would read as "findings"
 DELAY_VARIABLE: Final = "OCPI_TAP_LIVE_DELAY"  # seconds of sleep per exchange: the tests' slow checker
 
 
@@ -76,20 +79,21 @@ class LiveLink:
     def publish(self, watermark: float) -> None:
         self._watermark.value = watermark
 
-    def wait_warm(self, timeout: float) -> bool:
-        """Waits until the checker has loaded the rules and is ready to read (the demo's day is
-        shorter than an interpreter's start); whether it is."""
-        return bool(self._warm.wait(timeout))
+    def wait_warm(self, timeout: float) -> None:
+        """Waits (at most `timeout` s) until the checker has loaded the rules and is ready to read:
+        the demo's day is shorter than an interpreter's start."""
+        self._warm.wait(timeout)
 
     def begin(self) -> None:
         """The capture file exists with its header: checking may start."""
         self._begun.set()
 
-    def close(self, timeout: float | None = None) -> int | None:
-        """The capture is closed: waits for the checker to finish; its exit code (None if still running):
+    def close(self) -> int:
+        """The capture is closed: waits for the checker to finish; its exit code:
         0 no findings, 1 findings, 2 the capture could not be read, anything else a crash."""
         self._closed.set()
-        self.process.join(timeout)
+        self.process.join()
+        assert self.process.exitcode is not None
         return self.process.exitcode
 
 
@@ -99,12 +103,13 @@ def _parent_gone() -> bool:
 
 
 class _Tail:
-    """The capture file as it grows: complete lines only, numbered from 1, offsets kept for `/exchange/N`."""
+    """The capture file as it grows: complete lines only, numbered from 1; with `offsets`, where each
+    starts is kept for `line` (the live page's `/exchange/N`), 8 bytes a line."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, offsets: bool = False) -> None:
         self._file: BinaryIO = path.open("rb")
         self._pending = b""
-        self._offsets: list[int] = []  # where line n starts, at n - 1
+        self._offsets: array[int] | None = array("q") if offsets else None  # where line n starts, at n - 1
         self._end = 0  # where the next complete line starts
         self.lines = 0
 
@@ -115,7 +120,8 @@ class _Tail:
         *complete, self._pending = (self._pending + data).split(b"\n")
         read = []
         for raw in complete:
-            self._offsets.append(self._end)
+            if self._offsets is not None:
+                self._offsets.append(self._end)
             self._end += len(raw) + 1
             self.lines += 1
             read.append((self.lines, raw + b"\n"))
@@ -127,7 +133,7 @@ class _Tail:
         return (self.lines + 1, self._pending) if self._pending else None
 
     def line(self, number: int) -> bytes | None:
-        if not 1 <= number <= self.lines:
+        if self._offsets is None or not 1 <= number <= self.lines:
             return None
         start = self._offsets[number - 1]
         end = self._offsets[number] if number < self.lines else self._end
@@ -164,12 +170,15 @@ class _Output:
 def check_live(options: LiveOptions, watermark: Any, warm: Any, begun: Any, closed: Any) -> None:
     """The checking process's main."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    delay = float(os.environ.get(DELAY_VARIABLE) or 0)
     try:
+        delay = float(os.environ.get(DELAY_VARIABLE) or 0)
         found = asyncio.run(_check(options, watermark, warm, begun, closed, delay))
     except CaptureError as error:
         click.echo(f"error: live check: {error}", err=True)
         sys.exit(2)
+    except Exception:
+        traceback.print_exc()
+        sys.exit(EXIT_CRASHED)
     sys.exit(1 if found else 0)  # as replay: 1 when there are findings
 
 
@@ -187,7 +196,7 @@ async def _check(options: LiveOptions, watermark: Any, warm: Any, begun: Any, cl
             return 0  # the recorder never started
         await asyncio.sleep(POLL_SECONDS)
     name = str(options.capture)
-    tail = _Tail(options.capture)
+    tail = _Tail(options.capture, offsets=options.ui_port is not None)
     selection = Selection(list(options.select) or None, list(options.ignore) or None)
     check = LiveCheck(name, selection, profile=PROFILES[options.profile], partner_role=options.role)
     page = None

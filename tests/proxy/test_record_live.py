@@ -151,6 +151,15 @@ def test_select_and_ignore_filter_the_live_findings_as_they_filter_replay(tmp_pa
     assert sorted(map(identity, live.live_findings())) == sorted(map(identity, offline["findings"]))
 
 
+def test_a_crashed_checker_is_an_error_not_findings_and_the_recording_stands(tmp_path: Path) -> None:
+    live = LiveRecord(tmp_path, [], env={"OCPI_TAP_LIVE_DELAY": "not-a-number"})  # the checker fails at once
+    code, out, err = live.record_day()
+    assert code == 0, err  # the exit status stays the recording's
+    assert "ValueError" in err and "live checking failed (exit status 3)" in err
+    assert out.splitlines()[-1] == f"Capture complete: {live.capture}"
+    assert exchanges_in(live.capture) > 40
+
+
 def test_select_without_live_is_a_usage_error(tmp_path: Path) -> None:
     done = subprocess.run([str(BIN / "ocpi-tap"), "record", "--hub", "http://127.0.0.1:9/ocpi", "--partner",
                            "http://127.0.0.1:9/ocpi", "-o", str(tmp_path / "c.jsonl"), "--select", "SES"],
