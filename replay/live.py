@@ -25,7 +25,6 @@ class LiveCheck:
                  partner_role: str | None = None) -> None:
         self._check = CaptureCheck(capture, selection, profile, partner_role)
         self.result: CaptureResult = self._check.result
-        self.finished = False
 
     @property
     def checked(self) -> int:
@@ -67,7 +66,6 @@ class LiveCheck:
         self._check.end()
         found = self.result.findings[before:]
         self._check.settle()  # sorts the findings, as the offline replay leaves them
-        self.finished = True
         return found
 
     def readiness(self) -> Readiness:
