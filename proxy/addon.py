@@ -20,6 +20,7 @@ passed on and the proxy stops: no traffic goes by unrecorded.
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -213,6 +214,10 @@ class Recorder:
 
     def error(self, flow: http.HTTPFlow) -> None:
         self._record(flow)
+
+    def oldest_in_flight(self) -> float:
+        """When the oldest request not yet written started (infinity when none is in flight)."""
+        return min((flow.request.timestamp_start for _, flow in self._open.values()), default=math.inf)
 
     def done(self) -> None:
         for flow_id in list(self._open):
