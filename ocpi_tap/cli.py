@@ -26,6 +26,11 @@ def main() -> None:
     """Record, replay and check OCPI traffic between a partner platform and a roaming hub."""
 
 
+def _colour() -> bool:
+    """Colour on stdout: only on a terminal, and never with NO_COLOR set."""
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
 def _default_capture_name() -> Path:
     return Path(datetime.now(timezone.utc).strftime("capture-%Y%m%dT%H%M%SZ.jsonl"))
 
@@ -116,7 +121,8 @@ def record(
 
     if key is not None and cert is None:
         raise click.UsageError("--key needs --cert")
-    if (select or ignore) and not (live or ui_port is not None or live_json is not None):
+    live = live or ui_port is not None or live_json is not None  # --ui and --live-json imply --live
+    if (select or ignore) and not live:
         raise click.UsageError("--select and --ignore filter the live check: add --live")
     if hub_port == partner_port:
         raise click.UsageError("--hub-port and --partner-port must differ")
@@ -137,14 +143,13 @@ def record(
     urls = recording.listener_urls(config)
     progress_line = _ProgressLine(interval=10.0)
     link = None
-    if live or ui_port is not None or live_json is not None:
+    if live:
         from .live import LiveLink, LiveOptions
 
         if ui_port is not None and ui_port in (hub_port, partner_port):
             raise click.UsageError("--ui needs a port of its own")
-        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         link = LiveLink(LiveOptions(capture=capture, profile=profile, role=role.upper() if role else None,
-                                    json_out=live_json, ui_port=ui_port, colour=colour, select=select,
+                                    json_out=live_json, ui_port=ui_port, colour=_colour(), select=select,
                                     ignore=ignore))
         link.start()
 
@@ -303,7 +308,7 @@ def demo(role: str, faults: tuple[str, ...], list_faults: bool, output: Path | N
         from .live import LiveLink, LiveOptions
 
         link = LiveLink(LiveOptions(capture=capture, profile=profile, role=role.upper(), ui_port=ui_port,
-                                    colour=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
+                                    colour=_colour()))
         link.start()
         link.wait_warm(60)
         addons.append(InFlight(link.publish))
@@ -432,7 +437,7 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
         for result in results:
             result.findings = [finding for finding in result.findings if id(finding) in new]
         gone = comparison.gone
-    colour = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    colour = output is None and _colour()
     text = render.report(results, output_format, profile=profile, colour=colour, baselined=baselined)
     if output is None:
         click.echo(text, nl=False)
