@@ -37,11 +37,11 @@ def timed_replay(paths: list[Path], jobs: int, repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()
-        done = subprocess.run([str(OCPI_TAP), "replay", "--format", "json", "-j", str(jobs), *map(str, paths)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        done = subprocess.run([str(OCPI_TAP), "replay", "--profile", "ocpi-2.2.1", "--role", "cpo", "--format", "json",
+                               "-j", str(jobs), *map(str, paths)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         best = min(best, time.perf_counter() - started)
-        if done.returncode not in (0, 1):
-            raise SystemExit(f"ocpi-tap replay -j {jobs} failed with exit status {done.returncode}")
+        if done.returncode != 0:  # the generated days are coherent: findings would mean time spent reporting
+            raise SystemExit(f"ocpi-tap replay -j {jobs} exited {done.returncode}, not 0")
     return best
 
 

@@ -110,7 +110,9 @@ def pydantic_peer() -> Callable[[Path], int] | None:
         return None
 
     def run(path: Path) -> int:
-        exchanges, _, refused = validate_capture(path)
+        exchanges, validated, refused = validate_capture(path)
+        if not validated:
+            raise SystemExit("the pydantic peer validated no body: its routing found no model")
         if refused:
             print(f"  note: the pydantic models refused {refused} bodies", file=sys.stderr)
         return exchanges

@@ -1,12 +1,12 @@
 """Every benchmark, one command: each script present runs, then bench/results/summary.md is written.
 
-    python bench/run.py [--quick] [--only NAME ...]
+    python bench/run.py [--quick] [--only NAME]...
 
 Each benchmark is a script `bench/<name>.py` that takes `[--quick] --json PATH`,
 prints a human summary and writes its results to PATH; this runs each in a
 process of its own with `--json bench/results/<name>.json`, one after the
-other (they measure time: never two at once), then renders every JSON file
-found into the summary.
+other (they measure time: never two at once), then renders the JSON files
+of this run into the summary (a script that fails leaves no stale results).
 """
 
 from __future__ import annotations
@@ -104,13 +104,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
     failed = []
-    for name in args.only or BENCHMARKS:
-        if (HERE / f"{name}.py").exists() and run(name, args.quick) != 0:
-            failed.append(name)
     reports = {}
-    for name in BENCHMARKS:
+    for name in args.only or BENCHMARKS:
+        if not (HERE / f"{name}.py").exists():
+            continue
         path = RESULTS / f"{name}.json"
-        if path.exists():
+        path.unlink(missing_ok=True)
+        if run(name, args.quick) != 0:
+            failed.append(name)
+        elif path.exists():
             reports[name] = json.loads(path.read_text())
     (RESULTS / "summary.md").write_text(summary(reports))
     print(f"Wrote {RESULTS / 'summary.md'}" + (f"; failed: {', '.join(failed)}" if failed else ""))
