@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from . import __version__
 from .replay.formats import REPORT_FORMATS
@@ -122,8 +123,12 @@ def record(
     if key is not None and cert is None:
         raise click.UsageError("--key needs --cert")
     live = live or ui_port is not None or live_json is not None  # --ui and --live-json imply --live
-    if (select or ignore) and not live:
-        raise click.UsageError("--select and --ignore filter the live check: add --live")
+    profile_given = click.get_current_context().get_parameter_source("profile") != ParameterSource.DEFAULT
+    if not live:
+        given = [name for name, used in (("--profile", profile_given), ("--role", role is not None),
+                                          ("--select", bool(select)), ("--ignore", bool(ignore))) if used]
+        if given:
+            raise click.UsageError(f"{', '.join(given)}: for the live check only; add --live")
     if hub_port == partner_port:
         raise click.UsageError("--hub-port and --partner-port must differ")
     for option, url in (("--hub", hub_url), ("--partner", partner_url)):

@@ -160,12 +160,18 @@ def test_a_crashed_checker_is_an_error_not_findings_and_the_recording_stands(tmp
     assert exchanges_in(live.capture) > 40
 
 
-def test_select_without_live_is_a_usage_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("options", "named"), [
+    (["--select", "SES"], "--select"),
+    (["--ignore", "LOC", "--select", "SES"], "--select, --ignore"),
+    (["--profile", "ocpi-2.2.1"], "--profile"),
+    (["--profile", "mobie", "--role", "cpo"], "--profile, --role"),  # the default, but said: still refused
+])
+def test_live_check_options_without_live_are_a_usage_error(tmp_path: Path, options: list[str], named: str) -> None:
     done = subprocess.run([str(BIN / "ocpi-tap"), "record", "--hub", "http://127.0.0.1:9/ocpi", "--partner",
-                           "http://127.0.0.1:9/ocpi", "-o", str(tmp_path / "c.jsonl"), "--select", "SES"],
+                           "http://127.0.0.1:9/ocpi", "-o", str(tmp_path / "c.jsonl"), *options],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
-    assert "--select and --ignore filter the live check: add --live" in done.stderr
+    assert f"{named}: for the live check only; add --live" in done.stderr
     assert not (tmp_path / "c.jsonl").exists()
 
 
