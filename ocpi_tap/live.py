@@ -185,7 +185,7 @@ def check_live(options: LiveOptions, watermark: Any, warm: Any, begun: Any, clos
 async def _check(options: LiveOptions, watermark: Any, warm: Any, begun: Any, closed: Any, delay: float) -> int:
     """How many findings there were."""
     from ocpi_tap.replay.live import LiveCheck
-    from ocpi_tap.replay.render import readiness_lines, summary
+    from ocpi_tap.replay.render import closing_lines
     from ocpi_tap.rules.profiles import PROFILES
     from ocpi_tap.rules.registry import Selection
 
@@ -248,8 +248,7 @@ async def _check(options: LiveOptions, watermark: Any, warm: Any, begun: Any, cl
         output.findings(check.finish(tail.last_line()))
         result = check.result
         assert result.readiness is not None
-        click.echo("\n".join(readiness_lines(result.readiness, name, colour=options.colour)))
-        click.echo(summary([result]))
+        click.echo("\n".join(closing_lines([result], colour=options.colour)))
         if check.order_broken:
             click.echo(f"note: {check.order_broken} exchanges were written later than the recorder's watermark "
                        f"promised, so the live order may differ from the replay's; `ocpi-tap replay {name}` "

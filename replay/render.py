@@ -174,8 +174,16 @@ def report(results: Sequence[CaptureResult], output_format: str, *, profile: str
         lines = [line for result in results for line in full_findings(result.capture, result.findings)]
     else:
         lines = [concise_line(finding, colour) for result in results for finding in result.findings]
+    lines += closing_lines(results, full=full, colour=colour, baselined=baselined)
+    return "\n".join(lines) + "\n"
+
+
+def closing_lines(results: Sequence[CaptureResult], *, full: bool = False, colour: bool = False,
+                  baselined: int | None = None) -> list[str]:
+    """What the text formats print after the findings: each capture's readiness, then the summary."""
+    lines: list[str] = []
     for result in results:
         if result.readiness is not None:
             lines += readiness_lines(result.readiness, result.capture, full=full, colour=colour)
     lines.append(summary(results, baselined))
-    return "\n".join(lines) + "\n"
+    return lines
