@@ -212,21 +212,21 @@ async def _check(options: LiveOptions, watermark: Any, warm: Any, begun: Any, cl
         else:
             click.echo(f"Live page: http://127.0.0.1:{options.ui_port}/")
     output = _Output(options, page)
-    behind_at_stop: int | None = None
+    checked_at_stop: int | None = None  # how far checking had come when the recording stopped
     shown_checked = -1
     try:
         while True:
             final = closed.is_set() or _parent_gone()
             mark = watermark.value  # read before the file: lines written after it started after it
             lines = tail.complete_lines()
-            if final and behind_at_stop is None:
-                behind_at_stop = sum(1 for number, _ in lines if number > 1) + check.held
-            for index, (number, raw) in enumerate(lines):
+            if final and checked_at_stop is None:
+                checked_at_stop = check.checked
+            for number, raw in lines:
                 if number == 1:
                     decode_header(raw, name)
                     continue
-                if behind_at_stop is None and not final and closed.is_set():
-                    behind_at_stop = len(lines) - index + check.held
+                if checked_at_stop is None and closed.is_set():
+                    checked_at_stop = check.checked
                 output.findings(check.line(number, raw))
                 if delay:
                     await asyncio.sleep(delay)
@@ -240,12 +240,12 @@ async def _check(options: LiveOptions, watermark: Any, warm: Any, begun: Any, cl
             await asyncio.sleep(POLL_SECONDS)
         if tail.lines == 0:
             raise CaptureError(f"{name}: empty file, no capture header")
-        behind = behind_at_stop if behind_at_stop is not None else check.held
+        output.findings(check.finish(tail.last_line()))
+        behind = check.checked - (checked_at_stop or 0)
         if behind:
             were = "exchange was" if behind == 1 else "exchanges were"
             click.echo(f"live check: {behind} {were} still to check when the recording stopped; all checked now",
                        err=True)
-        output.findings(check.finish(tail.last_line()))
         result = check.result
         assert result.readiness is not None
         click.echo("\n".join(closing_lines([result], colour=options.colour)))
