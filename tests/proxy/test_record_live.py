@@ -200,12 +200,13 @@ class Cdp:
         self._next += 1
         ident = self._next
         await self._socket.send_json({"id": ident, "method": method, "params": params})
-        while True:
-            message = await self._socket.receive_json(timeout=30)
-            if message.get("id") == ident:
-                assert "error" not in message, message
-                return message["result"]  # type: ignore[no-any-return]
-            self.events.append(message)
+        async with asyncio.timeout(30):  # events may keep coming: the answer must, too
+            while True:
+                message = await self._socket.receive_json()
+                if message.get("id") == ident:
+                    assert "error" not in message, message
+                    return message["result"]  # type: ignore[no-any-return]
+                self.events.append(message)
 
     async def evaluate(self, expression: str) -> Any:
         result = await self.call("Runtime.evaluate", expression=expression, returnByValue=True)
