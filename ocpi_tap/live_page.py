@@ -3,9 +3,9 @@
 An aiohttp app run by the checking process. `/` is one self-contained page
 (inline style and script, nothing fetched from elsewhere) that follows
 `/events`, a server-sent event stream: a `finding` event per finding, a
-`status` event with the readiness matrix and the counts after each batch,
-and `done` once the capture is complete. A client that connects late gets
-everything so far first. `/exchange/LINE` returns the capture's line LINE
+`status` event with the readiness matrix and the counts after each batch
+(`finished` once the capture is complete: the page then stops following).
+A client that connects late gets the findings so far, then the latest status. `/exchange/LINE` returns the capture's line LINE
 as recorded (tokens were redacted before it was written), `/state` the
 latest status as JSON.
 """
@@ -85,8 +85,11 @@ _SCRIPT: Final = """
   }
   const source = new EventSource('events');
   source.addEventListener('finding', function (e) { addFinding(JSON.parse(e.data)); });
-  source.addEventListener('status', function (e) { showStatus(JSON.parse(e.data)); });
-  source.addEventListener('done', function () { source.close(); });
+  source.addEventListener('status', function (e) {
+    const s = JSON.parse(e.data);
+    showStatus(s);
+    if (s.finished) { source.close(); }  // the server stops soon: no reconnecting to it
+  });
 })();
 """
 
@@ -150,8 +153,6 @@ class LivePage:
             "readiness": msgspec.to_builtins(readiness),
         })
         self._broadcast(_event("status", self._status), keep=False)
-        if finished:
-            self._broadcast(_event("done", b"{}"))
 
     def _broadcast(self, message: bytes, keep: bool = True) -> None:
         if keep:
@@ -178,13 +179,10 @@ class LivePage:
     async def _events(self, request: web.Request) -> web.StreamResponse:
         queue: asyncio.Queue[bytes | None] = asyncio.Queue()
         # What happened so far goes first, queued in the same step as subscribing: nothing is missed.
-        done = [m for m in self._sent if m.startswith(b"event: done")]
-        for waiting in [m for m in self._sent if not done or m is not done[0]]:
+        for waiting in self._sent:
             queue.put_nowait(waiting)
         if self._status is not None:
             queue.put_nowait(_event("status", self._status))
-        for waiting in done:
-            queue.put_nowait(waiting)
         self._clients.add(queue)
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         try:
