@@ -1,6 +1,7 @@
 """Replay throughput against the floor and the pydantic peer, in the same run on the same file.
 
     python bench/replay_throughput.py [--exchanges 100000] [--repeat 3] [--quick] [--json PATH]
+    python bench/replay_throughput.py --capture day.jsonl.gz [--repeat 3] [--json PATH]
 
 - floor: read the lines and `orjson.loads` each (what any reader must pay);
 - read: the capture reader (each line decoded into a typed exchange, bodies raw);
@@ -13,20 +14,25 @@
 - pydantic peer: the capture reader, then pydantic v2 models validating every
   body with `model_validate_json` (`pydantic_peer.py`), as OCPI Python SDKs do.
 
-Each is timed `--repeat` times on one generated capture (`generate.py`) and
-the best kept; results are exchanges/s, MB/s and the ratio of each time to
-the floor's, printed and written as JSON (default bench/results/replay_throughput.json).
+Each is timed `--repeat` times on one generated capture (`generate.py`), or
+on `--capture` (`.jsonl` or `.jsonl.gz`; its exchanges are counted, and every
+step must see the same count), and the best kept; results are exchanges/s,
+MB/s (of JSON lines, decompressed for gzip) and the ratio of each time to the
+floor's, printed and written as JSON (default bench/results/replay_throughput.json).
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import io
 import json
 import platform
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -44,15 +50,44 @@ from ocpi_tap.rules.profiles import PROFILES  # noqa: E402
 from ocpi_tap.rules.routes import Route, RouteTable  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def is_gzip(path: Path) -> bool:
+    # By the first bytes, not the name, as the capture reader decides.
+    with path.open("rb") as raw:
+        return raw.read(2) == GZIP_MAGIC
+
+
+@contextmanager
+def open_lines(path: Path) -> Iterator[io.BufferedIOBase]:
+    """The capture's lines, decompressed as the capture reader decompresses them."""
+    with path.open("rb") as raw:
+        if is_gzip(path):
+            with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+                yield unzipped
+        else:
+            yield raw
+
+
+def lines_mb(path: Path) -> float:
+    """Megabytes of JSON lines: the file's size, or for gzip its size decompressed."""
+    if not is_gzip(path):
+        return path.stat().st_size / 1e6
+    total = 0
+    with open_lines(path) as stream:
+        while chunk := stream.read(1 << 20):
+            total += len(chunk)
+    return total / 1e6
 
 
 def floor(path: Path) -> int:
     count = 0
-    with path.open("rb") as stream:
+    with open_lines(path) as stream:
         for line in stream:
             orjson.loads(line)
             count += 1
-    return count - 1
+    return count - 1  # the header line
 
 
 def read(path: Path) -> int:
@@ -139,8 +174,8 @@ def versions() -> dict[str, str | None]:
     return found
 
 
-def measure(capture: Path, exchanges: int, repeat: int) -> dict[str, object]:
-    size_mb = capture.stat().st_size / 1e6
+def measure(capture: Path, repeat: int) -> dict[str, object]:
+    size_mb = lines_mb(capture)
     steps: list[tuple[str, Callable[[Path], int]]] = [
         ("floor", floor), ("read", read), ("ordered", ordered), ("typed", typed), ("replay", replay)]
     peer = pydantic_peer()
@@ -149,8 +184,11 @@ def measure(capture: Path, exchanges: int, repeat: int) -> dict[str, object]:
     results: dict[str, dict[str, float]] = {}
     for name, run in steps:
         seconds, count = best_of(repeat, run, capture)
-        assert count == exchanges, (name, count, exchanges)
-        results[name] = {"seconds": seconds, "exchanges_per_s": count / seconds, "mb_per_s": size_mb / seconds}
+        results[name] = {"seconds": seconds, "exchanges": count, "exchanges_per_s": count / seconds,
+                         "mb_per_s": size_mb / seconds}
+    counts = {name: entry["exchanges"] for name, entry in results.items()}
+    assert len(set(counts.values())) == 1, f"the steps saw different numbers of exchanges: {counts}"
+    exchanges = int(counts["floor"])
     base = results["floor"]["seconds"]
     for entry in results.values():
         entry["ratio_to_floor"] = entry["seconds"] / base
@@ -163,6 +201,8 @@ def measure(capture: Path, exchanges: int, repeat: int) -> dict[str, object]:
         "versions": versions(),
         "results": results,
     }
+    if is_gzip(capture):
+        report["gzip_mb"] = round(capture.stat().st_size / 1e6, 1)
     if peer is not None:
         report["replay_vs_pydantic"] = results["pydantic"]["seconds"] / results["replay"]["seconds"]
     else:
@@ -175,15 +215,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exchanges", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="a smoke run: 5,000 exchanges, once each")
-    parser.add_argument("--capture", type=Path, help="time this .jsonl capture instead of generating one "
-                                                     "(--exchanges must be its count)")
+    parser.add_argument("--capture", type=Path, help="time this .jsonl or .jsonl.gz capture instead of "
+                                                     "generating one (its exchanges are counted)")
     parser.add_argument("--json", type=Path, default=RESULTS / "replay_throughput.json", help="where the results go")
     args = parser.parse_args(argv)
     if args.quick:
         args.exchanges, args.repeat = 5_000, 1
     with tempfile.TemporaryDirectory() as workdir:
         capture = args.capture or write(Path(workdir) / "synthetic.jsonl", args.exchanges)
-        report = measure(capture, args.exchanges, args.repeat)
+        report = measure(capture, args.repeat)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n")
     print(summary(report))
@@ -195,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
 def summary(report: dict[str, object]) -> str:
     found = report["versions"]
     assert isinstance(found, dict)
-    lines = [f"{report['exchanges']:,} exchanges, {report['capture_mb']} MB, best of {report['repeat']}; "
+    gzipped = f" (gzip: {report['gzip_mb']} MB)" if "gzip_mb" in report else ""
+    lines = [f"{report['exchanges']:,} exchanges, {report['capture_mb']} MB{gzipped}, best of {report['repeat']}; "
              + ", ".join(f"{name} {value}" for name, value in found.items() if value)]
     results = report["results"]
     assert isinstance(results, dict)
