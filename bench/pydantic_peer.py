@@ -366,43 +366,50 @@ class Envelope(Ocpi, Generic[T]):
     timestamp: datetime
 
 
-COMMANDS: dict[str, type[BaseModel]] = {"START_SESSION": StartSession, "STOP_SESSION": StopSession, "UNLOCK_CONNECTOR": UnlockConnector}
+Models = tuple[type[BaseModel] | None, type[BaseModel]]  # (request model, response model)
 Plain = Envelope[Any]
+# The tables and the parametrized envelopes are built once, not for every exchange.
+VERSIONS: Models = (None, Envelope[list[Version]])
+VERSION_DETAILS: Models = (None, Envelope[VersionDetails])
+CREDENTIALS: Models = (Credentials, Envelope[Credentials])
+AUTHORIZE: Models = (LocationReferences, Envelope[AuthorizationInfo])
+LISTS: dict[str, type[BaseModel]] = {
+    "locations": Envelope[list[Location]], "tokens": Envelope[list[Token]], "tariffs": Envelope[list[Tariff]],
+    "sessions": Envelope[list[Session]], "cdrs": Envelope[list[Cdr]]}
+PATCHES: dict[str, type[BaseModel]] = {"locations": LocationPatch, "sessions": SessionPatch, "tokens": TokenPatch}
+PUSHES: dict[str, type[BaseModel]] = {"sessions": Session, "cdrs": Cdr, "tariffs": Tariff, "tokens": Token}
+LOCATION_OBJECTS: dict[int, type[BaseModel]] = {3: Location, 4: Evse, 5: Connector}  # by path segments after the module
+COMMANDS: dict[str, type[BaseModel]] = {
+    "START_SESSION": StartSession, "STOP_SESSION": StopSession, "UNLOCK_CONNECTOR": UnlockConnector}
+COMMAND_RESPONSE = Envelope[CommandResponse]
 
 
-def models_for(method: str, url: str) -> tuple[type[BaseModel] | None, type[BaseModel]]:
-    """(request model, response model) for one exchange, routed as an SDK's handlers are."""
+def models_for(method: str, url: str) -> Models:
+    """(request model, response model) for one exchange, routed as an SDK's handlers are.
+
+    What it has no model for gets no request model and the generic envelope.
+    """
     path = urlsplit(url).path.split("/ocpi/", 1)[-1].strip("/").split("/")
     if path == ["versions"]:
-        return None, Envelope[list[Version]]
+        return VERSIONS
     if len(path) == 1:
-        return None, Envelope[VersionDetails]
+        return VERSION_DETAILS
     module, rest = path[1], path[2:]
     if module == "credentials":
-        return Credentials, Envelope[Credentials]
+        return CREDENTIALS
     if method == "GET":
-        listed = {"locations": Location, "tokens": Token, "tariffs": Tariff, "sessions": Session, "cdrs": Cdr}
-        return None, Envelope[list[listed[module]]]  # type: ignore[valid-type]
-    if module == "locations":
-        if method == "PATCH":
-            return LocationPatch, Plain
-        objects: dict[int, type[BaseModel]] = {3: Location, 4: Evse, 5: Connector}
-        return objects[len(rest)], Plain
-    if module == "sessions":
-        return (SessionPatch if method == "PATCH" else Session), Plain
-    if module == "cdrs":
-        return Cdr, Plain
-    if module == "tariffs":
-        return Tariff, Plain
-    if module == "tokens":
-        if rest and rest[-1] == "authorize":
-            return LocationReferences, Envelope[AuthorizationInfo]
-        return (TokenPatch if method == "PATCH" else Token), Plain
+        return None, (Plain if rest else LISTS.get(module, Plain))
+    if module == "tokens" and rest and rest[-1] == "authorize":
+        return AUTHORIZE
     if module == "commands":
         if len(rest) == 1:
-            return COMMANDS[rest[0]], Envelope[CommandResponse]
-        return CommandResult, Plain
-    return None, Plain
+            return COMMANDS.get(rest[0]), COMMAND_RESPONSE
+        return (CommandResult if rest else None), Plain
+    if method == "PATCH":
+        return PATCHES.get(module), Plain
+    if module == "locations":
+        return LOCATION_OBJECTS.get(len(rest)), Plain
+    return PUSHES.get(module), Plain
 
 
 def validate_capture(path: Path) -> tuple[int, int, int]:
