@@ -23,8 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from common import add_json_argument, write_report  # noqa: E402
+
 FLEET = 2000  # locations: the fleet every size shares
 
 
@@ -54,7 +56,6 @@ def child_replay(capture: str | None) -> None:
 
 
 def child_generate(path: str, count: int, locations: int) -> None:
-    sys.path.insert(0, str(HERE))
     from generate import write
 
     start = time.perf_counter()
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gzip", action="store_true", help="write the captures as .jsonl.gz (4M: ~5 GB plain)")
     parser.add_argument("--workdir", type=Path, help="where the captures are written (default: a temporary "
                                                     "directory; each is deleted once measured)")
-    parser.add_argument("--json", type=Path, default=RESULTS / "memory.json", help="where the results go")
+    add_json_argument(parser, "memory")
     parser.add_argument("--child-replay", help=argparse.SUPPRESS)
     parser.add_argument("--child-generate", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -118,8 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(dir=args.workdir) as workdir:
         report = measure(sizes, locations, Path(workdir), args.gzip)
     print(f"  (a process that only imports the replayer: {report['import_only_peak_rss_mb']} MB)")
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2) + "\n")
+    write_report(args.json, report)
     return 0
 
 

@@ -10,7 +10,6 @@ for N up to the CPU count. The speedup is the `-j 1` time over each.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import subprocess
@@ -20,6 +19,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from common import add_json_argument, write_report  # noqa: E402
+
 OCPI_TAP = Path(sys.executable).with_name("ocpi-tap")
 
 
@@ -51,7 +53,7 @@ def main() -> int:
     parser.add_argument("--exchanges", type=int, default=50_000, help="per capture")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="small captures, one run: a smoke test")
-    parser.add_argument("--json", type=Path, default=HERE / "results" / "parallel.json")
+    add_json_argument(parser, "parallel")
     args = parser.parse_args()
     if args.quick:
         args.exchanges, args.repeat = 5_000, 1
@@ -64,13 +66,12 @@ def main() -> int:
     print(f"  -j 1   {single:8.2f} s   speedup x1.00")
     for jobs, seconds in runs.items():
         print(f"  -j {jobs:<3} {seconds:8.2f} s   speedup x{single / seconds:.2f}")
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({
+    write_report(args.json, {
         "captures": args.captures, "exchanges_per_capture": args.exchanges, "cpus": cpus,
         "python": platform.python_version(), "machine": platform.machine(),
         "seconds": {"1": single, **{str(jobs): seconds for jobs, seconds in runs.items()}},
         "speedup": {str(jobs): single / seconds for jobs, seconds in runs.items()},
-    }, indent=1) + "\n")
+    })
     return 0
 
 

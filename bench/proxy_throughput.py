@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import multiprocessing
 import os
 import platform
@@ -46,7 +45,6 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from importlib.metadata import version
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -58,8 +56,10 @@ from aiohttp import web
 from ocpi_tap.peers.demo import free_ports
 from ocpi_tap.replay.capture import CaptureReader, LineProblem
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import add_json_argument, versions, write_report  # noqa: E402
+
 BIN = Path(sys.executable).parent
-RESULTS = Path(__file__).resolve().parent / "results" / "proxy_throughput.json"
 PATH_PREFIX = "/ocpi/2.2.1/locations/PT/ABC"
 # An OCPI 2.2.1 header token: base64 of the credentials token, redacted by the recorder.
 AUTHORIZATION = "Token NGE3ZDhmMmUtOWIxYy00YzNhLWE1ZTYtN2YwMWI5YzJkNGU4"
@@ -384,11 +384,9 @@ def check_capture(capture: Path, sent: int, arm: str) -> dict[str, object]:
 # ---- the run
 
 
-def versions() -> dict[str, str]:
-    return {
-        "python": platform.python_version(), "machine": platform.machine(), "cpus": str(os.cpu_count()),
-        **{name: version(name) for name in ("mitmproxy", "aiohttp", "msgspec", "orjson")},
-    }
+def machine_and_versions() -> dict[str, str | None]:
+    return {"machine": platform.machine(), "cpus": str(os.cpu_count()),
+            **versions("mitmproxy", "aiohttp", "msgspec", "orjson")}
 
 
 ARMS = ("direct", "mitmdump", "record", "mitmdump+addon")
@@ -458,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=4000, help="requests per loaded run [4000]")
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight at most [16]")
     parser.add_argument("--repeat", type=int, default=3, help="rounds; the median is kept [3]")
-    parser.add_argument("--json", type=Path, default=RESULTS, help=f"results file [{RESULTS}]")
+    add_json_argument(parser, "proxy_throughput")
     parser.add_argument("--profile", type=Path, help="run ocpi-tap record under cProfile, stats to this file")
     args = parser.parse_args(argv)
     if args.quick:
@@ -492,11 +490,10 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "requests": args.requests, "concurrency": args.concurrency, "repeat": args.repeat,
         "request_body_bytes": len(evse_patch()), "response_body_bytes": len(envelope()),
-        "versions": versions(), "arms": arms, "recorder_hooks_us_per_flow": hooks_us,
+        "versions": machine_and_versions(), "arms": arms, "recorder_hooks_us_per_flow": hooks_us,
         "ratios": shares, "captures": capture_checks,
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2) + "\n")
+    write_report(args.json, report)
 
     print_summary(report)
     print(f"results: {args.json}")

@@ -27,19 +27,18 @@ from __future__ import annotations
 import argparse
 import gzip
 import io
-import json
 import platform
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import add_json_argument, versions, write_report  # noqa: E402
 from generate import write  # noqa: E402
 
 from ocpi_tap.replay.capture import CaptureReader, LineProblem, decode_exchange  # noqa: E402
@@ -50,7 +49,6 @@ from ocpi_tap.rules.checks.transport import response_envelope  # noqa: E402
 from ocpi_tap.rules.profiles import PROFILES  # noqa: E402
 from ocpi_tap.rules.routes import Route, RouteTable  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
 GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -181,16 +179,6 @@ def best_in_turns(steps: list[Step], path: Path, repeat: int) -> dict[str, tuple
     return best
 
 
-def versions() -> dict[str, str | None]:
-    found: dict[str, str | None] = {"python": platform.python_version()}
-    for package in ("msgspec", "orjson", "pydantic", "ocpi-tap"):
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            found[package] = None
-    return found
-
-
 def measure(capture: Path, repeat: int) -> dict[str, object]:
     size_mb = lines_mb(capture)
     steps: list[Step] = [
@@ -214,7 +202,7 @@ def measure(capture: Path, repeat: int) -> dict[str, object]:
         "capture_mb": round(size_mb, 1),
         "repeat": repeat,
         "machine": {"platform": platform.platform(), "cpu": platform.processor() or platform.machine()},
-        "versions": versions(),
+        "versions": versions("msgspec", "orjson", "pydantic", "ocpi-tap"),
         "results": results,
     }
     if is_gzip(capture):
@@ -233,15 +221,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke run: 5,000 exchanges, once each")
     parser.add_argument("--capture", type=Path, help="time this .jsonl or .jsonl.gz capture instead of "
                                                      "generating one (its exchanges are counted)")
-    parser.add_argument("--json", type=Path, default=RESULTS / "replay_throughput.json", help="where the results go")
+    add_json_argument(parser, "replay_throughput")
     args = parser.parse_args(argv)
     if args.quick:
         args.exchanges, args.repeat = 5_000, 1
     with tempfile.TemporaryDirectory() as workdir:
         capture = args.capture or write(Path(workdir) / "synthetic.jsonl", args.exchanges)
         report = measure(capture, args.repeat)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2) + "\n")
+    write_report(args.json, report)
     print(summary(report))
     if "pydantic_missing" in report:
         print("  pydantic is not installed: pip install -e '.[bench]' for the peer column")

@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
+sys.path.insert(0, str(HERE))
+from common import RESULTS, results_path  # noqa: E402
+
 BENCHMARKS = ("replay_throughput", "memory", "parallel", "proxy_throughput")
 
 
 def run(name: str, quick: bool) -> int:
-    command = [sys.executable, str(HERE / f"{name}.py"), "--json", str(RESULTS / f"{name}.json")]
+    command = [sys.executable, str(HERE / f"{name}.py"), "--json", str(results_path(name))]
     if quick:
         command.append("--quick")
     print(f"== {name}: {' '.join(command[1:])}", flush=True)
@@ -108,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.only or BENCHMARKS:
         if not (HERE / f"{name}.py").exists():
             continue
-        path = RESULTS / f"{name}.json"
+        path = results_path(name)
         path.unlink(missing_ok=True)
         if run(name, args.quick) != 0:
             failed.append(name)
