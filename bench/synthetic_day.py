@@ -48,6 +48,7 @@ CITIES = [("Lisboa", "1250-096", 38.72225, -9.13934), ("Porto", "4000-322", 41.1
           ("Braga", "4700-035", 41.55032, -8.42005), ("Faro", "8000-125", 37.01869, -7.92440)]
 SESSION_UPDATE_SECONDS = (420.0, 840.0)  # meter PATCHes of an ACTIVE session (the hub expects < 900 s)
 COMMAND_TIMEOUT = 30
+LOCATIONS_PAGE, TOKENS_PAGE, TARIFFS_PAGE = 50, 100, 10  # objects per page of the paginated pulls
 
 
 @dataclass
@@ -217,7 +218,7 @@ class Day:
             self.call("to_hub", "PUT", f"{HUB}/{VERSION}/tariffs/PT/CPO/{tariff_id}", status=201,
                       body=tariff(tariff_id, PRICE_PER_KWH, self.now), offset=0.3 * number)
         yield 1.0
-        self.start(self.tariff_pull, 1, delay=5.0)
+        self.start(self.tariff_pull, _pages(len(self.tariffs), TARIFFS_PAGE), delay=5.0)
         for location in self.locations:
             if not self.reserve(1):
                 break
@@ -351,10 +352,10 @@ class Day:
     def pulls(self) -> Story:
         """The hub re-reads the partner's locations, the partner the hub's tokens, every few hours."""
         while True:
-            self.start(self.location_pull, _pages(len(self.locations), 50))
+            self.start(self.location_pull, _pages(len(self.locations), LOCATIONS_PAGE))
             yield 1800.0
             tokens = list(self.tokens)
-            self.start(self.token_pull, _pages(len(tokens), 100), tokens)
+            self.start(self.token_pull, _pages(len(tokens), TOKENS_PAGE), tokens)
             yield 4 * 3600.0
 
     def paginate(self, direction: str, base: str, objects: list[Any], limit: int) -> Story:
@@ -376,15 +377,15 @@ class Day:
                 at = 0.0
 
     def location_pull(self) -> Story:
-        yield from self.paginate("to_partner", f"{PARTNER}/{VERSION}/locations", self.locations, 50)
+        yield from self.paginate("to_partner", f"{PARTNER}/{VERSION}/locations", self.locations, LOCATIONS_PAGE)
 
     def token_pull(self, tokens: list[Token]) -> Story:
-        yield from self.paginate("to_hub", f"{HUB}/{VERSION}/tokens", tokens, 100)
+        yield from self.paginate("to_hub", f"{HUB}/{VERSION}/tokens", tokens, TOKENS_PAGE)
 
     def tariff_pull(self) -> Story:
         now = self.now
         yield from self.paginate("to_partner", f"{PARTNER}/{VERSION}/tariffs",
-                                 [tariff(tariff_id, PRICE_PER_KWH, now) for tariff_id in self.tariffs], 10)
+                                 [tariff(tariff_id, PRICE_PER_KWH, now) for tariff_id in self.tariffs], TARIFFS_PAGE)
 
     # --- commands
 
