@@ -23,9 +23,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ocpi_tap.replay.capture import CaptureReader, LineProblem
 
 CiString36 = Annotated[str, Field(max_length=36)]
+String45 = Annotated[str, Field(max_length=45)]
+String64 = Annotated[str, Field(max_length=64)]
 String255 = Annotated[str, Field(max_length=255)]
-CountryCode = Annotated[str, Field(min_length=2, max_length=2)]
+CountryCode = Annotated[str, Field(min_length=2, max_length=2)]  # a party's, ISO 3166-1 alpha-2
 PartyId = Annotated[str, Field(min_length=3, max_length=3)]
+Country = Annotated[str, Field(min_length=3, max_length=3)]  # an address's, ISO 3166-1 alpha-3
+PostalCode = Annotated[str, Field(max_length=10)]
+Language = Annotated[str, Field(min_length=2, max_length=2)]
+Currency = Annotated[str, Field(min_length=3, max_length=3)]
+EvseId = Annotated[str, Field(max_length=48)]
 Url = Annotated[str, Field(max_length=255)]
 T = TypeVar("T")
 
@@ -88,7 +95,7 @@ class SessionStatus(str, Enum):
 
 
 class DisplayText(Ocpi):
-    language: Annotated[str, Field(min_length=2, max_length=2)]
+    language: Language
     text: Annotated[str, Field(max_length=512)]
 
 
@@ -99,7 +106,7 @@ class GeoLocation(Ocpi):
 
 class Connector(Ocpi):
     id: CiString36
-    standard: Annotated[str, Field(max_length=64)]
+    standard: String64
     format: ConnectorFormat
     power_type: PowerType
     max_voltage: int
@@ -112,7 +119,7 @@ class Connector(Ocpi):
 
 class Evse(Ocpi):
     uid: CiString36
-    evse_id: Annotated[str, Field(max_length=48)] | None = None
+    evse_id: EvseId | None = None
     status: Status
     capabilities: list[str] | None = None
     connectors: Annotated[list[Connector], Field(min_length=1)]
@@ -129,15 +136,15 @@ class Location(Ocpi):
     id: CiString36
     publish: bool
     name: String255 | None = None
-    address: Annotated[str, Field(max_length=45)]
-    city: Annotated[str, Field(max_length=45)]
-    postal_code: Annotated[str, Field(max_length=10)] | None = None
+    address: String45
+    city: String45
+    postal_code: PostalCode | None = None
     state: Annotated[str, Field(max_length=20)] | None = None
-    country: Annotated[str, Field(min_length=3, max_length=3)]
+    country: Country
     coordinates: GeoLocation
     parking_type: str | None = None
     evses: list[Evse] | None = None
-    time_zone: Annotated[str, Field(max_length=255)]
+    time_zone: String255
     last_updated: datetime
 
 
@@ -167,7 +174,7 @@ class Tariff(Ocpi):
     country_code: CountryCode
     party_id: PartyId
     id: CiString36
-    currency: Annotated[str, Field(min_length=3, max_length=3)]
+    currency: Currency
     elements: Annotated[list[TariffElement], Field(min_length=1)]
     last_updated: datetime
 
@@ -178,12 +185,12 @@ class Token(Ocpi):
     uid: CiString36
     type: TokenType
     contract_id: CiString36
-    visual_number: Annotated[str, Field(max_length=64)] | None = None
-    issuer: Annotated[str, Field(max_length=64)]
+    visual_number: String64 | None = None
+    issuer: String64
     group_id: CiString36 | None = None
     valid: bool
     whitelist: Whitelist
-    language: Annotated[str, Field(min_length=2, max_length=2)] | None = None
+    language: Language | None = None
     last_updated: datetime
 
 
@@ -243,8 +250,8 @@ class Session(Ocpi):
     location_id: CiString36
     evse_uid: CiString36
     connector_id: CiString36
-    meter_id: Annotated[str, Field(max_length=255)] | None = None
-    currency: Annotated[str, Field(min_length=3, max_length=3)]
+    meter_id: String255 | None = None
+    currency: Currency
     charging_periods: list[ChargingPeriod] | None = None
     total_cost: Price | None = None
     status: SessionStatus
@@ -263,13 +270,13 @@ class SessionPatch(Ocpi):
 class CdrLocation(Ocpi):
     id: CiString36
     name: String255 | None = None
-    address: Annotated[str, Field(max_length=45)]
-    city: Annotated[str, Field(max_length=45)]
-    postal_code: Annotated[str, Field(max_length=10)] | None = None
-    country: Annotated[str, Field(min_length=3, max_length=3)]
+    address: String45
+    city: String45
+    postal_code: PostalCode | None = None
+    country: Country
     coordinates: GeoLocation
     evse_uid: CiString36
-    evse_id: Annotated[str, Field(max_length=48)]
+    evse_id: EvseId
     connector_id: CiString36
     connector_standard: str
     connector_format: ConnectorFormat
@@ -287,8 +294,8 @@ class Cdr(Ocpi):
     auth_method: AuthMethod
     authorization_reference: CiString36 | None = None
     cdr_location: CdrLocation
-    meter_id: Annotated[str, Field(max_length=255)] | None = None
-    currency: Annotated[str, Field(min_length=3, max_length=3)]
+    meter_id: String255 | None = None
+    currency: Currency
     tariffs: list[Tariff] | None = None
     charging_periods: Annotated[list[ChargingPeriod], Field(min_length=1)]
     total_cost: Price
@@ -354,7 +361,7 @@ class CredentialsRole(Ocpi):
 
 
 class Credentials(Ocpi):
-    token: Annotated[str, Field(max_length=64)]
+    token: String64
     url: Url
     roles: Annotated[list[CredentialsRole], Field(min_length=1)]
 
