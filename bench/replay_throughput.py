@@ -94,7 +94,7 @@ def read(path: Path) -> int:
         return sum(1 for _ in reader)
 
 
-def _in_time_order(path: Path, handle: Callable[[bytes], None]) -> int:
+def _in_time_order(path: Path, handle: Callable[[bytes], object]) -> int:
     """Replay's reading without its checks: heads, time order, and each line handed on when due."""
     order: TimeOrder[bytes] = TimeOrder()
     count = 0

@@ -28,7 +28,7 @@ from typing import Any
 
 import orjson
 
-from ocpi_tap.replay.capture import redact_authorization
+from ocpi_tap.replay.capture import Direction, redact_authorization
 from ocpi_tap.replay.capture.redact import redact_token_value
 from ocpi_bodies import (CPO_PARTY, HUB_PARTY, PRICE_PER_KWH, Connector, Evse, Location, Session, Token, iso,
                          tariff)
@@ -57,7 +57,7 @@ class Record:
 
     started: float
     ended: float
-    direction: str
+    direction: Direction
     method: str
     url: str
     request_headers: list[tuple[str, str]]
@@ -145,7 +145,7 @@ class Day:
 
     # --- exchanges
 
-    def call(self, direction: str, method: str, url: str, body: Any = None, *, offset: float = 0.0,
+    def call(self, direction: Direction, method: str, url: str, body: Any = None, *, offset: float = 0.0,
              status: int = 200, data: Any = NO_DATA, answer_headers: list[tuple[str, str]] | None = None,
              latency: float | None = None, token: str | None = None, routed: bool = True) -> float:
         """Emit one exchange starting `offset` seconds after now; returns when it ended (seconds after now)."""
@@ -358,7 +358,7 @@ class Day:
             self.start(self.token_pull, _pages(len(tokens), TOKENS_PAGE), tokens)
             yield 4 * 3600.0
 
-    def paginate(self, direction: str, base: str, objects: list[Any], limit: int) -> Story:
+    def paginate(self, direction: Direction, base: str, objects: list[Any], limit: int) -> Story:
         total = len(objects)
         offset, at = 0, 0.0
         while True:
