@@ -27,6 +27,21 @@ def main() -> None:
     """Record, replay and check OCPI traffic between a partner platform and a roaming hub."""
 
 
+def _rule_prefixes(ctx: click.Context, param: click.Parameter, prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    """`--select`/`--ignore`: a prefix that names no rule is a mistake, not an empty selection."""
+    if not prefixes:
+        return prefixes
+    from ocpi_tap.rules import checks as _  # noqa: F401  (registers the rules)
+    from ocpi_tap.rules.registry import unknown_prefixes
+
+    unknown = unknown_prefixes(prefixes)
+    if unknown:
+        raise click.BadParameter(
+            f"no rule code starts with {', '.join(map(repr, unknown))}: codes look like CRD211, prefixes "
+            f"like CRD or CRD2; `ocpi-tap rules` lists them", param=param)
+    return prefixes
+
+
 def _colour() -> bool:
     """Colour on stdout: only on a terminal, and never with NO_COLOR set."""
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -73,6 +88,9 @@ class _ProgressLine:
               help="Listener the hub calls instead of the partner (direction to_partner).")
 @click.option("--listen-host", default="127.0.0.1", show_default=True,
               help="Address both listeners bind to; 0.0.0.0 to accept the hub's calls from outside.")
+@click.option("--public-host", metavar="HOST",
+              help="This machine's name or address as the hub (and partner) reach it, for the listener URLs "
+                   "to configure and advertise. [default: the --listen-host; 127.0.0.1 for 0.0.0.0]")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Capture file to write. [default: capture-<UTC time>.jsonl]")
 @click.option("--force", is_flag=True, help="Replace the capture file if it exists.")
@@ -99,12 +117,12 @@ class _ProgressLine:
               help="The counterparty's profile for --live (as for replay).")
 @click.option("--role", type=click.Choice(["cpo", "emsp"], case_sensitive=False),
               help="The partner's OCPI role for --live (as for replay).")
-@click.option("--select", multiple=True, metavar="PREFIX",
+@click.option("--select", multiple=True, metavar="PREFIX", callback=_rule_prefixes,
               help="With --live, report only rules whose code starts with PREFIX (as for replay).")
-@click.option("--ignore", multiple=True, metavar="PREFIX",
+@click.option("--ignore", multiple=True, metavar="PREFIX", callback=_rule_prefixes,
               help="With --live, do not report rules whose code starts with PREFIX (as for replay).")
 def record(
-    hub_url: str, partner_url: str, hub_port: int, partner_port: int, listen_host: str,
+    hub_url: str, partner_url: str, hub_port: int, partner_port: int, listen_host: str, public_host: str | None,
     output: Path | None, force: bool, no_redaction: bool, upstream_ca: Path | None,
     upstream_insecure: bool, cert: Path | None, key: Path | None, note: str,
     live: bool, ui_port: int | None, live_json: Path | None, profile: str, role: str | None,
@@ -141,7 +159,7 @@ def record(
         raise click.UsageError(f"{capture} exists; choose another -o or add --force")
     config = recording.RecordConfig(
         hub_url=hub_url, partner_url=partner_url, capture=capture,
-        hub_port=hub_port, partner_port=partner_port, listen_host=listen_host,
+        hub_port=hub_port, partner_port=partner_port, listen_host=listen_host, public_host=public_host,
         redaction=REDACTION_NONE if no_redaction else REDACTION_DEFAULT, overwrite=force,
         upstream_ca=upstream_ca, upstream_insecure=upstream_insecure, cert=cert, key=key, note=note,
     )
@@ -162,6 +180,9 @@ def record(
         click.echo(f"Recording to {capture}" + (" (tokens in clear)" if no_redaction else " (tokens redacted)"))
         click.echo(f"  partner -> hub:  the partner calls {urls['to_hub']}  (forwarded to {hub_url})")
         click.echo(f"  hub -> partner:  the partner advertises {urls['to_partner']}  (forwarded to {partner_url})")
+        if listen_host in recording.WILDCARD_HOSTS and public_host is None:
+            click.echo("  (listening on every address: --public-host names this machine as the hub reaches it, "
+                       "in place of 127.0.0.1)")
         if link is not None:
             click.echo(f"Checking live ({profile} profile): findings print as they happen, the readiness at the end.")
             link.begin()
@@ -249,9 +270,10 @@ def import_(source: Path, output: Path, hub_hosts: tuple[str, ...], force: bool,
 @click.option("--update-baseline", is_flag=True, help="Write the current findings to the --baseline file.")
 @click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(0),
               help="Captures replayed at once, one process each (0: one per CPU).")
-@click.option("--select", multiple=True, metavar="PREFIX",
-              help="Report only rules whose code starts with PREFIX (repeatable; ALL for every rule).")
-@click.option("--ignore", multiple=True, metavar="PREFIX",
+@click.option("--select", multiple=True, metavar="PREFIX", callback=_rule_prefixes,
+              help="Report only rules whose code starts with PREFIX (repeatable; ALL for every rule on by default, "
+                   "a rule off by default only when named by its code or a prefix of it).")
+@click.option("--ignore", multiple=True, metavar="PREFIX", callback=_rule_prefixes,
               help="Do not report rules whose code starts with PREFIX (repeatable); the longest prefix wins.")
 @click.option("--profile", type=click.Choice(["mobie", "ocpi-2.2.1"]), default="mobie", show_default=True,
               help="The counterparty's profile: hub-specific versions, severities and tolerances.")

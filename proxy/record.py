@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from mitmproxy import master, options
@@ -38,6 +38,7 @@ class RecordConfig:
     hub_port: int = 8081
     partner_port: int = 8082
     listen_host: str = "127.0.0.1"
+    public_host: str | None = None  # the listeners' host as the callers reach them (shown, not bound)
     redaction: str = REDACTION_DEFAULT
     overwrite: bool = False
     upstream_ca: Path | None = None
@@ -76,18 +77,22 @@ def upstream_spec(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
 
+WILDCARD_HOSTS: Final = ("", "0.0.0.0", "::")
+
+
 def _listener_url(url: str, host: str, port: int, tls: bool) -> str:
     parts = urlsplit(url)
-    shown_host = "127.0.0.1" if host in ("", "0.0.0.0") else host
-    return parts._replace(scheme="https" if tls else "http", netloc=f"{shown_host}:{port}").geturl()
+    netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return parts._replace(scheme="https" if tls else "http", netloc=netloc).geturl()
 
 
 def listener_urls(config: RecordConfig) -> dict[str, str]:
     """Per direction, where the caller must send what it meant for the upstream URL."""
     tls = config.cert is not None
+    host = config.public_host or ("127.0.0.1" if config.listen_host in WILDCARD_HOSTS else config.listen_host)
     return {
-        TO_HUB: _listener_url(config.hub_url, config.listen_host, config.hub_port, tls),
-        TO_PARTNER: _listener_url(config.partner_url, config.listen_host, config.partner_port, tls),
+        TO_HUB: _listener_url(config.hub_url, host, config.hub_port, tls),
+        TO_PARTNER: _listener_url(config.partner_url, host, config.partner_port, tls),
     }
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import enum
 import inspect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar, Final
 
 import msgspec
@@ -125,6 +125,13 @@ class Registry:
 
 
 REGISTRY: Final = Registry()
+
+
+def unknown_prefixes(prefixes: Iterable[str]) -> list[str]:
+    """The `--select`/`--ignore` prefixes that no registered code starts with (`ALL` names every rule)."""
+    codes = [rule.code for rule in REGISTRY]
+    return [prefix for prefix in prefixes
+            if prefix.upper() != "ALL" and not any(code.startswith(prefix.upper()) for code in codes)]
 
 
 def kind_of(code: str) -> str:

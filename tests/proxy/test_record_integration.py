@@ -142,6 +142,15 @@ def test_no_redaction_only_when_asked_and_stated_in_the_header(hub: Peer, partne
         assert reader.header.redaction == "none"
 
 
+def test_the_listener_urls_shown_name_the_public_host(hub: Peer, partner: Peer, start_record) -> None:
+    proxy = start_record(hub.url + "/ocpi/versions", partner.url + "/ocpi/versions", "--public-host", "tap.example.test")
+    assert proxy.stop() == 0
+    calls = f"the partner calls http://tap.example.test:{proxy.hub_port}/ocpi/versions  (forwarded to {hub.url}"
+    advertises = f"the partner advertises http://tap.example.test:{proxy.partner_port}/ocpi/versions"
+    assert calls in proxy.stdout and advertises in proxy.stdout
+    assert "listening on every address" not in proxy.stdout
+
+
 def test_unreachable_upstream_gives_502_and_an_error_exchange(partner: Peer, start_record) -> None:
     closed = free_port()
     proxy = start_record(f"http://127.0.0.1:{closed}/ocpi/versions", partner.url)

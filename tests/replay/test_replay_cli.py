@@ -78,6 +78,17 @@ def test_select_and_ignore_filter_what_is_reported(tmp_path: Path) -> None:
     assert [line.split(" ")[1] for line in finding_lines(only.stdout, path)] == ["CAP003"]
 
 
+def test_a_prefix_that_names_no_rule_is_a_usage_error_not_a_clean_run(tmp_path: Path) -> None:
+    path = capture(tmp_path / "bad.jsonl", EXCHANGE, b"{not json", EXCHANGE)  # findings a typo would hide
+    for option, prefix in (("--select", "credentials"), ("--ignore", "CAPS"), ("--select", "X")):
+        result = run("replay", str(path), "--select", "CAP", option, prefix)
+        assert result.returncode == 2, (option, prefix, result.stdout)
+        assert f"no rule code starts with {prefix!r}" in result.stderr
+    assert run("replay", str(path), "--ignore", "all").returncode == 0  # ALL names every rule, in any case
+    lower = run("replay", str(path), "--select", "cap003")
+    assert [line.split(" ")[1] for line in finding_lines(lower.stdout, path)] == ["CAP003"]
+
+
 def test_json_report_has_the_documented_fields(tmp_path: Path) -> None:
     path = capture(tmp_path / "bad.jsonl", EXCHANGE, EXCHANGE)
     result = run("replay", "--format", "json", str(path))
