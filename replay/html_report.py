@@ -104,7 +104,8 @@ def _readiness(readiness: Readiness, capture_index: int) -> str:
             f"<td>{module.scenarios_seen}/{len(module.scenarios)}</td><td>{module.errors}</td>"
             f"<td>{module.warnings}</td><td>{module.exchanges}</td>"
             f"<td><details><summary>scenarios</summary><ul>{marks}</ul></details></td></tr>")
-    return (f"<p>Partner role: <strong>{_e(readiness.role)}</strong></p>"
+    note = f" <small>(note: {_e(readiness.role_note)})</small>" if readiness.role_note else ""
+    return (f"<p>Partner role: <strong>{_e(readiness.role)}</strong>{note}</p>"
             "<table><thead><tr><th>Module</th><th>Verdict</th><th>Scenarios</th><th>Errors</th><th>Warnings</th>"
             f"<th>Exchanges</th><th></th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
             f'<p class="closing">{_e(readiness.closing)}</p>')

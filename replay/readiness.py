@@ -58,6 +58,7 @@ class Readiness(msgspec.Struct, frozen=True, kw_only=True):
     modules: list[ModuleReadiness]
     days: list[list[str]]  # ready modules, grouped by certification day
     closing: str  # the line a person acts on
+    role_note: str | None = None  # when the traffic speaks against the role the readiness is judged for
 
 
 def _level(key: Any) -> str | None:
@@ -133,9 +134,26 @@ class ScenarioTracker:
 
     def infer_role(self) -> str:
         """The partner's role, from what it pushed: CPOs push locations to CDRs, eMSPs tokens and commands."""
-        cpo = sum(self.partner_pushes[module] for module in _CPO_PUSHES)
-        emsp = sum(self.partner_pushes[module] for module in _EMSP_PUSHES)
-        return "EMSP" if emsp > cpo else "CPO"
+        return "EMSP" if self.pushes_as("EMSP") > self.pushes_as("CPO") else "CPO"
+
+    def pushes_as(self, role: str) -> int:
+        """How many of the partner's pushes only a partner of `role` sends."""
+        return sum(self.partner_pushes[module] for module in (_EMSP_PUSHES if role == "EMSP" else _CPO_PUSHES))
+
+    def role_note(self, given: str | None) -> str | None:
+        """Why the readiness may be judged for the wrong role: given against the traffic, or guessed from nothing."""
+        if given is None:
+            if self.pushes_as("CPO") or self.pushes_as("EMSP"):
+                return None
+            return "the partner pushed nothing that tells its role: judged as a CPO; --role says otherwise"
+        role = given.upper()
+        other = "CPO" if role == "EMSP" else "EMSP"
+        if self.pushes_as(role) or not self.pushes_as(other):
+            return None
+        modules = sorted(module for module in (_CPO_PUSHES if other == "CPO" else _EMSP_PUSHES)
+                         if self.partner_pushes[module])
+        return (f"judged as --role {role.lower()}, but the partner pushed only what a{'n' if other == 'EMSP' else ''} "
+                f"{other} pushes ({', '.join(modules)}): check --role")
 
     def seen(self, index: int) -> list[list[int]]:
         return self._seen[index]
@@ -166,7 +184,7 @@ def _verdict(exchanges: int, errors: int, scenarios: list[ScenarioResult]) -> Ve
 
 
 def assess(tracker: ScenarioTracker, findings: Iterable[Finding], role: str | None) -> Readiness:
-    role = (role or tracker.infer_role()).upper()
+    given, role = role, (role or tracker.infer_role()).upper()
     by_module: dict[str, list[Finding]] = {module: [] for module in MODULE_ORDER}
     flagged: set[int] = set()
     for finding in findings:
@@ -192,7 +210,8 @@ def assess(tracker: ScenarioTracker, findings: Iterable[Finding], role: str | No
         ))
     ready = [m.title for m in modules if m.verdict == "ready"]
     days = [ready[i:i + MODULES_PER_DAY] for i in range(0, len(ready), MODULES_PER_DAY)]
-    return Readiness(role=role, modules=modules, days=days, closing=_closing(modules, days))
+    return Readiness(role=role, modules=modules, days=days, closing=_closing(modules, days),
+                     role_note=tracker.role_note(given))
 
 
 def _closing(modules: list[ModuleReadiness], days: list[list[str]]) -> str:

@@ -77,6 +77,8 @@ def _module_line(module: ModuleReadiness, colour: bool) -> str:
 def readiness_lines(readiness: Readiness, capture: str, full: bool = False, colour: bool = False) -> list[str]:
     """The readiness table; `full` adds each module's scenario checklist."""
     lines = [f"Readiness of the {readiness.role} partner in {capture}:"]
+    if readiness.role_note:
+        lines.append(_paint(f"  note: {readiness.role_note}", "yellow", colour))
     marks = {"seen": ("✓", "green"), "seen with findings": ("!", "yellow"), "not seen": ("✗", "red")}
     for module in readiness.modules:
         lines.append(_module_line(module, colour))

@@ -9,7 +9,7 @@ from pathlib import Path
 import msgspec
 
 from captures import clean_exchange
-from conftest import BIN
+from conftest import BIN, REPO
 from ocpi_tap.replay.capture import encode_line, new_header
 
 EXCHANGE = encode_line(clean_exchange()).rstrip(b"\n")
@@ -40,12 +40,27 @@ def test_a_clean_capture_exits_0(tmp_path: Path) -> None:
 def test_the_readiness_table_never_shows_unexercised_modules_as_ready(tmp_path: Path) -> None:
     path = capture(tmp_path / "clean.jsonl", EXCHANGE, SECOND)
     lines = run("replay", str(path)).stdout.splitlines()
-    table = lines[lines.index(f"Readiness of the CPO partner in {path}:") + 1:][:8]
+    heading = lines.index(f"Readiness of the CPO partner in {path}:")
+    assert lines[heading + 1] == ("  note: the partner pushed nothing that tells its role: judged as a CPO; "
+                                  "--role says otherwise")
+    table = lines[heading + 2:][:8]
     assert [line.split()[0] for line in table] == [
         "Versions", "Credentials", "Tokens", "Locations", "Tariffs", "Sessions", "Commands", "CDRs"]
     assert "partly exercised" in table[0]  # GETs of the hub's versions, but not the rest of discovery
     assert all("not exercised" in line for line in table[1:])
     assert lines[-2].startswith("No module is ready to book. Not ready: Versions (partly exercised: 0 of 2")
+
+
+def test_a_role_the_traffic_contradicts_is_pointed_out(tmp_path: Path) -> None:
+    clean_emsp = str(REPO / "captures" / "clean-emsp.jsonl")
+    wrong = run("replay", clean_emsp, "--role", "cpo").stdout.splitlines()
+    assert wrong[wrong.index(f"Readiness of the CPO partner in {clean_emsp}:") + 1] == (
+        "  note: judged as --role cpo, but the partner pushed only what an EMSP pushes (commands, tokens): "
+        "check --role")
+    for role in ([], ["--role", "emsp"]):  # inferred, or given and borne out: no note
+        assert "note:" not in run("replay", clean_emsp, *role).stdout
+    report = json.loads(run("replay", clean_emsp, "--role", "cpo", "--format", "json").stdout)
+    assert "check --role" in report["captures"][0]["readiness"]["role_note"]
 
 
 def test_bad_lines_are_findings_with_line_numbers_and_the_rest_is_read(tmp_path: Path) -> None:
