@@ -115,11 +115,14 @@ class Recorder:
         self,
         stream: BinaryIO | None = None,
         on_written: Callable[[Exchange], None] | None = None,
+        log_failure: bool = True,
     ) -> None:
         """`stream` (for tests) replaces the file named by `ocpi_capture`;
-        `on_written` is called with each exchange once it is in the capture."""
+        `on_written` is called with each exchange once it is in the capture;
+        `log_failure=False` when the program embedding the proxy reports `failure` itself."""
         self._injected_stream = stream
         self._on_written = on_written
+        self._log_failure = log_failure
         self.writer: CaptureWriter | None = None
         self.failure: str | None = None
         self._directions: dict[str, Direction] = {}
@@ -252,7 +255,8 @@ class Recorder:
     def _fail(self, reason: str) -> None:
         if self.failure is None:
             self.failure = reason
-            logger.error(f"ocpi-tap: {reason}")
+            if self._log_failure:
+                logger.error(f"ocpi-tap: {reason}")
             ctx.master.shutdown()
 
     def _close(self) -> None:

@@ -149,7 +149,7 @@ async def run(
         progress.add(exchange)
         on_progress(progress)
 
-    recorder = Recorder(on_written=written)
+    recorder = Recorder(on_written=written, log_failure=False)  # the caller reports `failure`
     embedded.addons.add(
         _StartupCheck(),
         core.Core(),
@@ -179,6 +179,7 @@ async def run(
         except Exception as error:  # mitmproxy raises OptionsError or KeyError-like types
             raise StartupError(str(error)) from None
         loop = asyncio.get_running_loop()
+        _ignore_cancelled_connections(loop)
         signals = (signal.SIGINT, signal.SIGTERM) if stop is None else ()
         stop = stop or asyncio.Event()
         for signum in signals:
@@ -191,6 +192,25 @@ async def run(
             for signum in signals:
                 loop.remove_signal_handler(signum)
     return recorder, progress
+
+
+def _ignore_cancelled_connections(loop: asyncio.AbstractEventLoop) -> None:
+    """Python 3.11's asyncio streams report a connection handler cancelled by asyncio.run's
+    cleanup as an error, with a CancelledError traceback (python/cpython#113538; later versions
+    close such a connection quietly): a client still connected when the proxy stops is no error.
+    Every other report goes on as before. The handler stays: that cleanup comes after `run` has
+    returned."""
+    previous = loop.get_exception_handler()
+
+    def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if isinstance(context.get("exception"), asyncio.CancelledError):
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handle)
 
 
 async def _shutdown_when(stop: asyncio.Event, embedded: master.Master) -> None:

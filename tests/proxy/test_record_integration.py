@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import signal
+import socket
 import threading
 import time
 from pathlib import Path
@@ -201,6 +202,18 @@ def test_removed_capture_file_stops_the_proxy_loudly(hub: Peer, partner: Peer, s
     proxy.stop()
     assert code == 2
     assert "removed while recording" in proxy.stderr
+    assert proxy.stderr.count("cannot write the capture") == 1  # said once, as the command's error
+    assert "error: cannot write the capture" in proxy.stderr
+    assert "Traceback" not in proxy.stderr
+
+
+def test_ctrl_c_with_a_client_still_connected_stops_cleanly(hub: Peer, partner: Peer, start_record) -> None:
+    proxy = start_record(hub.url, partner.url)
+    with socket.create_connection(("127.0.0.1", proxy.hub_port), timeout=10) as kept_alive:
+        kept_alive.sendall(build_request("GET", "/ocpi/versions", [(b"Host", b"placeholder")]))
+        assert kept_alive.makefile("rb").readline().startswith(b"HTTP/1.1 200")
+        assert proxy.stop() == 0  # while the connection is still open
+    assert "Traceback" not in proxy.stderr, proxy.stderr
 
 
 def test_mitmdump_loads_the_addon_as_is(hub: Peer, partner: Peer, tmp_path: Path) -> None:
