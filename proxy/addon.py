@@ -125,6 +125,8 @@ class Recorder:
         self._log_failure = log_failure
         self.writer: CaptureWriter | None = None
         self.failure: str | None = None
+        self._created: Path | None = None  # the capture file, if this Recorder created it
+        self._written = 0  # exchanges written, to any capture
         self._directions: dict[str, Direction] = {}
         self._next_seq = 1
         self._open: dict[str, tuple[int, http.HTTPFlow]] = {}  # flow id -> (seq, flow), not yet written
@@ -181,10 +183,12 @@ class Recorder:
                 raise exceptions.OptionsError(
                     f"capture file {path} exists; choose another name or set ocpi_capture_overwrite"
                 )
+            created = not path.exists()
             try:
                 stream = _FileStream(path)
             except OSError as error:
                 raise exceptions.OptionsError(f"cannot create capture file {path}: {error}") from None
+            self._created = path if created else None
         header = new_header(
             peers=peers_of(ctx.options.mode, self._directions),
             redaction=ctx.options.ocpi_redaction,
@@ -227,6 +231,15 @@ class Recorder:
             self._record(self._open[flow_id][1], in_flight=True)
         self._close()
 
+    def remove_unused_capture(self) -> None:
+        """After a start that failed: closes the capture and removes it if this Recorder created
+        it and wrote no exchange, so that it is not in the way of the next start. A file that
+        existed before (replaced with ocpi_capture_overwrite) is left, with the header only."""
+        self._close()
+        if self._created is not None and self._written == 0:
+            self._created.unlink(missing_ok=True)
+            self._created = None
+
     def _direction(self, flow: http.HTTPFlow) -> Direction:
         spec = flow.client_conn.proxy_mode.full_spec
         return self._directions.get(spec, TO_PARTNER if self._directions else TO_HUB)
@@ -249,6 +262,7 @@ class Recorder:
                 flow.kill()  # the client must not get what was not recorded
             self._fail(f"cannot write the capture ({error}); stopping the proxy")
             return
+        self._written += 1
         if self._on_written is not None:
             self._on_written(exchange)
 

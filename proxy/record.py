@@ -177,6 +177,7 @@ async def run(
         try:
             opts.update(**settings)
         except Exception as error:  # mitmproxy raises OptionsError or KeyError-like types
+            recorder.remove_unused_capture()
             raise StartupError(str(error)) from None
         loop = asyncio.get_running_loop()
         _ignore_cancelled_connections(loop)
@@ -187,6 +188,9 @@ async def run(
         watcher = asyncio.ensure_future(_shutdown_when(stop, embedded))
         try:
             await embedded.run()
+        except StartupError:
+            recorder.remove_unused_capture()
+            raise
         finally:
             watcher.cancel()
             for signum in signals:

@@ -258,3 +258,29 @@ def test_record_refuses_to_overwrite_and_reports_a_busy_port(hub: Peer, partner:
                             capture_output=True, timeout=60)
     assert result.returncode == 2
     assert b"could not start" in result.stderr
+
+
+def test_a_failed_start_leaves_no_capture_in_the_way_of_the_retry(hub: Peer, partner: Peer, tmp_path: Path) -> None:
+    import subprocess
+
+    from conftest import record_argv
+
+    capture = tmp_path / "day1.jsonl"
+    with socket.socket() as occupied:
+        occupied.bind(("127.0.0.1", 0))
+        occupied.listen()
+        busy = (occupied.getsockname()[1], free_port())
+        failed = subprocess.run(record_argv(hub.url, partner.url, capture, busy), capture_output=True, timeout=60)
+    assert failed.returncode == 2
+    assert b"could not start" in failed.stderr
+    assert not capture.exists()
+
+    first, second = free_ports(2)
+    retry = ProxyProcess(record_argv(hub.url, partner.url, capture, (first, second)), (first, second), capture)
+    try:
+        assert exchange(first, build_request("GET", "/ocpi/versions", [])).status == 200
+    finally:
+        code = retry.stop()
+    assert code == 0, retry.stderr
+    exchanges, problems = read_all(capture)
+    assert problems == [] and len(exchanges) == 1
