@@ -302,7 +302,8 @@ def replay(captures: tuple[Path, ...], output_format: str, output: Path | None, 
               help="The hub the mock plays, and the profile the capture is checked with.")
 @click.option("--live", is_flag=True, help="Check while the day is recorded (as record --live) instead of after.")
 @click.option("--ui", "ui_port", type=click.IntRange(1, 65535), metavar="PORT",
-              help="With --live, serve the live page on 127.0.0.1:PORT. Implies --live.")
+              help="With --live, serve the live page on 127.0.0.1:PORT; it stays up after the day until Ctrl-C. "
+                   "Implies --live.")
 def demo(role: str, faults: tuple[str, ...], list_faults: bool, output: Path | None, profile: str,
          live: bool, ui_port: int | None) -> None:
     """Play a certification day between a mock hub and a mock partner through the recorder, then check it.
@@ -339,12 +340,14 @@ def demo(role: str, faults: tuple[str, ...], list_faults: bool, output: Path | N
         link.start()
         link.wait_warm(60)
         addons.append(InFlight(link.publish))
+    keep_page = False  # the day lasts seconds: the page stays for people to look at, unless the day failed
     try:
         recorder = asyncio.run(play(role, list(faults), capture, profile,
                                     lambda module, detail: click.echo(f"  {module:<12} {detail}"),
                                     addons=addons, on_ready=link.begin if link is not None else lambda: None))
+        keep_page = ui_port is not None and recorder.failure is None
     finally:
-        code = link.close() if link is not None else None
+        code = link.close(keep_page) if link is not None else None
     if recorder.failure is not None:
         click.echo(f"error: {recorder.failure}", err=True)
         sys.exit(EXIT_ERROR)

@@ -13,9 +13,11 @@ Findings print on stdout in the concise form as they happen (and, with
 `--live-json`, one JSON finding per line to a file); once the capture is
 closed the rest is checked, `finish` runs, and the readiness and the
 summary print as `replay` prints them. With `--ui PORT` the live page
-(`live_page`) is served from here too. Ctrl-C reaches both processes; this
-one ignores it and finishes when the recorder says the capture is closed
-(or its parent is gone).
+(`live_page`) is served from here too; unless released with the closing
+(as `record` releases it), it stays up after the check until the parent is
+interrupted (`demo --ui`: the day is over in seconds). Ctrl-C reaches both
+processes; this one ignores it and finishes when the recorder says the
+capture is closed and the page is released (or its parent is gone).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from ocpi_tap.rules.findings import Finding
 POLL_SECONDS: Final = 0.05
 EXIT_CRASHED: Final = 3  # not 1: a Python error in a child process exits 1, which would read as "findings"
 DELAY_VARIABLE: Final = "OCPI_TAP_LIVE_DELAY"  # seconds of sleep per exchange: the tests' slow checker
+STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,10 @@ class LiveLink:
         self._warm = context.Event()
         self._begun = context.Event()
         self._closed = context.Event()
+        self._released = context.Event()  # the live page may stop once the check is done
         self.process = context.Process(target=check_live, name="ocpi-tap live check",
-                                       args=(options, self._watermark, self._warm, self._begun, self._closed))
+                                       args=(options, self._watermark, self._warm, self._begun, self._closed,
+                                             self._released))
 
     def start(self) -> None:
         # The child inherits SIGINT ignored, so a Ctrl-C while it starts cannot kill it either.
@@ -88,13 +93,42 @@ class LiveLink:
         """The capture file exists with its header: checking may start."""
         self._begun.set()
 
-    def close(self) -> int:
+    def close(self, keep_page: bool = False) -> int:
         """The capture is closed: waits for the checker to finish; its exit code:
-        0 no findings, 1 findings, 2 the capture could not be read, anything else a crash."""
+        0 no findings, 1 findings, 2 the capture could not be read, anything else a crash.
+        With `keep_page` the checker's live page stays up after the check until Ctrl-C (or SIGTERM)."""
+        if not keep_page:
+            self._released.set()  # before `closed`: the checker sees both at once
         self._closed.set()
-        self.process.join()
+        if keep_page:
+            self._join_released_at_interrupt()
+        else:
+            self.process.join()
         assert self.process.exitcode is not None
         return self.process.exitcode
+
+    def _join_released_at_interrupt(self) -> None:
+        """Waits for the checker, releasing its page at Ctrl-C or SIGTERM; it may end first (when its
+        page could not start). Ctrl-C reaches the checker too: it ignores it."""
+        previous = {signum: signal.signal(signum, _interrupt) for signum in STOP_SIGNALS}
+        try:
+            self.process.join()
+        except _Interrupted:
+            self._released.set()
+            self.process.join()
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+
+
+class _Interrupted(Exception):
+    """Ctrl-C or SIGTERM while the live page stays up."""
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)  # one is enough: the checker's end is not to be cut short
+    raise _Interrupted
 
 
 def _parent_gone() -> bool:
@@ -167,12 +201,12 @@ class _Output:
             self._json.close()
 
 
-def check_live(options: LiveOptions, watermark: Any, warm: Any, begun: Any, closed: Any) -> None:
+def check_live(options: LiveOptions, watermark: Any, warm: Any, begun: Any, closed: Any, released: Any) -> None:
     """The checking process's main."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         delay = float(os.environ.get(DELAY_VARIABLE) or 0)
-        found = asyncio.run(_check(options, watermark, warm, begun, closed, delay))
+        found = asyncio.run(_check(options, watermark, warm, begun, closed, released, delay))
     except CaptureError as error:
         click.echo(f"error: live check: {error}", err=True)
         sys.exit(2)
@@ -182,7 +216,17 @@ def check_live(options: LiveOptions, watermark: Any, warm: Any, begun: Any, clos
     sys.exit(1 if found else 0)  # as replay: 1 when there are findings
 
 
-async def _check(options: LiveOptions, watermark: Any, warm: Any, begun: Any, closed: Any, delay: float) -> int:
+async def _serve_until_released(url: str, released: Any) -> None:
+    """The live page stays up, complete, until the recorder releases it (or is gone)."""
+    if released.is_set():
+        return
+    click.echo(f"Live page stays at {url} until Ctrl-C.")
+    while not released.is_set() and not _parent_gone():
+        await asyncio.sleep(POLL_SECONDS)
+
+
+async def _check(options: LiveOptions, watermark: Any, warm: Any, begun: Any, closed: Any, released: Any,
+                 delay: float) -> int:
     """How many findings there were."""
     from ocpi_tap.replay.live import LiveCheck
     from ocpi_tap.replay.render import closing_lines
@@ -255,6 +299,7 @@ async def _check(options: LiveOptions, watermark: Any, warm: Any, begun: Any, cl
                        f"is the reference", err=True)
         if page is not None:
             page.status(result.readiness, result.exchanges, check.checked, len(result.findings), finished=True)
+            await _serve_until_released(f"http://127.0.0.1:{options.ui_port}/", released)
         return len(result.findings)
     finally:
         output.close()

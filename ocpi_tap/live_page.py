@@ -88,7 +88,7 @@ _SCRIPT: Final = """
   source.addEventListener('status', function (e) {
     const s = JSON.parse(e.data);
     showStatus(s);
-    if (s.finished) { source.close(); }  // the server stops soon: no reconnecting to it
+    if (s.finished) { source.close(); }  // nothing more comes, and the server may stop: no reconnecting
   });
 })();
 """

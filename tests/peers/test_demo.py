@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import re
+import signal
 import subprocess
+import time
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from conftest import BIN
-from ocpi_tap.peers.demo import play
+from ocpi_tap.peers.demo import free_ports, play
 from ocpi_tap.peers.faults import FAULTS
 from ocpi_tap.replay.capture import CaptureReader, LineProblem
 from ocpi_tap.replay.check import check_capture
@@ -90,6 +95,51 @@ def test_demo_live_checks_while_the_day_is_recorded(tmp_path: Path) -> None:
     assert found == sorted(line for line in offline.stdout.splitlines() if line.startswith(f"{capture}:"))
     assert done.stdout.splitlines()[-1] == offline.stdout.splitlines()[-1]  # the same summary
     assert "Recorded " not in done.stdout  # no second check after the day
+
+
+def page_state(port: int) -> dict[str, object] | None:
+    """The live page's /state, or None while nothing answers."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/state", timeout=10) as answer:
+            return json.loads(answer.read())  # type: ignore[no-any-return]
+    except OSError:
+        return None
+
+
+def test_demo_ui_keeps_the_live_page_up_until_ctrl_c(tmp_path: Path) -> None:
+    [port] = free_ports(1)
+    # A session of its own, so that Ctrl-C can reach the whole group, checker included, as from a terminal.
+    process = subprocess.Popen([str(BIN / "ocpi-tap"), "demo", "--ui", str(port), "--fault", "cdr-put",
+                                "-o", str(tmp_path / "ui.jsonl")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (page_state(port) or {}).get("finished"):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the live page never reported the capture finished"
+            time.sleep(0.1)
+        assert process.stdout is not None
+        printed = []
+        for line in process.stdout:  # up to the last line the demo prints before waiting
+            printed.append(line.rstrip("\n"))
+            if line.startswith("Live page stays at"):
+                break
+        assert printed[-1] == f"Live page stays at http://127.0.0.1:{port}/ until Ctrl-C."
+        summary = re.match(r"Found (\d+) findings? ", printed[-2])  # the summary came first
+        assert summary, printed
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as answer:
+            assert answer.status == 200 and "ocpi-tap live" in answer.read().decode()
+        assert (page_state(port) or {}).get("findings") == int(summary[1])
+        assert process.poll() is None
+        os.killpg(process.pid, signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate(timeout=30)
+    assert process.returncode == 1, err  # findings, as without --ui
+    assert "Traceback" not in err and out == ""
+    assert page_state(port) is None  # the page went with it
 
 
 def test_the_mock_hub_alone_prints_what_to_configure_and_answers_token_a(tmp_path: Path) -> None:
