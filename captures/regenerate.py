@@ -15,6 +15,7 @@ Naming faults after the options regenerates only those.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import sys
@@ -48,12 +49,31 @@ def generate(name: str, role: str, faults: list[str], record: bool = True) -> No
     print(f"{name}: {capture.stat().st_size // 1024} KiB")
 
 
+def argument_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="captures/regenerate.py",
+        description="Regenerate the reference captures in captures/ (a clean mock day per partner role, and "
+                    "a CPO day per fault of `ocpi-tap demo --list-faults`, mobie profile) and, beside each, "
+                    "NAME.expected.json: the findings its replay gives.",
+        epilog="This rewrites the stored captures: run it only on purpose, and review the diff of the "
+               "expected findings.",
+    )
+    parser.add_argument("faults", nargs="*", metavar="FAULT",
+                        help="regenerate only the captures of these faults (default: every capture)")
+    parser.add_argument("--expected-only", action="store_true",
+                        help="keep the captures and rewrite only the .expected.json files "
+                             "(after a rule change, to review what it finds)")
+    return parser
+
+
 def main(arguments: list[str]) -> int:
-    record = "--expected-only" not in arguments
-    only = [argument for argument in arguments if not argument.startswith("--")]
+    parser = argument_parser()
+    options = parser.parse_args(arguments)
+    record = not options.expected_only
+    only: list[str] = options.faults
     unknown = [name for name in only if name not in FAULTS]
     if unknown:
-        raise SystemExit(f"unknown fault(s): {', '.join(unknown)}")
+        parser.error(f"unknown fault(s): {', '.join(unknown)}; see ocpi-tap demo --list-faults")
     if not only:
         for role in ("cpo", "emsp"):
             generate(f"clean-{role}", role, [], record)
