@@ -15,7 +15,8 @@ from ocpi_tap.rules.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from ocpi_tap.rules.registry import Selection, Violation
 
 from .capture import CaptureReader, LineProblem, decode_exchange
-from .capture.reader import ExchangeHead, line_problem
+from .capture.model import ExchangeHead
+from .capture.reader import line_problem
 from .engine import Engine
 from .ordering import TimeOrder, epoch
 from .readiness import Readiness, ScenarioTracker, assess

@@ -108,13 +108,22 @@ class Response(msgspec.Struct, _MessageAccess, kw_only=True, omit_defaults=True)
 Message = Request | Response
 
 
-class Exchange(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """One request and what came back, as the proxy saw it."""
+class ExchangeHead(msgspec.Struct, kw_only=True):
+    """The fields of an exchange line that say when it happened: what time order needs.
+
+    A replay reads each line's head first and decodes the whole exchange only
+    when it is due, so a line that is held back is parsed in full once.
+    """
 
     seq: Annotated[int, msgspec.Meta(ge=1)]
     direction: Direction
     started: Timestamp
     ended: Timestamp | None
+
+
+class Exchange(ExchangeHead, kw_only=True, omit_defaults=True):
+    """One request and what came back, as the proxy saw it: the head, then the rest."""
+
     request: Request
     response: Response | None
     error: str | UnsetType = UNSET

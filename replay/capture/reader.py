@@ -15,11 +15,11 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Annotated, Any, BinaryIO, Final, TypeVar
+from typing import Any, BinaryIO, Final, TypeVar
 
 import msgspec
 
-from .model import FORMAT, VERSION, Direction, Exchange, Header, Timestamp
+from .model import FORMAT, VERSION, Exchange, ExchangeHead, Header
 
 _GZIP_MAGIC: Final = b"\x1f\x8b"
 _exchange_decoder: Final = msgspec.json.Decoder(Exchange)
@@ -36,19 +36,6 @@ class LineProblem(msgspec.Struct, frozen=True):
     line: int
     message: str
     truncated: bool = False
-
-
-class ExchangeHead(msgspec.Struct, kw_only=True):
-    """The fields of an exchange line that say when it happened: what time order needs.
-
-    A replay reads each line's head first and decodes the whole exchange only
-    when it is due, so a line that is held back is parsed in full once.
-    """
-
-    seq: Annotated[int, msgspec.Meta(ge=1)]
-    direction: Direction
-    started: Timestamp
-    ended: Timestamp | None
 
 
 _head_decoder: Final = msgspec.json.Decoder(ExchangeHead)
