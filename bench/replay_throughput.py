@@ -25,14 +25,11 @@ floor's, printed and written as JSON (default bench/results/replay_throughput.js
 from __future__ import annotations
 
 import argparse
-import gzip
-import io
 import platform
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -42,32 +39,13 @@ from common import add_json_argument, versions, write_report  # noqa: E402
 from generate import write  # noqa: E402
 
 from ocpi_tap.replay.capture import CaptureReader, LineProblem, decode_exchange  # noqa: E402
+from ocpi_tap.replay.capture.reader import is_gzip, open_lines  # noqa: E402
 from ocpi_tap.replay.check import check_capture  # noqa: E402
 from ocpi_tap.replay.ordering import TimeOrder, epoch  # noqa: E402
 from ocpi_tap.rules.checks.bodies import decode_bodies  # noqa: E402
 from ocpi_tap.rules.checks.transport import response_envelope  # noqa: E402
 from ocpi_tap.rules.profiles import PROFILES  # noqa: E402
 from ocpi_tap.rules.routes import Route, RouteTable  # noqa: E402
-
-GZIP_MAGIC = b"\x1f\x8b"
-
-
-def is_gzip(path: Path) -> bool:
-    # By the first bytes, not the name, as the capture reader decides.
-    with path.open("rb") as raw:
-        return raw.read(2) == GZIP_MAGIC
-
-
-@contextmanager
-def open_lines(path: Path) -> Iterator[io.BufferedIOBase]:
-    """The capture's lines, decompressed as the capture reader decompresses them."""
-    with path.open("rb") as raw:
-        if is_gzip(path):
-            with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
-                yield unzipped
-        else:
-            yield raw
-
 
 def lines_mb(path: Path) -> float:
     """Megabytes of JSON lines: the file's size, or for gzip its size decompressed."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Final, TypeVar
@@ -47,6 +48,23 @@ LineItem = tuple[int, ExchangeHead, bytes] | LineProblem  # an exchange's head w
 def decode_exchange(line: bytes) -> Exchange:
     """The whole exchange of a line whose head has been read; `msgspec.MsgspecError` if the rest is not one."""
     return _exchange_decoder.decode(line)
+
+
+def is_gzip(path: str | os.PathLike[str]) -> bool:
+    """Whether a capture file is gzip-compressed: by its first bytes, as the reader decides, not its name."""
+    with Path(path).open("rb") as raw:
+        return raw.read(2) == _GZIP_MAGIC
+
+
+@contextmanager
+def open_lines(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """A capture file's bytes as `CaptureReader` reads its lines (decompressed if gzip), unchecked."""
+    stream, raw = _open(Path(path))
+    try:
+        yield stream
+    finally:
+        stream.close()
+        raw.close()
 
 
 def _open(path: Path) -> tuple[BinaryIO, BinaryIO]:

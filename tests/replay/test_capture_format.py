@@ -28,6 +28,7 @@ from ocpi_tap.replay.capture import (
     new_header,
     parse_timestamp,
 )
+from ocpi_tap.replay.capture.reader import is_gzip, open_lines
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
@@ -193,6 +194,18 @@ def test_gzip_captures_are_read(tmp_path: Path) -> None:
     path = tmp_path / "day.jsonl.gz"
     path.write_bytes(gzip.compress(_capture_lines(GOOD, GOOD) + b"\n"))
     assert [item[1].seq for item in read_back(path)] == [1, 1]  # type: ignore[index]
+
+
+def test_gzip_is_told_by_the_bytes_and_open_lines_gives_what_the_reader_reads(tmp_path: Path) -> None:
+    lines = _capture_lines(GOOD, GOOD) + b"\n"
+    plain, packed, misnamed = tmp_path / "day.jsonl", tmp_path / "day.jsonl.gz", tmp_path / "other.jsonl"
+    plain.write_bytes(lines)
+    packed.write_bytes(gzip.compress(lines))
+    misnamed.write_bytes(gzip.compress(lines))
+    assert [is_gzip(path) for path in (plain, packed, misnamed)] == [False, True, True]
+    for path in (plain, packed, misnamed):
+        with open_lines(path) as stream:
+            assert stream.read() == lines
 
 
 def test_a_gzip_capture_cut_short_keeps_what_was_read(tmp_path: Path) -> None:
