@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import aiohttp
 
@@ -43,20 +45,27 @@ def publish(page: LivePage, result: CaptureResult, finished: bool) -> None:
     page.status(result.readiness, result.exchanges, result.exchanges, len(result.findings), finished=finished)
 
 
+@asynccontextmanager
+async def serving() -> AsyncIterator[tuple[LivePage, str]]:
+    """A live page on a free loopback port, and the URL of its event stream."""
+    [port] = free_ports(1)
+    page = LivePage(str(CAPTURE), lambda line: None)
+    await page.start(port)
+    try:
+        yield page, f"http://127.0.0.1:{port}/events"
+    finally:
+        await page.stop()
+
+
 def test_a_late_client_gets_the_findings_then_the_final_status() -> None:
     result = check_capture(CAPTURE)
     assert result.findings
 
     async def run() -> list[tuple[str, dict[str, object]]]:
-        [port] = free_ports(1)
-        page = LivePage(str(CAPTURE), lambda line: None)
-        await page.start(port)
-        try:
+        async with serving() as (page, events):
             publish(page, result, finished=False)
             publish(page, result, finished=True)  # a status per batch: only the latest is replayed
-            return await read_events(f"http://127.0.0.1:{port}/events")
-        finally:
-            await page.stop()
+            return await read_events(events)
 
     events = asyncio.run(run())
     names = [name for name, _ in events]
@@ -69,18 +78,13 @@ def test_a_client_following_sees_each_event_as_it_is_published() -> None:
     result = check_capture(CAPTURE)
 
     async def run() -> list[tuple[str, dict[str, object]]]:
-        [port] = free_ports(1)
-        page = LivePage(str(CAPTURE), lambda line: None)
-        await page.start(port)
-        try:
+        async with serving() as (page, events):
             publish(page, result, finished=False)
             caught_up = asyncio.Event()
-            following = asyncio.create_task(read_events(f"http://127.0.0.1:{port}/events", caught_up))
+            following = asyncio.create_task(read_events(events, caught_up))
             await asyncio.wait_for(caught_up.wait(), 30)
             publish(page, result, finished=True)  # now following: this batch comes live
             return await following
-        finally:
-            await page.stop()
 
     events = asyncio.run(run())
     per_batch = ["finding"] * len(result.findings) + ["status"]
