@@ -64,7 +64,8 @@ def child_generate(path: str, count: int, locations: int) -> None:
 
 
 def in_child(*args: str) -> dict[str, float]:
-    done = subprocess.run([sys.executable, __file__, *args], check=True, stdout=subprocess.PIPE, text=True)  # stderr shows
+    # stderr is not captured: a child's errors show.
+    done = subprocess.run([sys.executable, __file__, *args], check=True, stdout=subprocess.PIPE, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 

@@ -5,9 +5,10 @@ An aiohttp app run by the checking process. `/` is one self-contained page
 `/events`, a server-sent event stream: a `finding` event per finding, a
 `status` event with the readiness matrix and the counts after each batch
 (`finished` once the capture is complete: the page then stops following).
-A client that connects late gets the findings so far, then the latest status. `/exchange/LINE` returns the capture's line LINE
-as recorded (tokens were redacted before it was written), `/state` the
-latest status as JSON.
+A client that connects late gets the findings so far, then the latest
+status. `/exchange/LINE` returns the capture's line LINE as recorded
+(tokens were redacted before it was written), `/state` the latest status
+as JSON.
 """
 
 from __future__ import annotations

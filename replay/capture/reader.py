@@ -124,7 +124,8 @@ def decode_head(number: int, line: bytes) -> tuple[int, ExchangeHead] | LineProb
 Decoded = TypeVar("Decoded")
 
 
-def _decode(decoder: msgspec.json.Decoder[Decoded], number: int, line: bytes) -> tuple[int, Decoded] | LineProblem | None:
+def _decode(decoder: msgspec.json.Decoder[Decoded], number: int,
+            line: bytes) -> tuple[int, Decoded] | LineProblem | None:
     try:
         return number, decoder.decode(line)
     except msgspec.MsgspecError as error:

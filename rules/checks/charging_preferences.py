@@ -85,18 +85,22 @@ class ChargingPreferencesChecker:
             return
         key, state = found
         if state.status in OVER:
-            yield SeqReport(MisplacedChargingPreferences(session="/".join(key), problem=f"which is already {state.status}"),
-                            observed.where, notes=(note(f"last update of the session ({state.status})", state.where),))
+            yield SeqReport(
+                MisplacedChargingPreferences(session="/".join(key), problem=f"which is already {state.status}"),
+                observed.where, notes=(note(f"last update of the session ({state.status})", state.where),))
             return
         response, site = observed.exchange.response, self._sites.sites.get(key)
         evse = self._inventory.evse(site.location, site.evse_uid) if site is not None else None
-        if response is None or site is None or evse is None or evse.capabilities is None or CAPABLE in evse.capabilities:
+        if response is None or site is None or evse is None or evse.capabilities is None:
+            return  # unanswered, or where the session happened is not known whole
+        if CAPABLE in evse.capabilities:
             return
         if response.status != 404 or observed.status_code != 2001:
             answered = f"HTTP {response.status}" + (f" with {observed.status_code}" if observed.status_code else "")
             yield SeqReport(MisplacedChargingPreferences(
                 session="/".join(key),
-                problem=f"whose EVSE {'/'.join(site.evse)} is not {CAPABLE}: answered {answered}, not HTTP 404 with 2001",
+                problem=f"whose EVSE {'/'.join(site.evse)} is not {CAPABLE}: "
+                        f"answered {answered}, not HTTP 404 with 2001",
             ), observed.where, notes=(note("the EVSE as last listed", evse.where),))
 
     def finish(self) -> Iterator[SeqReport]:

@@ -144,7 +144,8 @@ def test_no_redaction_only_when_asked_and_stated_in_the_header(hub: Peer, partne
 
 
 def test_the_listener_urls_shown_name_the_public_host(hub: Peer, partner: Peer, start_record) -> None:
-    proxy = start_record(hub.url + "/ocpi/versions", partner.url + "/ocpi/versions", "--public-host", "tap.example.test")
+    proxy = start_record(hub.url + "/ocpi/versions", partner.url + "/ocpi/versions",
+                         "--public-host", "tap.example.test")
     assert proxy.stop() == 0
     calls = f"the partner calls http://tap.example.test:{proxy.hub_port}/ocpi/versions  (forwarded to {hub.url}"
     advertises = f"the partner advertises http://tap.example.test:{proxy.partner_port}/ocpi/versions"
