@@ -126,7 +126,7 @@ class Recorder:
         self.writer: CaptureWriter | None = None
         self.failure: str | None = None
         self._created: Path | None = None  # the capture file, if this Recorder created it
-        self._written = 0  # exchanges written, to any capture
+        self._written = 0  # exchanges written, to any capture; unlike writer.count, it outlives the writer's closing
         self._directions: dict[str, Direction] = {}
         self._next_seq = 1
         self._open: dict[str, tuple[int, http.HTTPFlow]] = {}  # flow id -> (seq, flow), not yet written
