@@ -285,7 +285,8 @@ async def _check(options: LiveOptions, watermark: Any, warm: Any, begun: Any, cl
         if tail.lines == 0:
             raise CaptureError(f"{name}: empty file, no capture header")
         output.findings(check.finish(tail.last_line()))
-        behind = check.checked - (checked_at_stop or 0)
+        assert checked_at_stop is not None  # the loop ends only once the recording has stopped
+        behind = check.checked - checked_at_stop
         if behind:
             were = "exchange was" if behind == 1 else "exchanges were"
             click.echo(f"live check: {behind} {were} still to check when the recording stopped; all checked now",
