@@ -42,6 +42,16 @@ def test_the_report_is_self_contained(tmp_path: Path) -> None:
     assert "<svg" in text and "START_SESSION (seq 28)" in text  # the session's timeline, from its command
 
 
+def test_a_role_the_traffic_contradicts_is_noted_beside_it(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    for role, noted in (("cpo", True), ("emsp", False)):
+        subprocess.run([str(BIN / "ocpi-tap"), "replay", "--format", "html", "-o", str(out), "--role", role,
+                        str(CAPTURES / "clean-emsp.jsonl")], check=True, capture_output=True, timeout=120)
+        text = out.read_text()
+        assert f"Partner role: <strong>{role.upper()}</strong>" in text
+        assert ("check --role" in text) is noted
+
+
 @needs_chromium
 def test_it_renders_without_console_errors_and_filters_findings(tmp_path: Path) -> None:
     dom, console = render(report(tmp_path).as_uri() + "?severity=warning")
