@@ -52,6 +52,10 @@ class SeqsSeen:
         return True
 
 
+# What waits for time order: a line, where it is, and its start and end in seconds (end None if none).
+_Due = tuple[bytes, Where, float, float | None]
+
+
 @dataclass
 class CaptureResult:
     """What replaying one capture gave."""
@@ -98,7 +102,7 @@ class CaptureCheck:
         self._stories = StoryCollector() if stories else None
         observers = [self._scenarios.feed] + ([self._stories.feed] if self._stories is not None else [])
         self._engine = Engine(profile, self._collector.report, partner_role, observers=observers)
-        self._order: TimeOrder[tuple[bytes, Where]] = TimeOrder()
+        self._order: TimeOrder[_Due] = TimeOrder()
         self._seqs = SeqsSeen()
         self._role = partner_role
         self.checked = 0  # exchanges through the engine so far
@@ -127,8 +131,8 @@ class CaptureCheck:
             self._collector.report(cap.DuplicateSeq(seq=head.seq), where)
             return
         started = epoch(head.started)
-        ended = epoch(head.ended) if head.ended is not None else started
-        self._check(self._order.push(started, ended, (text, where)))
+        ended = epoch(head.ended) if head.ended is not None else None
+        self._check(self._order.push(started, started if ended is None else ended, (text, where, started, ended)))
 
     def advance(self, watermark: float) -> None:
         """The recorder's promise: no line still to come started before `watermark`."""
@@ -156,8 +160,8 @@ class CaptureCheck:
         """The readiness so far (final once `finish` has run)."""
         return assess(self._scenarios, self.result.findings, self._role)
 
-    def _check(self, ready: Iterable[tuple[bytes, Where]]) -> None:
-        for text, where in ready:
+    def _check(self, ready: Iterable[_Due]) -> None:
+        for text, where, started, ended in ready:
             try:
                 exchange = decode_exchange(text)
             except msgspec.MsgspecError as error:
@@ -165,7 +169,7 @@ class CaptureCheck:
                 assert where.line is not None
                 self.problem(line_problem(where.line, text, error))
                 continue
-            self._engine.feed(exchange, where)
+            self._engine.feed(exchange, where, started, ended)
             self.checked += 1
 
 

@@ -61,7 +61,8 @@ class Engine:
         self._watching: dict[str, tuple[Checker, ...]] = {}  # module -> the checkers it is fed to, in order
         self._routes = RouteTable(partner_role)
 
-    def feed(self, exchange: ExchangeView, where: Where) -> None:
+    def feed(self, exchange: ExchangeView, where: Where, started_at: float, ended_at: float | None) -> None:
+        """`started_at`, `ended_at`: the exchange's times in seconds since the epoch (as time order read them)."""
         route = self._routes.match(exchange.request.method, exchange.request.url, exchange.direction)
         if isinstance(route, Route):
             where = msgspec.structs.replace(where, module=route.module,
@@ -69,7 +70,7 @@ class Engine:
         elif route.module is not None:
             where = msgspec.structs.replace(where, module=route.module)
         envelope = response_envelope(exchange)
-        for violation, path in self._transport.check(exchange, envelope):
+        for violation, path in self._transport.check(exchange, envelope, ended_at):
             self._report(violation, where, path)
         if isinstance(route, NoRoute):
             self._report(_unrouted(route), where, None)
@@ -89,6 +90,7 @@ class Engine:
             exchange=exchange, where=where, module=route.module, operation=route.operation, key=route.key,
             request=bodies.request, data=bodies.data,
             status_code=envelope.status_code if isinstance(envelope, RawEnvelope) else None,
+            started_at=started_at, ended_at=ended_at,
         )
         for observer in self._observers:
             observer(observed)

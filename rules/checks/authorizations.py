@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
-from ..exchange import capture_time
 from ..findings import Where
 from ..recent import Recent, RecentSet
 from ..registry import Severity, Violation
@@ -114,10 +113,6 @@ def _upper(value: Any) -> str | None:
     return value.upper() if isinstance(value, str) else None
 
 
-def _epoch(stamp: str) -> float:
-    return capture_time(stamp).timestamp()
-
-
 class AuthorizationsChecker:
     watches: ClassVar[Watched] = frozenset({"commands", "tokens"})
 
@@ -166,16 +161,15 @@ class AuthorizationsChecker:
         evse = _upper(body.evse_uid)
         self._commands[tkey] = Vouched(str(command), body.authorization_reference, location,
                                        frozenset({evse}) if evse else frozenset(),
-                                       _epoch(observed.exchange.started), observed.where, self._order)
+                                       observed.started_at, observed.where, self._order)
 
     def _authorize(self, key: TokenKey, observed: Observed) -> Iterator[SeqReport]:
         self._asked.add(key)
         asked_at = getattr(observed.request, "location_id", None)
         asked_evses = frozenset(e.upper() for e in getattr(observed.request, "evse_uids", None) or [])
         yield from self._vouched(key, observed, _upper(asked_at), asked_evses)
-        ended = observed.exchange.ended
-        if ended is not None:
-            seconds = _epoch(ended) - _epoch(observed.exchange.started)
+        if observed.ended_at is not None:
+            seconds = observed.ended_at - observed.started_at
             if seconds > self._slow:
                 yield SeqReport(SlowAuthorization(token=token_label(key), seconds=seconds, limit=self._slow),
                                 observed.where)
@@ -192,7 +186,7 @@ class AuthorizationsChecker:
         if vouched is None or vouched.reported:
             return
         if key[1] not in COMMAND_ONLY_TYPES:
-            recent = _epoch(observed.exchange.started) - vouched.started <= COMMAND_QUIET_SECONDS
+            recent = observed.started_at - vouched.started <= COMMAND_QUIET_SECONDS
             same_place = location == vouched.location and not (evses and vouched.evses and not evses & vouched.evses)
             if not (recent and same_place):
                 return

@@ -19,16 +19,11 @@ from collections.abc import Iterator
 from typing import ClassVar
 from dataclasses import dataclass
 
-from ..exchange import capture_time
 from ..findings import Where
 from ..recent import Recent
 from ..registry import Severity, Violation
 from ..routes import UrlKey, url_key
 from .sequencing import Observed, SeqReport, Watched, note
-
-
-def _epoch(stamp: str) -> float:
-    return capture_time(stamp).timestamp()
 
 
 class ResultForUnacceptedCommand(Violation, frozen=True, kw_only=True):
@@ -219,20 +214,19 @@ class CommandsChecker:
             yield from self._answer_time(observed)
             self._command(observed)
         elif observed.operation == "command_result":
-            yield from self._result(observed, _epoch(observed.exchange.started))
+            yield from self._result(observed, observed.started_at)
 
     def _answer_time(self, observed: Observed) -> Iterator[SeqReport]:
-        exchange = observed.exchange
-        if exchange.ended is None or exchange.response is None:
+        if observed.ended_at is None or observed.exchange.response is None:
             return
-        seconds = _epoch(exchange.ended) - _epoch(exchange.started)
+        seconds = observed.ended_at - observed.started_at
         if seconds > self._slow:
             command = str(observed.key.command) if observed.key is not None else "a command"
             yield SeqReport(SlowCommandResponse(command=command, seconds=seconds, limit=self._slow), observed.where)
 
     def _command(self, observed: Observed) -> None:
         response_url = getattr(observed.request, "response_url", None)
-        if response_url is None or observed.key is None or observed.exchange.ended is None:
+        if response_url is None or observed.key is None or observed.ended_at is None:
             return
         command = str(observed.key.command)
         key = url_key(response_url)
@@ -248,7 +242,7 @@ class CommandsChecker:
         if str(response.result) != "ACCEPTED":
             self._closed[key] = (command, str(response.result), observed.where)
             return
-        answered = _epoch(observed.exchange.ended)
+        answered = observed.ended_at
         self._accepted[key] = Pending(command, observed.where, answered, response.timeout,
                                       answered + max(response.timeout, 0) + self._grace)
 

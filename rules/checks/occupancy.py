@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import ClassVar, Final
 
 from .. import model as m
-from ..exchange import capture_time
 from ..findings import Note, Where
 from ..registry import Severity, Violation
 from .inventory import EvseKey, Inventory, location_objects, party_of
@@ -133,7 +132,7 @@ class OccupancyChecker:
 
     @staticmethod
     def _time(observed: Observed) -> float:
-        return capture_time(observed.exchange.started).timestamp()
+        return observed.started_at
 
     def _drop(self, evse: EvseKey, report: bool, related: Note | None = None) -> Iterator[SeqReport]:
         suspect = self._suspects.pop(evse)

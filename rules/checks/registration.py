@@ -19,12 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, ClassVar, Final, Literal
 
 import msgspec
 
-from ..exchange import capture_time
 from ..findings import Where
 from ..registry import Severity, Violation
 from ..routes import UrlKey, url_key
@@ -193,7 +191,7 @@ class _Handshake:
 
     where: Where
     method: str
-    ended: datetime | None  # the end of its window; None: no answer time, every fetch counts as inside
+    ended: float | None  # the end of its window (seconds since the epoch); None: no answer time, every fetch counts as inside
     status_code: int
     versions_url: UrlKey
     versions: Where | None = None  # the server's GET of the body's url
@@ -257,7 +255,7 @@ class RegistrationChecker:
             if observed.operation == "version_details":
                 self._learn_modules(observed, direction)
             return
-        started = capture_time(exchange.started)
+        started = observed.started_at
         for back, pending in list(self._open.items()):
             if not pending.window_settled and pending.ended is not None and started > pending.ended:
                 yield from self._settle_window(back, pending)
@@ -298,12 +296,11 @@ class RegistrationChecker:
         if previous is not None:
             yield from self._settle(back, previous)
         if outcome == "accepted" or observed.status_code == NO_MATCHING_ENDPOINTS:
-            ended = observed.exchange.ended
             self._open[back] = _Handshake(
-                where=observed.where, method=method, ended=capture_time(ended) if ended else None,
+                where=observed.where, method=method, ended=observed.ended_at,
                 status_code=observed.status_code, versions_url=url_key(sent.url))
 
-    def _fetch(self, observed: Observed, handshake: _Handshake, started: datetime) -> Iterator[SeqReport]:
+    def _fetch(self, observed: Observed, handshake: _Handshake, started: float) -> Iterator[SeqReport]:
         is_versions = url_key(observed.exchange.request.url) == handshake.versions_url
         if not is_versions and observed.operation != "version_details":
             return

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final
 
 from .. import model as m
-from ..exchange import capture_time
 from ..registry import Severity, Violation
 from .inventory import REMOVED, EvseKey, Inventory, LocKey, SiteSnapshot, failed, party_of
 from .sequencing import Observed, SeqReport, Watched, note
@@ -132,7 +131,7 @@ class SessionSites:
         party, key, body = party_of(observed), observed.key, observed.request
         if party is None or key is None or not isinstance(key.id, str) or body is None or failed(observed):
             return
-        now = capture_time(observed.exchange.started).timestamp()
+        now = observed.started_at
         self._expire(now)
         session = (party[0], party[1], key.id.upper())
         site = self.sites.get(session)

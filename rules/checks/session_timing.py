@@ -23,7 +23,6 @@ from typing import Any, ClassVar, Final
 
 from msgspec import UNSET
 
-from ..exchange import capture_time
 from ..findings import Where
 from ..model import parse_datetime
 from ..registry import Severity, Violation
@@ -93,10 +92,6 @@ class SessionNotUpdated(Violation, frozen=True, kw_only=True):
         return f"session {self.session} stayed ACTIVE without an update for more than {self.interval:.0f} s"
 
 
-def _epoch(stamp: str) -> float:
-    return capture_time(stamp).timestamp()
-
-
 class SessionClockChecker:
     watches: ClassVar[Watched] = None  # every exchange: it keeps the capture's clock
 
@@ -108,22 +103,20 @@ class SessionClockChecker:
         self._deadlines: list[tuple[float, int, SessionKey, Where]] = []
         self._order = itertools.count()
         self._active: dict[SessionKey, Where] = {}  # ACTIVE sessions -> their last update
-        self._last_end: str | None = None
+        self._last_end: float | None = None
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
-        exchange = observed.exchange
-        if exchange.ended is not None and (self._last_end is None or exchange.ended > self._last_end):
-            self._last_end = exchange.ended
-        now: float | None = None
+        ended = observed.ended_at
+        if ended is not None and (self._last_end is None or ended > self._last_end):
+            self._last_end = ended
+        now = observed.started_at
         if self._deadlines:
-            now = _epoch(exchange.started)
             yield from self._passed(now, observed.where)
         if observed.module != "sessions" or observed.operation not in ("put", "patch") or observed.request is None:
             return
         key = observed.key
         if key is None or key.country_code is None or key.party_id is None or key.id is None:
             return
-        now = _epoch(exchange.started) if now is None else now
         session_key = object_key(key.country_code, key.party_id, key.id)
         yield from self._future(session_key, observed.request, now, observed.where)
         state = self._sessions.status_of(session_key)
@@ -158,4 +151,4 @@ class SessionClockChecker:
 
     def finish(self) -> Iterator[SeqReport]:
         if self._last_end is not None:
-            yield from self._passed(_epoch(self._last_end), None)
+            yield from self._passed(self._last_end, None)

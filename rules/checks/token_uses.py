@@ -20,7 +20,6 @@ from typing import Any, ClassVar, Final
 
 from msgspec import UNSET
 
-from ..exchange import capture_time
 from ..findings import Where
 from ..recent import Recent
 from ..registry import Severity, Violation
@@ -206,14 +205,14 @@ class TokenUsesChecker:
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
         if self._capture_start is None:
-            self._capture_start = capture_time(observed.exchange.started).timestamp()
+            self._capture_start = observed.started_at
         module, operation = observed.module, observed.operation
         if module == "sessions" and operation in ("put", "patch") and observed.request is not None:
-            yield from self._session(observed, observed.request, capture_time(observed.exchange.started).timestamp())
+            yield from self._session(observed, observed.request, observed.started_at)
         elif module == "cdrs" and operation == "post" and observed.request is not None:
             yield from self._cdr(observed, observed.request)
-        if (module, operation) in EMSP_CALLEE and _reached(observed.status_code) and observed.exchange.ended:
-            self._reachable = (capture_time(observed.exchange.ended).timestamp(), observed.where)
+        if (module, operation) in EMSP_CALLEE and _reached(observed.status_code) and observed.ended_at is not None:
+            self._reachable = (observed.ended_at, observed.where)
 
     def _session(self, observed: Observed, body: Any, started: float) -> Iterator[SeqReport]:
         key = observed.key

@@ -17,7 +17,7 @@ from typing import ClassVar, Final
 from msgspec import UNSET
 
 from ..decoding import ShapeError, decode_envelope
-from ..exchange import ExchangeView, MessageView, capture_time
+from ..exchange import ExchangeView, MessageView
 from ..model import RawEnvelope, parse_datetime
 from ..profiles import Profile
 from ..registry import Severity, Violation
@@ -516,8 +516,10 @@ class TransportChecker:
         self._tolerance = profile.timestamp_tolerance_seconds
         self._request_ids: dict[str, OrderedDict[str, int]] = {}
 
-    def check(self, exchange: ExchangeView, envelope: RawEnvelope | ShapeError | None) -> list[Report]:
-        """`envelope` is the response body decoded once by `response_envelope`."""
+    def check(self, exchange: ExchangeView, envelope: RawEnvelope | ShapeError | None,
+              ended_at: float | None) -> list[Report]:
+        """`envelope` is the response body decoded once by `response_envelope`; `ended_at` is
+        `exchange.ended` in seconds since the epoch."""
         request = exchange.request
         found = list(_authorization(request.header("Authorization")))
         self._reused_request_id(exchange, found)
@@ -535,7 +537,7 @@ class TransportChecker:
         _echoed("X-Correlation-ID", request, response, CorrelationIdNotEchoed, found)
         if response.has_body and not _is_json_media_type(response.header("Content-Type")):
             found.append((ResponseWithoutJsonContentType(found=response.header("Content-Type")), None))
-        self._envelope(exchange, response, envelope, found)
+        self._envelope(exchange, response, envelope, ended_at, found)
         return found
 
     def _reused_request_id(self, exchange: ExchangeView, found: list[Report]) -> None:
@@ -554,7 +556,7 @@ class TransportChecker:
             seen.popitem(last=False)
 
     def _envelope(self, exchange: ExchangeView, response: MessageView, envelope: RawEnvelope | ShapeError | None,
-                  found: list[Report]) -> None:
+                  ended_at: float | None, found: list[Report]) -> None:
         if envelope is None:
             reason = "the body is not JSON" if response.has_body else "the body is empty"
             found.append((NotAnEnvelope(reason=reason), None))
@@ -564,9 +566,10 @@ class TransportChecker:
             else:
                 found.append((NotAnEnvelope(reason=envelope.message), envelope.path))
         else:
-            self._status(envelope, exchange, found)
+            self._status(envelope, exchange, ended_at, found)
 
-    def _status(self, envelope: RawEnvelope, exchange: ExchangeView, found: list[Report]) -> None:
+    def _status(self, envelope: RawEnvelope, exchange: ExchangeView, ended_at: float | None,
+                found: list[Report]) -> None:
         code = envelope.status_code
         assert exchange.response is not None
         if code != 1000:  # the usual answer breaks none of the status code rules
@@ -583,8 +586,8 @@ class TransportChecker:
         if 2000 <= code <= 3999 and 400 <= http <= 599 and http not in _NAMED_HTTP_ERRORS:
             if http != 400 or exchange.request.body is not UNSET or not exchange.request.has_body:
                 found.append((HttpErrorForOcpiError(http_status=http, status_code=code), "$.status_code"))
-        if exchange.ended is not None:
-            skew = (parse_datetime(envelope.timestamp) - capture_time(exchange.ended)).total_seconds()
+        if ended_at is not None:
+            skew = parse_datetime(envelope.timestamp).timestamp() - ended_at
             if abs(skew) > self._tolerance:
                 found.append((EnvelopeTimestampSkew(seconds=skew), "$.timestamp"))
 
