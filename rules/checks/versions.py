@@ -32,15 +32,30 @@ FREE_FORM: Final = frozenset({("commands", "command_result"), ("cdrs", "get")})
 class _Advertised:
     """What one callee's version details advertise: URL path -> (module, versions listing it)."""
 
+    FOUND_LIMIT: Final = 20_000  # request URLs remembered; the hot ones (EVSEs, open sessions) come back soon
+
     def __init__(self) -> None:
         self.urls: dict[UrlKey, tuple[str, frozenset[str]]] = {}
+        # request URL -> its path and the advertised URL it lies under; learning empties it
+        self._found: dict[str, tuple[UrlKey, tuple[str, frozenset[str]] | None]] = {}
 
     def learn(self, module: str, url: str, version: str) -> None:
+        self._found.clear()
         key = url_key(url)
         known_module, versions = self.urls.get(key, (module, frozenset()))
         self.urls[key] = (module, versions | {version} if known_module == module else frozenset({version}))
 
-    def under(self, key: UrlKey) -> tuple[str, frozenset[str]] | None:
+    def find(self, url: str) -> tuple[UrlKey, tuple[str, frozenset[str]] | None]:
+        """The path of request `url`, and the advertised (module, versions) it lies under, if any."""
+        found = self._found.get(url)
+        if found is None:
+            if len(self._found) >= self.FOUND_LIMIT:
+                self._found.clear()
+            key = url_key(url)
+            found = self._found[url] = (key, self._under(key))
+        return found
+
+    def _under(self, key: UrlKey) -> tuple[str, frozenset[str]] | None:
         for end in range(len(key), 0, -1):
             found = self.urls.get(key[:end])
             if found is not None:
@@ -135,8 +150,7 @@ class VersionsChecker:
             return
         if observed.module == "versions" or (observed.module, observed.operation) in FREE_FORM:
             return
-        key = url_key(observed.exchange.request.url)
-        found = advertised.under(key)
+        key, found = advertised.find(observed.exchange.request.url)
         if observed.module == "credentials":
             if observed.operation in ("post", "put") and observed.accepted:
                 version = min(found[1]) if found is not None and len(found[1]) == 1 else _path_version(key)
