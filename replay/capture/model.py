@@ -36,9 +36,10 @@ _TIMESTAMP_RE: Final = re.compile(_TIMESTAMP_PATTERN)
 HeaderField = tuple[str, str]
 
 
-# Header names, as a message sends them -> the position of each lower-cased name's first
-# value. A connection sends the same names in the same order over and over, so the
-# lookup table is built once per such layout, not once per message.
+# Header names, as a message sends them -> the position of each name's first value, by the
+# lower-cased name and by the name as sent (so the usual lookup, in the sender's spelling,
+# lowers nothing). A connection sends the same names in the same order over and over, so
+# the lookup table is built once per such layout, not once per message.
 _LAYOUTS: dict[tuple[str, ...], dict[str, int]] = {}
 _LAYOUTS_LIMIT: Final = 1024
 _name = operator.itemgetter(0)
@@ -53,6 +54,8 @@ def _layout(headers: list[HeaderField]) -> dict[str, int]:
         layout = _LAYOUTS[names] = {}
         for position in range(len(names) - 1, -1, -1):  # backwards: the first value wins
             layout[names[position].lower()] = position
+        for name in names:
+            layout[name] = layout[name.lower()]
     return layout
 
 
@@ -78,8 +81,12 @@ class _MessageAccess:
             layout = self._layout
         except AttributeError:
             layout = self._layout = _layout(self.headers)
-        position = layout.get(name.lower())
-        return None if position is None else self.headers[position][1]
+        position = layout.get(name)
+        if position is None:
+            position = layout.get(name.lower())
+            if position is None:
+                return None
+        return self.headers[position][1]
 
     @property
     def has_body(self) -> bool:

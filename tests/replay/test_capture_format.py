@@ -282,5 +282,7 @@ def test_header_lookup_is_case_insensitive_takes_the_first_value_and_keeps_each_
     assert [first.header("x-REQUEST-id"), first.header("content-type"), first.header("Link")] == [
         "r1", "application/json", None]
     assert [second.header("X-Request-ID"), second.header("Content-Type")] == ["r2", "text/plain"]
+    # Asked in the exact spelling of a later duplicate, the first value still wins.
+    assert [first.header("x-request-id"), second.header("x-request-id")] == ["r1", "r2"]
     reordered = Response(status=200, headers=[("content-type", "application/json"), ("X-Request-ID", "r3")])
     assert [reordered.header("X-Request-ID"), reordered.header("Content-Type")] == ["r3", "application/json"]
