@@ -486,6 +486,7 @@ class EnvelopeTimestampSkew(Violation, frozen=True, kw_only=True):
         return f"envelope timestamp is {self.seconds:+.0f} s from the capture's clock"
 
 
+@functools.lru_cache(maxsize=256)  # a capture sends a handful of Content-Type values
 def _is_json_media_type(value: str | None) -> bool:
     return value is not None and value.split(";", 1)[0].strip().lower() == "application/json"
 
