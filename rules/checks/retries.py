@@ -74,6 +74,9 @@ class RetriesChecker:
         request = observed.exchange.request
         if observed.module not in PUSH_MODULES or request.method not in PUSH_METHODS:
             return
+        failed = _failed(observed)
+        if not failed and not self._failed:
+            return  # the usual push: it succeeded, and no failed one waits to be matched
         body = bytes(request.body) if request.body is not UNSET else b""
         key = (request.method, url_key(request.url), body, request.header("Authorization"))
         earlier = self._failed.pop(key, None)
@@ -81,7 +84,7 @@ class RetriesChecker:
             yield SeqReport(FailedPushResent(method=request.method, url=request.url), observed.where,
                             notes=(note("the same push failed here", earlier),))
             return  # reported once: a third attempt is the same retry
-        if _failed(observed):
+        if failed:
             if len(self._failed) >= REMEMBERED:
                 del self._failed[next(iter(self._failed))]
             self._failed[key] = observed.where
