@@ -65,8 +65,7 @@ class Engine:
         """`started_at`, `ended_at`: the exchange's times in seconds since the epoch (as time order read them)."""
         route = self._routes.match(exchange.request.method, exchange.request.url, exchange.direction)
         if isinstance(route, Route):
-            where = msgspec.structs.replace(where, module=route.module,
-                                            object=route.key.label() or None if route.key is not None else None)
+            where = msgspec.structs.replace(where, module=route.module, object=route.object)
         elif route.module is not None:
             where = msgspec.structs.replace(where, module=route.module)
         envelope = response_envelope(exchange)

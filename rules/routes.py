@@ -107,6 +107,11 @@ class Route(msgspec.Struct, frozen=True, kw_only=True):
     data_type: str | None  # `data` type key on 1xxx; None: unspecified, accept anything
     paginated: bool = False
     key: ObjectKey | None = None
+    object: str | None = None  # the key as people write it (`PT/CPO/L1`); set from `key`, not given
+
+    def __post_init__(self) -> None:
+        # Routes are built once per URL and read per exchange: the label is made once, here.
+        msgspec.structs.force_setattr(self, "object", self.key.label() or None if self.key is not None else None)
 
 
 class NoRoute(msgspec.Struct, frozen=True):
