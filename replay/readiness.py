@@ -108,6 +108,7 @@ class ScenarioTracker:
             for t, step in enumerate(scenario.steps):
                 for operation in step.operations:
                     self._by_operation.setdefault((step.module, operation), []).append((s, t, step))
+        self._full: list[tuple[int, int, Step]] = []  # candidates whose examples just filled up
         self.exchanges: Counter[str] = Counter()
         self.partner_pushes: Counter[str] = Counter()  # module -> pushes the partner sent, to infer its role
 
@@ -121,7 +122,8 @@ class ScenarioTracker:
             return
         command = observed.key.command if observed.key is not None else None
         result = _result(observed)
-        for s, t, step in candidates:
+        for candidate in candidates:
+            s, t, step = candidate
             if (step.sender == sender
                     and (step.command is None or step.command == command)
                     and (step.result is None or step.result == result)
@@ -129,8 +131,13 @@ class ScenarioTracker:
                     and (step.body_status is None or step.body_status == _body_status(observed))
                     and (step.level is None or step.level == _level(observed.key))):
                 seen = self._seen[s][t]
-                if len(seen) < EXAMPLES_KEPT:
-                    seen.append(observed.exchange.seq)
+                seen.append(observed.exchange.seq)
+                if len(seen) == EXAMPLES_KEPT:
+                    self._full.append(candidate)
+        while self._full:  # a step with all its examples has nothing more to learn: no longer a candidate
+            s, t, step = candidate = self._full.pop()
+            for operation in step.operations:
+                self._by_operation[step.module, operation].remove(candidate)
 
     def infer_role(self) -> str:
         """The partner's role, from what it pushed: CPOs push locations to CDRs, eMSPs tokens and commands."""
