@@ -21,6 +21,8 @@ from typing import Final, TypeVar, overload
 
 KEPT: Final = 20_000  # objects of one kind per checker
 
+_item: Final = OrderedDict.__getitem__  # called directly: `get` runs for most exchanges
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 D = TypeVar("D")
@@ -47,13 +49,13 @@ class Recent(OrderedDict[K, V]):
     def get(self, key: K, default: object = None, /) -> object:
         if key in self:
             self.move_to_end(key)
-            return super().__getitem__(key)
+            return _item(self, key)
         return default
 
     def setdefault(self, key: K, default: V, /) -> V:
         if key in self:
             self.move_to_end(key)
-            return super().__getitem__(key)
+            return _item(self, key)
         self[key] = default
         return default
 
