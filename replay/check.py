@@ -16,7 +16,7 @@ from ocpi_tap.rules.registry import Selection, Violation
 
 from .capture import CaptureReader, LineProblem, decode_exchange
 from .capture.model import ExchangeHead
-from .capture.reader import line_problem
+from .capture.reader import agrees, line_problem
 from .engine import Engine
 from .ordering import TimeOrder, epoch
 from .readiness import Readiness, ScenarioTracker, assess
@@ -24,6 +24,7 @@ from .stories import Story, StoryCollector
 
 
 PROGRESS_EVERY = 20_000  # exchanges between progress reports
+HEAD_REPEATED = "seq, direction, started or ended given twice, with different values"
 
 
 class SeqsSeen:
@@ -52,8 +53,8 @@ class SeqsSeen:
         return True
 
 
-# What waits for time order: a line, where it is, and its start and end in seconds (end None if none).
-_Due = tuple[bytes, Where, float, float | None]
+# What waits for time order: a line, its head, where it is, and its start and end in seconds (end None if none).
+_Due = tuple[bytes, ExchangeHead, Where, float, float | None]
 
 
 @dataclass
@@ -132,7 +133,7 @@ class CaptureCheck:
             return
         started = epoch(head.started)
         ended = epoch(head.ended) if head.ended is not None else None
-        self._check(self._order.push(started, started if ended is None else ended, (text, where, started, ended)))
+        self._check(self._order.push(started, started if ended is None else ended, (text, head, where, started, ended)))
 
     def advance(self, watermark: float) -> None:
         """The recorder's promise: no line still to come started before `watermark`."""
@@ -161,13 +162,17 @@ class CaptureCheck:
         return assess(self._scenarios, self.result.findings, self._role)
 
     def _check(self, ready: Iterable[_Due]) -> None:
-        for text, where, started, ended in ready:
+        for text, head, where, started, ended in ready:
             try:
                 exchange = decode_exchange(text)
             except msgspec.MsgspecError as error:
                 self.result.exchanges -= 1  # its head read as one, the rest of the line does not
                 assert where.line is not None
                 self.problem(line_problem(where.line, text, error))
+                continue
+            if not agrees(exchange, head):
+                self.result.exchanges -= 1
+                self._collector.report(cap.MalformedExchangeLine(reason=HEAD_REPEATED), where)
                 continue
             self._engine.feed(exchange, where, started, ended)
             self.checked += 1

@@ -28,10 +28,10 @@ TO_PARTNER: Final = "to_partner"
 Direction = Literal["to_hub", "to_partner"]
 DIRECTIONS: Final = (TO_HUB, TO_PARTNER)
 
-_TIMESTAMP_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$"
+TIMESTAMP_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$"
 # Fixed width, so timestamps of one capture sort as strings in time order.
-Timestamp = Annotated[str, msgspec.Meta(pattern=_TIMESTAMP_PATTERN)]
-_TIMESTAMP_RE: Final = re.compile(_TIMESTAMP_PATTERN)
+Timestamp = Annotated[str, msgspec.Meta(pattern=TIMESTAMP_PATTERN)]
+_TIMESTAMP_RE: Final = re.compile(TIMESTAMP_PATTERN)
 
 HeaderField = tuple[str, str]
 

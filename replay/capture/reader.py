@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any, BinaryIO, Final, TypeVar
 
 import msgspec
 
-from .model import FORMAT, VERSION, Exchange, ExchangeHead, Header
+from .model import FORMAT, TIMESTAMP_PATTERN, VERSION, Exchange, ExchangeHead, Header
 
 _GZIP_MAGIC: Final = b"\x1f\x8b"
 _exchange_decoder: Final = msgspec.json.Decoder(Exchange)
@@ -40,6 +41,13 @@ class LineProblem(msgspec.Struct, frozen=True):
 
 
 _head_decoder: Final = msgspec.json.Decoder(ExchangeHead)
+# The head as the capture writer puts it: first, in this order, compact, each value as the decoder
+# would check it. Such a head is read from the line's first bytes; the decoder, to be sure there
+# is no more of it, parses the rest of the line, bodies and all. Any other line goes to the decoder.
+_STAMP: Final = TIMESTAMP_PATTERN.removeprefix("^").removesuffix("$").encode()
+_WRITTEN_HEAD: Final = re.compile(
+    rb'\{"seq":([1-9][0-9]{0,17}),"direction":"(to_hub|to_partner)","started":"(%s)","ended":(?:"(%s)"|null),'
+    % (_STAMP, _STAMP))
 
 ReadItem = tuple[int, Exchange] | LineProblem
 LineItem = tuple[int, ExchangeHead, bytes] | LineProblem  # an exchange's head with the line it was read from
@@ -117,8 +125,22 @@ def decode_line(number: int, line: bytes) -> ReadItem | None:
 
 def decode_head(number: int, line: bytes) -> tuple[int, ExchangeHead] | LineProblem | None:
     """The head of one exchange line (None for a blank line), for readers that take the rest
-    later (`decode_exchange`): the replay, and the live checker as the capture grows."""
-    return _decode(_head_decoder, number, line)
+    later (`decode_exchange`): the replay, and the live checker as the capture grows.
+
+    Both must check that the whole exchange agrees with its head (`agrees`): where a line repeats a
+    head key, the decoder takes the last value, and the head may have been read from the first."""
+    written = _WRITTEN_HEAD.match(line)
+    if written is None:
+        return _decode(_head_decoder, number, line)
+    seq, direction, started, ended = written.groups()
+    return number, ExchangeHead(seq=int(seq), direction="to_hub" if direction == b"to_hub" else "to_partner",
+                                started=started.decode(), ended=None if ended is None else ended.decode())
+
+
+def agrees(exchange: Exchange, head: ExchangeHead) -> bool:
+    """Whether the whole exchange of a line has the head read from it first."""
+    return (exchange.seq == head.seq and exchange.started == head.started and exchange.ended == head.ended
+            and exchange.direction == head.direction)
 
 
 Decoded = TypeVar("Decoded")

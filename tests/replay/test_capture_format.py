@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import msgspec
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,11 +25,14 @@ from ocpi_tap.replay.capture import (
     body_bytes,
     body_fields,
     decode_exchange,
+    encode_line,
     format_timestamp,
     new_header,
     parse_timestamp,
 )
-from ocpi_tap.replay.capture.reader import is_gzip, open_lines
+from ocpi_tap.replay.capture.model import ExchangeHead
+from ocpi_tap.replay.capture.reader import decode_head, is_gzip, open_lines
+from ocpi_tap.replay.check import HEAD_REPEATED, check_capture
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
@@ -180,6 +184,29 @@ def test_reading_with_lines_gives_each_head_and_a_line_that_decodes_to_the_whole
         assert exchange == whole[line]
         assert (head.seq, head.direction, head.started, head.ended) == (
             exchange.seq, exchange.direction, exchange.started, exchange.ended)
+
+
+@settings(max_examples=150, deadline=None)
+@given(exchanges())
+def test_a_head_read_from_the_first_bytes_is_the_one_the_decoder_reads(record: Exchange) -> None:
+    written = encode_line(record)
+    for line in (written, orjson.dumps(orjson.loads(written), option=orjson.OPT_SORT_KEYS) + b"\n",
+                 written.replace(b'","', b'", "', 1)):  # as written; keys sorted; a space in the head
+        read = decode_head(2, line)
+        assert not isinstance(read, LineProblem) and read is not None
+        assert read == (2, msgspec.json.decode(line, type=ExchangeHead))
+
+
+def test_a_head_given_twice_with_other_values_is_a_malformed_line_and_the_rest_is_checked(tmp_path: Path) -> None:
+    path = tmp_path / "repeated.jsonl"
+    later = GOOD.replace(b'"seq":1', b'"seq":2').replace(b"09:00:01", b"09:00:05")
+    repeated = GOOD.replace(b'"error":"x"}', b'"error":"x","seq":3}')  # read first as seq 1, by the decoder as 3
+    path.write_bytes(_capture_lines(GOOD.replace(b'"seq":1', b'"seq":5'), repeated, later) + b"\n")
+    result = check_capture(path)
+    malformed = [f for f in result.findings if f.code == "CAP001"]
+    assert [(f.line, f.message) for f in malformed] == [(3, f"not a valid exchange: {HEAD_REPEATED}")]
+    assert result.exchanges == 2
+    assert {f.line for f in result.findings if f.code == "ENV402"} == {2, 4}  # the others were checked: no answer
 
 
 def test_a_truncated_last_line_is_tolerated(tmp_path: Path) -> None:
