@@ -15,6 +15,10 @@ Each exchange is written once, when it completes (or fails), flushed before
 the response goes on to the client, with tokens redacted unless
 `ocpi_redaction=none`. If the capture cannot be written, the exchange is not
 passed on and the proxy stops: no traffic goes by unrecorded.
+
+The capture file is checked when the options are set, but created (or, with
+`ocpi_capture_overwrite`, replaced) only once the proxy is running: a start
+that fails, a listen port in use for one, leaves the file system as it was.
 """
 
 from __future__ import annotations
@@ -72,6 +76,17 @@ class _FileStream:
         self._file.close()
 
 
+def _check_writable(path: Path) -> None:
+    """Raises OSError unless `path` can be opened for writing, and leaves it as it was: an
+    existing file is opened without truncating it, a file created to find out is removed again.
+    Other existing paths (a FIFO, a device) are not opened: that could block."""
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        path.unlink()
+    elif path.is_file() or path.is_dir():
+        os.close(os.open(path, os.O_WRONLY))  # a directory fails here (EISDIR)
+
+
 def direction_map(modes: Sequence[str], to_hub: str) -> dict[str, Direction]:
     """Listener spec -> direction: `to_hub` names the hub-side listener, every other is `to_partner`.
 
@@ -125,6 +140,8 @@ class Recorder:
         self._log_failure = log_failure
         self.writer: CaptureWriter | None = None
         self.failure: str | None = None
+        self._path: Path | None = None  # the capture file to open once the proxy is running
+        self._running = False
         self._created: Path | None = None  # the capture file, if this Recorder created it
         self._written = 0  # exchanges written, to any capture; unlike writer.count, it outlives the writer's closing
         self._directions: dict[str, Direction] = {}
@@ -139,7 +156,8 @@ class Recorder:
         )
         loader.add_option(
             "ocpi_capture_overwrite", bool, False,
-            "Replace the capture file if it exists.",
+            "Replace the capture file if it exists (once the proxy is running: "
+            "a start that fails leaves it as it was).",
         )
         loader.add_option(
             "ocpi_redaction", str, REDACTION_DEFAULT,
@@ -171,24 +189,47 @@ class Recorder:
             )
         if "ocpi_capture" in updated or (self.writer is None and self._injected_stream is not None):
             self._close()
-            self._open_capture()
+            self._choose_capture()
 
-    def _open_capture(self) -> None:
-        stream: Any = self._injected_stream
-        if stream is None:
-            if not ctx.options.ocpi_capture:
-                return
-            path = Path(ctx.options.ocpi_capture)
-            if path.exists() and path.is_file() and not ctx.options.ocpi_capture_overwrite:
-                raise exceptions.OptionsError(
-                    f"capture file {path} exists; choose another name or set ocpi_capture_overwrite"
-                )
-            created = not path.exists()
+    def _choose_capture(self) -> None:
+        """Writes the header to an injected stream at once; checks that the capture file can be
+        written, and opens it now if the proxy is running already, else in `running`."""
+        self._path = None
+        if self._injected_stream is not None:
+            self._start_writer(self._injected_stream)
+            return
+        if not ctx.options.ocpi_capture:
+            return
+        path = Path(ctx.options.ocpi_capture)
+        if path.exists() and path.is_file() and not ctx.options.ocpi_capture_overwrite:
+            raise exceptions.OptionsError(
+                f"capture file {path} exists; choose another name or set ocpi_capture_overwrite"
+            )
+        try:
+            _check_writable(path)
+        except OSError as error:
+            raise exceptions.OptionsError(f"cannot create capture file {path}: {error}") from None
+        self._path = path
+        if self._running:
             try:
-                stream = _FileStream(path)
+                self._open_capture()
             except OSError as error:
                 raise exceptions.OptionsError(f"cannot create capture file {path}: {error}") from None
-            self._created = path if created else None
+
+    def _open_capture(self) -> None:
+        """Creates or replaces the capture file `_path` and writes its header."""
+        assert self._path is not None
+        path, self._path = self._path, None
+        created = not path.exists()
+        stream = _FileStream(path)
+        self._created = path if created else None
+        try:
+            self._start_writer(stream)
+        except exceptions.OptionsError:
+            stream.close()
+            raise
+
+    def _start_writer(self, stream: Any) -> None:
         header = new_header(
             peers=peers_of(ctx.options.mode, self._directions),
             redaction=ctx.options.ocpi_redaction,
@@ -200,7 +241,18 @@ class Recorder:
             raise exceptions.OptionsError(f"cannot write capture file: {error}") from None
 
     def running(self) -> None:
-        if self.writer is None:
+        # The listeners are up: only now may an existing capture file be replaced.
+        self._running = True
+        if self._path is not None:
+            path = self._path
+            try:
+                self._open_capture()
+            except (OSError, exceptions.OptionsError) as error:
+                self.failure = f"cannot create capture file {path}: {error}"
+                # An error logged while starting makes the start fail (mitmproxy's errorcheck).
+                logger.error(f"ocpi-tap: {self.failure}")
+                ctx.master.shutdown()
+        elif self.writer is None:
             logger.warning("ocpi-tap: ocpi_capture is not set, nothing is recorded")
         # With the default eager strategy mitmproxy connects upstream before
         # the request exists, so an unreachable upstream leaves no flow to
@@ -234,7 +286,9 @@ class Recorder:
     def remove_unused_capture(self) -> None:
         """After a start that failed: closes the capture and removes it if this Recorder created
         it and wrote no exchange, so that it is not in the way of the next start. A file that
-        existed before (replaced with ocpi_capture_overwrite) is left, with the header only."""
+        existed before (ocpi_capture_overwrite) is never removed: it is replaced only once the
+        proxy is running, so a start that fails before leaves it as it was."""
+        self._path = None
         self._close()
         if self._created is not None and self._written == 0:
             self._created.unlink(missing_ok=True)
@@ -246,8 +300,12 @@ class Recorder:
 
     def _record(self, flow: http.HTTPFlow, in_flight: bool = False) -> None:
         entry = self._open.pop(flow.id, None)
-        if entry is None or self.writer is None:
-            return  # written already, or arrived before the capture was opened
+        if entry is None:
+            return  # written already
+        if self.writer is None:
+            if self._path is not None and flow.killable:
+                flow.kill()  # done before `running` opened the capture: not passed on unrecorded
+            return
         exchange = exchange_from_flow(flow, entry[0], self._direction(flow), in_flight=in_flight)
         if ctx.options.ocpi_redaction != REDACTION_NONE:
             exchange = redact_exchange(exchange)

@@ -120,13 +120,16 @@ def _certs_option(cert: Path, key: Path | None, workdir: Path) -> str:
 
 
 class _Ready:
-    """Calls back once the listeners are up."""
+    """Calls back once the listeners are up and the addons before it started without error
+    (the Recorder opens the capture file then)."""
 
-    def __init__(self, callback: Callable[[], None]) -> None:
+    def __init__(self, callback: Callable[[], None], check: _StartupCheck) -> None:
         self._callback = callback
+        self._check = check
 
     def running(self) -> None:
-        self._callback()
+        if not self._check.logger.has_errored:
+            self._callback()
 
 
 async def run(
@@ -150,15 +153,16 @@ async def run(
         on_progress(progress)
 
     recorder = Recorder(on_written=written, log_failure=False)  # the caller reports `failure`
+    check = _StartupCheck()
     embedded.addons.add(
-        _StartupCheck(),
+        check,
         core.Core(),
         proxyserver.Proxyserver(),
         next_layer.NextLayer(),
         tlsconfig.TlsConfig(),
         recorder,
         *addons,
-        _Ready(on_ready),
+        _Ready(on_ready, check),
     )
     with tempfile.TemporaryDirectory(prefix="ocpi-tap-") as workdir:
         settings: dict[str, Any] = {

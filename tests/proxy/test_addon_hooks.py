@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import msgspec
 import pytest
 from mitmproxy import exceptions
+from mitmproxy.addons import proxyserver
 from mitmproxy.proxy import mode_specs
 from mitmproxy.test import taddons, tflow
 
@@ -162,3 +163,44 @@ def test_direction_map(to_hub: str, expected: dict[str, int]) -> None:
 def test_direction_map_refuses_an_unknown_listener() -> None:
     with pytest.raises(ValueError, match="none of the --mode listeners"):
         direction_map([HUB_MODE, PARTNER_MODE], "reverse:http://elsewhere:1@9")
+
+
+def test_the_capture_file_is_created_or_replaced_only_once_the_proxy_runs(tmp_path) -> None:
+    new, existing = tmp_path / "new.jsonl", tmp_path / "existing.jsonl"
+    existing.write_text("yesterday\n")
+    for capture, before in ((new, None), (existing, "yesterday\n")):
+        recorder = Recorder()
+        with taddons.context(proxyserver.Proxyserver(), recorder) as context:  # running() needs its options
+            context.configure(recorder, mode=[HUB_MODE], ocpi_capture=str(capture), ocpi_capture_overwrite=True)
+            assert (capture.read_text() if capture.exists() else None) == before  # checked, not yet opened
+            recorder.running()
+            recorder.done()
+        header = msgspec.json.decode(capture.read_bytes().splitlines()[0], type=Header)
+        assert header.peers == {"to_hub": "http://hub.test"}
+
+
+def test_a_capture_file_that_cannot_be_written_is_refused_before_the_start(tmp_path) -> None:
+    recorder = Recorder()
+    with taddons.context(recorder) as context:
+        with pytest.raises(exceptions.OptionsError, match="cannot create capture file"):
+            context.configure(recorder, mode=[HUB_MODE], ocpi_capture=str(tmp_path / "no-such-dir" / "day.jsonl"))
+        with pytest.raises(exceptions.OptionsError, match="cannot create capture file"):
+            context.configure(recorder, mode=[HUB_MODE], ocpi_capture=str(tmp_path), ocpi_capture_overwrite=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_capture_file_that_cannot_be_created_when_the_proxy_runs_stops_it(tmp_path) -> None:
+    directory = tmp_path / "gone"
+    directory.mkdir()
+    recorder = Recorder()
+    with taddons.context(proxyserver.Proxyserver(), recorder) as context:
+        context.configure(recorder, mode=[HUB_MODE], ocpi_capture=str(directory / "day.jsonl"))
+        directory.rmdir()
+        stopped: list[bool] = []
+        context.master.shutdown = lambda: stopped.append(True)  # type: ignore[method-assign]
+        recorder.running()
+        assert stopped == [True]
+        assert recorder.failure and "cannot create capture file" in recorder.failure
+        flow = flow_via(HUB_MODE)
+        recorder.requestheaders(flow)
+        assert flow.error is not None  # nothing passes unrecorded

@@ -285,3 +285,47 @@ def test_a_failed_start_leaves_no_capture_in_the_way_of_the_retry(hub: Peer, par
     assert code == 0, retry.stderr
     exchanges, problems = read_all(capture)
     assert problems == [] and len(exchanges) == 1
+
+
+def test_a_failed_start_with_force_leaves_the_existing_capture_intact(hub: Peer, partner: Peer,
+                                                                       tmp_path: Path) -> None:
+    import subprocess
+
+    from conftest import record_argv
+
+    capture = tmp_path / "day1.jsonl"
+    kept = b'{"format":"ocpi-capture","version":1}\n{"seq":1,"note":"yesterday\'s day"}\nnot even a line end'
+    capture.write_bytes(kept)
+    before = capture.stat()
+    with socket.socket() as occupied:
+        occupied.bind(("127.0.0.1", 0))
+        occupied.listen()
+        busy = (free_port(), occupied.getsockname()[1])  # the second listener fails, after the first is up
+        failed = subprocess.run(record_argv(hub.url, partner.url, capture, busy, "--force"),
+                                capture_output=True, timeout=60)
+    assert failed.returncode == 2, failed.stderr
+    assert b"could not start" in failed.stderr
+    assert capture.read_bytes() == kept
+    assert capture.stat().st_mtime_ns == before.st_mtime_ns and capture.stat().st_ino == before.st_ino
+
+
+def test_mitmdump_with_the_addon_leaves_the_capture_alone_when_it_cannot_listen(hub: Peer, partner: Peer,
+                                                                                tmp_path: Path) -> None:
+    import subprocess
+
+    existing, new = tmp_path / "existing.jsonl", tmp_path / "new.jsonl"
+    existing.write_bytes(b"yesterday\n")
+    with socket.socket() as occupied:
+        occupied.bind(("127.0.0.1", 0))
+        occupied.listen()
+        for capture in (existing, new):
+            argv = [
+                str(BIN / "mitmdump"), "-q", "-s", str(REPO / "proxy" / "addon.py"),
+                "--mode", f"reverse:{hub.url}@127.0.0.1:{free_port()}",
+                "--mode", f"reverse:{partner.url}@127.0.0.1:{occupied.getsockname()[1]}",
+                "--set", f"ocpi_capture={capture}", "--set", "ocpi_capture_overwrite=true",
+            ]
+            failed = subprocess.run(argv, capture_output=True, timeout=60, cwd=REPO)
+            assert failed.returncode != 0, failed.stdout + failed.stderr
+    assert existing.read_bytes() == b"yesterday\n"
+    assert not new.exists()
