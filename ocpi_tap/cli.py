@@ -206,7 +206,9 @@ def record(
     except recording.StartupError as error:
         if link is not None:
             link.close()
-        click.echo(f"error: the proxy could not start: {error}", err=True)
+        hint = (" (another program listens there: stop it, or choose another --hub-port or --partner-port)"
+                if "address already in use" in str(error).lower() else "")
+        click.echo(f"error: the proxy could not start: {error}{hint}", err=True)
         sys.exit(EXIT_ERROR)
     show(progress, final=True)
     if link is not None:

@@ -8,9 +8,12 @@ does no printing: the command line watches progress through `on_progress`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import re
 import signal
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -97,16 +100,65 @@ def listener_urls(config: RecordConfig) -> dict[str, str]:
 
 
 class _StartupCheck(errorcheck.ErrorCheck):
-    """Turns errors logged while starting into an exception instead of `sys.exit`."""
+    """Turns errors logged while starting into an exception instead of `sys.exit`.
+
+    While `holding_errors`, until the start is over, those errors reach no other log handler:
+    the exception carries them, so that the caller tells them once (not the log line, then the
+    error). Any not carried by an exception go on to the handlers when the holding ends."""
 
     name = "errorcheck"  # the master looks it up by this name
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._holding: list[logging.Handler] = []
 
     async def shutdown_if_errored(self) -> None:
         await asyncio.sleep(0)
         if self.logger.has_errored:
-            details = "; ".join(record.getMessage() for record in self.logger.has_errored)
+            details = "; ".join(_startup_message(record) for record in self.logger.has_errored)
             self.logger.has_errored.clear()
             raise StartupError(details)
+
+    @contextlib.contextmanager
+    def holding_errors(self) -> Iterator[None]:
+        self._holding = [handler for handler in logging.getLogger().handlers if handler is not self.logger]
+        for handler in self._holding:
+            handler.addFilter(_below_error)
+        try:
+            yield
+        finally:
+            self._release()
+            self.logger.uninstall()  # when the start failed, `finish` was not called
+
+    def finish(self) -> None:
+        """The master calls it once started."""
+        super().finish()
+        self._release()
+
+    def _release(self) -> None:
+        holding, self._holding = self._holding, []
+        for handler in holding:
+            handler.removeFilter(_below_error)
+        for record in self.logger.has_errored:  # logged while starting, yet in no StartupError
+            for handler in holding:
+                if record.levelno >= handler.level:
+                    handler.handle(record)
+        self.logger.has_errored.clear()
+
+
+def _below_error(record: logging.LogRecord) -> bool:
+    return record.levelno < logging.ERROR
+
+
+def _startup_message(record: logging.LogRecord) -> str:
+    """mitmproxy's message of a listener that failed starts with the errno the end repeats:
+    "[Errno 98] reverse proxy to ... failed to listen on ... with [Errno 98] ...: address
+    already in use"; said once, at the end."""
+    message = record.getMessage()
+    errno_prefix = re.match(r"\[Errno \d+\] ", message)
+    if errno_prefix and errno_prefix[0] in message[errno_prefix.end():]:
+        return message[errno_prefix.end():]
+    return message
 
 
 def _certs_option(cert: Path, key: Path | None, workdir: Path) -> str:
@@ -164,7 +216,7 @@ async def run(
         *addons,
         _Ready(on_ready, check),
     )
-    with tempfile.TemporaryDirectory(prefix="ocpi-tap-") as workdir:
+    with check.holding_errors(), tempfile.TemporaryDirectory(prefix="ocpi-tap-") as workdir:
         settings: dict[str, Any] = {
             "mode": [hub_mode, partner_mode],
             "connection_strategy": "lazy",

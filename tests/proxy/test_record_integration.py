@@ -329,3 +329,25 @@ def test_mitmdump_with_the_addon_leaves_the_capture_alone_when_it_cannot_listen(
             assert failed.returncode != 0, failed.stdout + failed.stderr
     assert existing.read_bytes() == b"yesterday\n"
     assert not new.exists()
+
+
+@pytest.mark.parametrize("live", [False, True], ids=["plain", "live"])
+def test_a_busy_port_is_reported_once(hub: Peer, partner: Peer, tmp_path: Path, live: bool) -> None:
+    import subprocess
+
+    from conftest import record_argv
+
+    with socket.socket() as occupied:
+        occupied.bind(("127.0.0.1", 0))
+        occupied.listen()
+        port = occupied.getsockname()[1]
+        argv = record_argv(hub.url, partner.url, tmp_path / "day1.jsonl", (free_port(), port),
+                           *(["--live"] if live else []))
+        failed = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert failed.returncode == 2
+    assert failed.stdout == ""
+    [line] = failed.stderr.splitlines()  # mitmproxy's log line held back: the error is said once
+    assert line.startswith("error: the proxy could not start: ")
+    assert f"127.0.0.1:{port}" in line and "address already in use" in line
+    assert "--partner-port" in line
+    assert line.count("[Errno") == 1
