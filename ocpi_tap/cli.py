@@ -9,6 +9,7 @@ import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import click
 from click.core import ParameterSource
@@ -19,9 +20,26 @@ from .replay.formats import REPORT_FORMATS
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: what a shell reports for a command stopped by Ctrl-C
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Ctrl-C that cuts a command short exits 130, saying "interrupted", rather than with click's
+    "Aborted!" and 1, which would read as findings. Where Ctrl-C is the normal end (`record`
+    and `hub` stopping, `demo --ui` releasing its page after the day), the command handles the
+    signal itself and exits with its own status."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            if sys.stderr.isatty():
+                click.echo(err=True)  # past the terminal's ^C
+            click.echo("interrupted", err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ocpi-tap")
 def main() -> None:
     """Record, replay and check OCPI traffic between a partner platform and a roaming hub."""
@@ -203,6 +221,10 @@ def record(
         addons.append(InFlight(link.publish))
     try:
         recorder, progress = recording.run_blocking(config, on_ready=ready, on_progress=show, addons=addons)
+    except KeyboardInterrupt:  # Ctrl-C while the recorder started, before it took the signal over: 130
+        if link is not None:
+            link.close()
+        raise
     except recording.StartupError as error:
         if link is not None:
             link.close()
@@ -286,7 +308,8 @@ def replay(captures: tuple[Path, ...], output_format: str, output: Path | None, 
            role: str | None) -> None:
     """Check captures offline: findings, and each module's readiness for certification.
 
-    Exit status: 0 no (new) findings, 1 findings, 2 usage error or unreadable capture or baseline.
+    Exit status: 0 no (new) findings, 1 findings, 2 usage error or unreadable capture or baseline,
+    130 interrupted (Ctrl-C).
     """
     _report_replay(list(captures), output_format, select, ignore, profile, role, output, baseline, update_baseline,
                    jobs)
@@ -332,18 +355,19 @@ def demo(role: str, faults: tuple[str, ...], list_faults: bool, output: Path | N
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     addons: list[object] = []
     link = None
-    if live or ui_port is not None:
-        from ocpi_tap.proxy.live_feed import InFlight
-
-        from .live import LiveLink, LiveOptions
-
-        link = LiveLink(LiveOptions(capture=capture, profile=profile, role=role.upper(), ui_port=ui_port,
-                                    colour=_colour()))
-        link.start()
-        link.wait_warm(60)
-        addons.append(InFlight(link.publish))
     keep_page = False  # the day lasts seconds: the page stays for people to look at, unless the day failed
-    try:
+    try:  # Ctrl-C during the day (its wait for the checker included) ends the checker too, and exits 130
+        if live or ui_port is not None:
+            from ocpi_tap.proxy.live_feed import InFlight
+
+            from .live import LiveLink, LiveOptions
+
+            checker = LiveLink(LiveOptions(capture=capture, profile=profile, role=role.upper(), ui_port=ui_port,
+                                           colour=_colour()))
+            checker.start()
+            link = checker  # only a started checker is waited for
+            link.wait_warm(60)
+            addons.append(InFlight(link.publish))
         recorder = asyncio.run(play(role, list(faults), capture, profile,
                                     lambda module, detail: click.echo(f"  {module:<12} {detail}"),
                                     addons=addons, on_ready=link.begin if link is not None else lambda: None))
@@ -494,7 +518,7 @@ def check(directory: Path, profile: str, jobs: int) -> None:
     NAME.expected.json beside a capture lists the exact findings it must give
     (missing ones fail as well as extra ones); NAME.baseline.json lists
     accepted findings (only new ones fail); a capture with neither must be
-    clean. Exit status: 0 all as expected, 1 differences, 2 usage error.
+    clean. Exit status: 0 all as expected, 1 differences, 2 usage error, 130 interrupted.
     """
     from ocpi_tap.replay import render
     from ocpi_tap.replay.capture import CaptureError

@@ -172,3 +172,65 @@ def test_the_mock_hub_alone_prints_what_to_configure_and_answers_token_a(tmp_pat
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
     assert process.returncode == 0
+
+
+def pipe_holding(fd: int) -> int:
+    """How many bytes wait in a pipe, unread."""
+    import array
+    import fcntl
+    import termios
+
+    count = array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, count)
+    return count[0]
+
+
+@pytest.mark.parametrize("live", [False, True], ids=["plain", "live"])
+def test_ctrl_c_during_the_demo_day_exits_130(tmp_path: Path, live: bool) -> None:
+    import fcntl
+    import select
+
+    # The day lasts a tenth of a second; to interrupt it for certain, the demo's stdout is a pipe of one
+    # page that the test fills but for ROOM bytes and does not read: the demo writes its first lines,
+    # then blocks on a progress line of the day (the day prints about 700 bytes) until the test reads.
+    room, day_under_way = 300, 100  # the first line, "Mock day: ...", is shorter than 100 bytes
+    read_end, write_end = os.pipe()
+    try:
+        size = fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)
+        os.write(write_end, b"." * (size - room))
+        capture = tmp_path / "day.jsonl"
+        process = subprocess.Popen([str(BIN / "ocpi-tap"), "demo", "-o", str(capture), *(["--live"] if live else [])],
+                                   stdout=write_end, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    finally:
+        os.close(write_end)
+    try:
+        deadline = time.monotonic() + 60
+        while pipe_holding(read_end) < size - room + day_under_way:  # a progress line of the day is out
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the demo printed no progress of its day"
+            time.sleep(0.01)
+        os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the whole group, checker included
+        out = b""
+        while True:  # read what the demo writes, up to the end of its output
+            assert time.monotonic() < deadline, "the demo did not end after Ctrl-C"
+            if select.select([read_end], [], [], 1)[0]:
+                chunk = os.read(read_end, 65536)
+                if not chunk:
+                    break
+                out += chunk
+        _, err = process.communicate(timeout=60)
+        stdout = out.decode().lstrip(".")
+    finally:
+        os.close(read_end)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate(timeout=30)
+    assert process.returncode == 130, stdout + err
+    assert "  versions " in stdout and "Recorded " not in stdout  # interrupted during the day, not after
+    assert err.splitlines()[-1] == "interrupted" and err.count("interrupted") == 1
+    assert "Aborted" not in err and "Traceback" not in err, err
+    if live:  # the checker was waited for: it checked what there was and said so before the demo ended
+        summary = r"^(All checks passed: \d+ exchanges in|Found \d+ findings? .* in \d+ exchanges of) 1 capture\.$"
+        assert re.search(summary, stdout, re.M), stdout
+    with CaptureReader(capture) as reader:  # what was recorded of the day is a readable capture
+        assert not any(isinstance(item, LineProblem) for item in reader)

@@ -220,3 +220,37 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(tmp_path: Path) -> No
     coloured = run_on_a_terminal("replay", str(path), env={})
     assert "\x1b[31m\x1b[1mCAP003\x1b[0m" in coloured
     assert "\x1b[" not in run_on_a_terminal("replay", str(path), env={"NO_COLOR": "1"})
+
+
+def test_ctrl_c_during_a_replay_exits_130(tmp_path: Path) -> None:
+    import errno
+    import os
+    import signal
+    import time
+
+    # A capture that is a FIFO: the replay waits in it, for certain, until the test writes or interrupts.
+    fifo = tmp_path / "endless.jsonl"
+    os.mkfifo(fifo)
+    process = subprocess.Popen([str(BIN / "ocpi-tap"), "replay", str(fifo)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    writer = -1
+    try:
+        deadline = time.monotonic() + 60
+        while writer < 0:  # a writer may open without waiting only once the replay has opened it to read
+            try:
+                writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as error:
+                assert error.errno == errno.ENXIO, error
+                assert process.poll() is None, process.communicate()
+                assert time.monotonic() < deadline, "the replay never opened the capture"
+                time.sleep(0.01)
+        os.killpg(process.pid, signal.SIGINT)  # the replay waits to read its first bytes
+        out, err = process.communicate(timeout=60)
+    finally:
+        if writer >= 0:
+            os.close(writer)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate(timeout=30)
+    assert process.returncode == 130, out + err
+    assert err.splitlines() == ["interrupted"] and out == ""
