@@ -18,3 +18,12 @@ def test_every_package_directory_is_listed_in_pyproject() -> None:
             on_disk.add(".".join([package, *relative.parts]))
     assert set(config["packages"]) == on_disk
     assert {config["package-dir"][package] for package in ROOTS.values()} == set(ROOTS)
+
+
+def test_the_license_file_is_the_apache_license_pyproject_names() -> None:
+    import hashlib
+
+    assert tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["license"] == "Apache-2.0"
+    text = (REPO / "LICENSE").read_bytes()  # setuptools ships LICEN[CS]E* by default (License-File)
+    # https://www.apache.org/licenses/LICENSE-2.0.txt, unmodified
+    assert hashlib.sha256(text).hexdigest() == "cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30"
