@@ -248,10 +248,7 @@ class Recorder:
             try:
                 self._open_capture()
             except (OSError, exceptions.OptionsError) as error:
-                self.failure = f"cannot create capture file {path}: {error}"
-                # An error logged while starting makes the start fail (mitmproxy's errorcheck).
-                logger.error(f"ocpi-tap: {self.failure}")
-                ctx.master.shutdown()
+                self._fail(f"cannot create capture file {path}: {error}", starting=True)
         elif self.writer is None:
             logger.warning("ocpi-tap: ocpi_capture is not set, nothing is recorded")
         # With the default eager strategy mitmproxy connects upstream before
@@ -324,10 +321,11 @@ class Recorder:
         if self._on_written is not None:
             self._on_written(exchange)
 
-    def _fail(self, reason: str) -> None:
+    def _fail(self, reason: str, starting: bool = False) -> None:
         if self.failure is None:
             self.failure = reason
-            if self._log_failure:
+            # While starting, the logged error is what makes the start fail (mitmproxy's errorcheck).
+            if self._log_failure or starting:
                 logger.error(f"ocpi-tap: {reason}")
             ctx.master.shutdown()
 

@@ -233,8 +233,7 @@ async def run(
         try:
             opts.update(**settings)
         except Exception as error:  # mitmproxy raises OptionsError or KeyError-like types
-            recorder.remove_unused_capture()
-            raise StartupError(str(error)) from None
+            raise StartupError(str(error)) from None  # the Recorder creates its capture at `running` only
         loop = asyncio.get_running_loop()
         _ignore_cancelled_connections(loop)
         signals = (signal.SIGINT, signal.SIGTERM) if stop is None else ()
