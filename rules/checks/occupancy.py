@@ -107,9 +107,9 @@ class OccupancyChecker:
             sessions = self._sites.open_on(evse_key)
             active = [s for s in sorted(sessions) if self._sites.sites[s].status == "ACTIVE"]
             if status == "AVAILABLE" and active:
-                self._suspects[evse_key] = _Suspect(status, observed.where, self._time(observed), active[0])
+                self._suspects[evse_key] = _Suspect(status, observed.where, observed.started_at, active[0])
             elif status == "CHARGING" and not sessions:
-                self._suspects[evse_key] = _Suspect(status, observed.where, self._time(observed))
+                self._suspects[evse_key] = _Suspect(status, observed.where, observed.started_at)
 
     def _session(self, observed: Observed) -> Iterator[SeqReport]:
         party, key = party_of(observed), observed.key
@@ -125,14 +125,10 @@ class OccupancyChecker:
         if suspect.status == "CHARGING" and site.status not in FINAL:
             yield from self._drop(site.evse, False)
         elif suspect.status == "AVAILABLE" and suspect.session == session:
-            late = self._time(observed) > suspect.at + GRACE_SECONDS
+            late = observed.started_at > suspect.at + GRACE_SECONDS
             if site.status in FINAL or (late and site.status == "ACTIVE"):
                 yield from self._drop(site.evse, site.status == "ACTIVE",
                                       note("the session, still ACTIVE", observed.where))
-
-    @staticmethod
-    def _time(observed: Observed) -> float:
-        return observed.started_at
 
     def _drop(self, evse: EvseKey, report: bool, related: Note | None = None) -> Iterator[SeqReport]:
         suspect = self._suspects.pop(evse)

@@ -191,7 +191,8 @@ class _Handshake:
 
     where: Where
     method: str
-    ended: float | None  # the end of its window (seconds since the epoch); None: no answer time, every fetch counts as inside
+    # The end of its window (seconds since the epoch); None: no answer time, every fetch counts as inside.
+    ended: float | None
     status_code: int
     versions_url: UrlKey
     versions: Where | None = None  # the server's GET of the body's url
