@@ -26,8 +26,9 @@ EXAMPLES_KEPT: Final = 5  # exchanges remembered per step: enough to show, bound
 MODULES_PER_DAY: Final = 4
 Verdict = Literal["ready", "failing", "partly exercised", "not exercised"]
 Mark = Literal["seen", "seen with findings", "not seen"]
-_CPO_PUSHES: Final = frozenset({"locations", "tariffs", "sessions", "cdrs"})
-_EMSP_PUSHES: Final = frozenset({"tokens", "commands"})
+# The modules only a partner of each role pushes (sends as the data owner).
+_PUSHES: Final = {"CPO": frozenset({"locations", "tariffs", "sessions", "cdrs"}),
+                  "EMSP": frozenset({"tokens", "commands"})}
 
 
 class ScenarioResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -108,7 +109,6 @@ class ScenarioTracker:
             for t, step in enumerate(scenario.steps):
                 for operation in step.operations:
                     self._by_operation.setdefault((step.module, operation), []).append((s, t, step))
-        self._full: list[tuple[int, int, Step]] = []  # candidates whose examples just filled up
         self.exchanges: Counter[str] = Counter()
         self.partner_pushes: Counter[str] = Counter()  # module -> pushes the partner sent, to infer its role
 
@@ -122,6 +122,7 @@ class ScenarioTracker:
             return
         command = observed.key.command if observed.key is not None else None
         result = _result(observed)
+        full = []  # candidates whose examples fill up with this exchange: no longer candidates after it
         for candidate in candidates:
             s, t, step = candidate
             if (step.sender == sender
@@ -133,11 +134,10 @@ class ScenarioTracker:
                 seen = self._seen[s][t]
                 seen.append(observed.exchange.seq)
                 if len(seen) == EXAMPLES_KEPT:
-                    self._full.append(candidate)
-        while self._full:  # a step with all its examples has nothing more to learn: no longer a candidate
-            s, t, step = candidate = self._full.pop()
-            for operation in step.operations:
-                self._by_operation[step.module, operation].remove(candidate)
+                    full.append(candidate)
+        for candidate in full:  # a step with all its examples has nothing more to learn
+            for operation in candidate[2].operations:
+                self._by_operation[candidate[2].module, operation].remove(candidate)
 
     def infer_role(self) -> str:
         """The partner's role, from what it pushed: CPOs push locations to CDRs, eMSPs tokens and commands."""
@@ -145,7 +145,7 @@ class ScenarioTracker:
 
     def pushes_as(self, role: str) -> int:
         """How many of the partner's pushes only a partner of `role` sends."""
-        return sum(self.partner_pushes[module] for module in (_EMSP_PUSHES if role == "EMSP" else _CPO_PUSHES))
+        return sum(self.partner_pushes[module] for module in _PUSHES[role])
 
     def role_note(self, given: str | None) -> str | None:
         """Why the readiness may be judged for the wrong role: given against the traffic, or guessed from nothing."""
@@ -157,8 +157,7 @@ class ScenarioTracker:
         other = "CPO" if role == "EMSP" else "EMSP"
         if self.pushes_as(role) or not self.pushes_as(other):
             return None
-        modules = sorted(module for module in (_CPO_PUSHES if other == "CPO" else _EMSP_PUSHES)
-                         if self.partner_pushes[module])
+        modules = sorted(module for module in _PUSHES[other] if self.partner_pushes[module])
         return (f"judged as --role {role.lower()}, but the partner pushed only what a{'n' if other == 'EMSP' else ''} "
                 f"{other} pushes ({', '.join(modules)}): check --role")
 
