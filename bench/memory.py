@@ -25,7 +25,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import add_json_argument, write_report  # noqa: E402
+from common import add_json_argument, versions, write_report  # noqa: E402
 
 FLEET = 2000  # locations: the fleet every size shares
 
@@ -90,7 +90,7 @@ def measure(sizes: list[int], locations: int, workdir: Path, gzip: bool) -> dict
               f"{replayed['findings']} findings; generator peak {generated['peak_rss_mb']:.1f} MB", flush=True)
     return {"benchmark": "memory", "locations": locations, "gzip": gzip,
             "import_only_peak_rss_mb": round(baseline["peak_rss_mb"], 1),
-            "machine": {"platform": platform.platform(), "python": platform.python_version()},
+            "machine": {"platform": platform.platform()}, "versions": versions("msgspec", "ocpi-tap"),
             "runs": runs}
 
 

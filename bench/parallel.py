@@ -20,7 +20,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import add_json_argument, write_report  # noqa: E402
+from common import add_json_argument, versions, write_report  # noqa: E402
 
 OCPI_TAP = Path(sys.executable).with_name("ocpi-tap")
 
@@ -68,7 +68,7 @@ def main() -> int:
         print(f"  -j {jobs:<3} {seconds:8.2f} s   speedup x{single / seconds:.2f}")
     write_report(args.json, {
         "captures": args.captures, "exchanges_per_capture": args.exchanges, "cpus": cpus,
-        "python": platform.python_version(), "machine": platform.machine(),
+        "machine": platform.machine(), "versions": versions("ocpi-tap"),
         "seconds": {"1": single, **{str(jobs): seconds for jobs, seconds in runs.items()}},
         "speedup": {str(jobs): single / seconds for jobs, seconds in runs.items()},
     })
