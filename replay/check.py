@@ -53,8 +53,8 @@ class SeqsSeen:
         return True
 
 
-# What waits for time order: a line, its head, where it is, and its start and end in seconds (end None if none).
-_Due = tuple[bytes, ExchangeHead, Where, float, float | None]
+# What waits for time order: a line, its head, its number, and its start and end in seconds (end None if none).
+_Due = tuple[bytes, ExchangeHead, int, float, float | None]
 
 
 @dataclass
@@ -126,14 +126,13 @@ class CaptureCheck:
     def exchange(self, line: int, head: ExchangeHead, text: bytes) -> None:
         """The exchange on capture line `line`, read from `text` as far as its `head`."""
         self.result.exchanges += 1
-        where = Where(line=line, seq=head.seq, direction=head.direction)
         if not self._seqs.add(head.seq):
             # Reported once; not checked again, so it cannot cascade into other findings.
-            self._collector.report(cap.DuplicateSeq(seq=head.seq), where)
+            self._collector.report(cap.DuplicateSeq(seq=head.seq), _where(line, head))
             return
         started = epoch(head.started)
         ended = epoch(head.ended) if head.ended is not None else None
-        self._check(self._order.push(started, started if ended is None else ended, (text, head, where, started, ended)))
+        self._check(self._order.push(started, started if ended is None else ended, (text, head, line, started, ended)))
 
     def advance(self, watermark: float) -> None:
         """The recorder's promise: no line still to come started before `watermark`."""
@@ -162,20 +161,24 @@ class CaptureCheck:
         return assess(self._scenarios, self.result.findings, self._role)
 
     def _check(self, ready: Iterable[_Due]) -> None:
-        for text, head, where, started, ended in ready:
+        for text, head, line, started, ended in ready:
             try:
                 exchange = decode_exchange(text)
             except msgspec.MsgspecError as error:
                 self.result.exchanges -= 1  # its head read as one, the rest of the line does not
-                assert where.line is not None
-                self.problem(line_problem(where.line, text, error))
+                self.problem(line_problem(line, text, error))
                 continue
             if not agrees(exchange, head):
                 self.result.exchanges -= 1
-                self._collector.report(cap.MalformedExchangeLine(reason=HEAD_REPEATED), where)
+                self._collector.report(cap.MalformedExchangeLine(reason=HEAD_REPEATED), _where(line, head))
                 continue
-            self._engine.feed(exchange, where, started, ended)
+            self._engine.feed(exchange, line, started, ended)  # it says where, once it has routed the exchange
             self.checked += 1
+
+
+def _where(line: int, head: ExchangeHead) -> Where:
+    """Where a line the engine never sees is: its number and head."""
+    return Where(line=line, seq=head.seq, direction=head.direction)
 
 
 def check_capture(

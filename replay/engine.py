@@ -16,8 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-import msgspec
-
 from ocpi_tap.rules.checks.bodies import Bodies, decode_bodies
 from ocpi_tap.rules.checks.capture import CheckerFailed
 from ocpi_tap.rules.checks.identity import check_ids
@@ -61,13 +59,12 @@ class Engine:
         self._watching: dict[str, tuple[Checker, ...]] = {}  # module -> the checkers it is fed to, in order
         self._routes = RouteTable(partner_role)
 
-    def feed(self, exchange: ExchangeView, where: Where, started_at: float, ended_at: float | None) -> None:
-        """`started_at`, `ended_at`: the exchange's times in seconds since the epoch (as time order read them)."""
+    def feed(self, exchange: ExchangeView, line: int, started_at: float, ended_at: float | None) -> None:
+        """The exchange on capture line `line`; `started_at`, `ended_at`: its times in seconds since the
+        epoch (as time order read them)."""
         route = self._routes.match(exchange.request.method, exchange.request.url, exchange.direction)
-        if isinstance(route, Route):
-            where = msgspec.structs.replace(where, module=route.module, object=route.object)
-        elif route.module is not None:
-            where = msgspec.structs.replace(where, module=route.module)
+        where = Where(line=line, seq=exchange.seq, direction=exchange.direction, module=route.module,
+                      object=route.object if isinstance(route, Route) else None)
         envelope = response_envelope(exchange)
         for violation, path in self._transport.check(exchange, envelope, ended_at):
             self._report(violation, where, path)
