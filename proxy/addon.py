@@ -19,6 +19,8 @@ passed on and the proxy stops: no traffic goes by unrecorded.
 The capture file is checked when the options are set, but created (or, with
 `ocpi_capture_overwrite`, replaced) only once the proxy is running: a start
 that fails, a listen port in use for one, leaves the file system as it was.
+The listeners accept a little earlier: a request in between waits for the
+capture to open, then goes on.
 """
 
 from __future__ import annotations
@@ -147,6 +149,7 @@ class Recorder:
         self._directions: dict[str, Direction] = {}
         self._next_seq = 1
         self._open: dict[str, tuple[int, http.HTTPFlow]] = {}  # flow id -> (seq, flow), not yet written
+        self._held: list[http.HTTPFlow] = []  # requests that came before `running` opened the capture
 
     def load(self, loader: Loader) -> None:
         loader.add_option(
@@ -249,6 +252,7 @@ class Recorder:
                 self._open_capture()
             except (OSError, exceptions.OptionsError) as error:
                 self._fail(f"cannot create capture file {path}: {error}", starting=True)
+            self._release_held()
         elif self.writer is None:
             logger.warning("ocpi-tap: ocpi_capture is not set, nothing is recorded")
         # With the default eager strategy mitmproxy connects upstream before
@@ -264,6 +268,19 @@ class Recorder:
             return
         self._open[flow.id] = (self._next_seq, flow)
         self._next_seq += 1
+        if self.writer is None and self._path is not None:
+            # The listeners accept before the master's `running` hook, where the capture opens (and
+            # where mitmproxy 12's TlsConfig makes the certificate store its `request` hook needs).
+            # A request that early waits there, to be passed on and recorded once the capture is open.
+            flow.intercept()
+            self._held.append(flow)
+
+    def _release_held(self) -> None:
+        held, self._held = self._held, []
+        for flow in held:
+            flow.resume()
+            if self.writer is None and flow.killable:
+                flow.kill()  # the capture could not be opened: nothing is passed on unrecorded
 
     def response(self, flow: http.HTTPFlow) -> None:
         self._record(flow)
