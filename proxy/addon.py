@@ -143,6 +143,7 @@ class Recorder:
         self.writer: CaptureWriter | None = None
         self.failure: str | None = None
         self._path: Path | None = None  # the capture file to open once the proxy is running
+        self._writing: Path | None = None  # the capture file open now
         self._running = False
         self._created: Path | None = None  # the capture file, if this Recorder created it
         self._written = 0  # exchanges written, to any capture; unlike writer.count, it outlives the writer's closing
@@ -190,34 +191,38 @@ class Recorder:
                 f"ocpi_redaction must be {REDACTION_DEFAULT} or {REDACTION_NONE}, "
                 f"not {ctx.options.ocpi_redaction!r}"
             )
-        if "ocpi_capture" in updated or (self.writer is None and self._injected_stream is not None):
-            self._close()
+        if self._injected_stream is not None:
+            if "ocpi_capture" in updated or self.writer is None:
+                self._close()
+                self._start_writer(self._injected_stream)
+        elif "ocpi_capture" in updated:
             self._choose_capture()
 
     def _choose_capture(self) -> None:
-        """Writes the header to an injected stream at once; checks that the capture file can be
-        written, and opens it now if the proxy is running already, else in `running`."""
-        self._path = None
-        if self._injected_stream is not None:
-            self._start_writer(self._injected_stream)
-            return
-        if not ctx.options.ocpi_capture:
-            return
-        path = Path(ctx.options.ocpi_capture)
-        if path.exists() and path.is_file() and not ctx.options.ocpi_capture_overwrite:
-            raise exceptions.OptionsError(
-                f"capture file {path} exists; choose another name or set ocpi_capture_overwrite"
-            )
-        try:
-            _check_writable(path)
-        except OSError as error:
-            raise exceptions.OptionsError(f"cannot create capture file {path}: {error}") from None
-        self._path = path
-        if self._running:
+        """Checks that the capture file can be written, and opens it now if the proxy is running
+        already, else in `running`. A name refused leaves the capture being written as it was
+        (mitmproxy then sets the option back to it)."""
+        path = Path(ctx.options.ocpi_capture) if ctx.options.ocpi_capture else None
+        if self.failure is not None or (path is not None and self.writer is not None and path == self._writing):
+            return  # stopping; or unchanged, or set back after a refused name
+        if path is not None:
+            if path.exists() and path.is_file() and not ctx.options.ocpi_capture_overwrite:
+                raise exceptions.OptionsError(
+                    f"capture file {path} exists; choose another name or set ocpi_capture_overwrite"
+                )
             try:
-                self._open_capture()
+                _check_writable(path)
             except OSError as error:
                 raise exceptions.OptionsError(f"cannot create capture file {path}: {error}") from None
+        self._close()
+        self._path = path
+        if path is not None and self._running:
+            try:
+                self._open_capture()
+            except (OSError, exceptions.OptionsError) as error:
+                reason = f"cannot create capture file {path}: {error}"
+                self._fail(reason)  # the old capture is closed: stop rather than pass traffic unrecorded
+                raise exceptions.OptionsError(reason) from None
 
     def _open_capture(self) -> None:
         """Creates or replaces the capture file `_path` and writes its header."""
@@ -231,6 +236,7 @@ class Recorder:
         except exceptions.OptionsError:
             stream.close()
             raise
+        self._writing = path
 
     def _start_writer(self, stream: Any) -> None:
         header = new_header(
@@ -348,6 +354,7 @@ class Recorder:
 
     def _close(self) -> None:
         writer, self.writer = self.writer, None
+        self._writing = None
         if writer is None or self._injected_stream is not None:
             return  # an injected stream belongs to whoever passed it in
         try:

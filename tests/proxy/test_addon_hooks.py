@@ -13,6 +13,7 @@ from mitmproxy.addons import proxyserver
 from mitmproxy.proxy import mode_specs
 from mitmproxy.test import taddons, tflow
 
+from ocpi_tap.proxy import addon
 from ocpi_tap.proxy.addon import Recorder, direction_map
 from ocpi_tap.replay.capture import Exchange, Header
 
@@ -204,6 +205,58 @@ def test_a_capture_file_that_cannot_be_created_when_the_proxy_runs_stops_it(tmp_
         recorder.running()
         assert stopped == [True]
         assert recorder.failure and "cannot create capture file" in recorder.failure
+        flow = flow_via(HUB_MODE)
+        recorder.requestheaders(flow)
+        assert flow.error is not None  # nothing passes unrecorded
+
+
+def test_a_new_capture_name_at_runtime_takes_the_exchanges_from_then_on(tmp_path) -> None:
+    first, second = tmp_path / "morning.jsonl", tmp_path / "afternoon.jsonl"
+    recorder = Recorder()
+    with taddons.context(proxyserver.Proxyserver(), recorder) as context:
+        context.configure(recorder, mode=[HUB_MODE], ocpi_capture=str(first))
+        recorder.running()
+        for name in (first, second):
+            context.configure(recorder, ocpi_capture=str(name))
+            flow = flow_via(HUB_MODE, path=f"/ocpi/{name.stem}")
+            recorder.requestheaders(flow)
+            recorder.response(flow)
+        recorder.done()
+    for name in (first, second):
+        _, *written = name.read_bytes().splitlines()
+        assert [msgspec.json.decode(line, type=Exchange).request.url.endswith(f"/ocpi/{name.stem}") for line in written] == [True]
+
+
+def test_a_refused_capture_name_at_runtime_leaves_the_recording_going(tmp_path) -> None:
+    capture, taken = tmp_path / "day.jsonl", tmp_path / "taken.jsonl"
+    taken.write_text("yesterday\n")
+    recorder = Recorder()
+    with taddons.context(proxyserver.Proxyserver(), recorder) as context:
+        context.configure(recorder, mode=[HUB_MODE], ocpi_capture=str(capture))
+        recorder.running()
+        with pytest.raises(exceptions.OptionsError, match="exists"):
+            context.configure(recorder, ocpi_capture=str(taken))
+        assert context.options.ocpi_capture == str(capture)  # mitmproxy rolled the option back
+        flow = flow_via(HUB_MODE)
+        recorder.requestheaders(flow)
+        recorder.response(flow)
+        recorder.done()
+    assert recorder.failure is None and flow.error is None
+    assert taken.read_text() == "yesterday\n"
+    assert len(capture.read_bytes().splitlines()) == 2  # the header, then the exchange after the refusal
+
+
+def test_a_new_capture_that_cannot_be_created_at_runtime_stops_the_proxy(tmp_path, monkeypatch) -> None:
+    recorder = Recorder()
+    with taddons.context(proxyserver.Proxyserver(), recorder) as context:
+        context.configure(recorder, mode=[HUB_MODE], ocpi_capture=str(tmp_path / "day.jsonl"))
+        recorder.running()
+        stopped: list[bool] = []
+        context.master.shutdown = lambda: stopped.append(True)  # type: ignore[method-assign]
+        monkeypatch.setattr(addon, "_check_writable", lambda path: None)  # as if the directory went in between
+        with pytest.raises(exceptions.OptionsError, match="cannot create capture file"):
+            context.configure(recorder, ocpi_capture=str(tmp_path / "gone" / "next.jsonl"))
+        assert stopped == [True]
         flow = flow_via(HUB_MODE)
         recorder.requestheaders(flow)
         assert flow.error is not None  # nothing passes unrecorded
