@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import msgspec
+import pytest
 
 from captures import clean_exchange
 from conftest import BIN, REPO
@@ -222,32 +223,37 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(tmp_path: Path) -> No
     assert "\x1b[" not in run_on_a_terminal("replay", str(path), env={"NO_COLOR": "1"})
 
 
-def test_ctrl_c_during_a_replay_exits_130(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("jobs", "endless", "done"), [(1, 1, 0), (2, 2, 0), (2, 1, 1)],
+                         ids=["one-process", "workers-busy", "a-worker-idle"])
+def test_ctrl_c_during_a_replay_exits_130(tmp_path: Path, jobs: int, endless: int, done: int) -> None:
     import errno
     import os
     import signal
     import time
 
-    # A capture that is a FIFO: the replay waits in it, for certain, until the test writes or interrupts.
-    fifo = tmp_path / "endless.jsonl"
-    os.mkfifo(fifo)
-    process = subprocess.Popen([str(BIN / "ocpi-tap"), "replay", str(fifo)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
-    writer = -1
+    # Captures that are FIFOs: the replay waits in them, for certain, until the test writes or interrupts.
+    fifos = [tmp_path / f"endless-{index}.jsonl" for index in range(endless)]
+    for fifo in fifos:
+        os.mkfifo(fifo)
+    finished = [capture(tmp_path / f"done-{index}.jsonl", EXCHANGE) for index in range(done)]
+    process = subprocess.Popen([str(BIN / "ocpi-tap"), "replay", "-j", str(jobs), *map(str, finished + fifos)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    writers: list[int] = []
     try:
         deadline = time.monotonic() + 60
-        while writer < 0:  # a writer may open without waiting only once the replay has opened it to read
-            try:
-                writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-            except OSError as error:
-                assert error.errno == errno.ENXIO, error
-                assert process.poll() is None, process.communicate()
-                assert time.monotonic() < deadline, "the replay never opened the capture"
-                time.sleep(0.01)
-        os.killpg(process.pid, signal.SIGINT)  # the replay waits to read its first bytes
+        for fifo in fifos:
+            while len(writers) < fifos.index(fifo) + 1:  # a writer opens without waiting only once the replay reads
+                try:
+                    writers.append(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+                except OSError as error:
+                    assert error.errno == errno.ENXIO, error
+                    assert process.poll() is None, process.communicate()
+                    assert time.monotonic() < deadline, "the replay never opened the capture"
+                    time.sleep(0.01)
+        os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the whole group, workers included
         out, err = process.communicate(timeout=60)
     finally:
-        if writer >= 0:
+        for writer in writers:
             os.close(writer)
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
