@@ -339,7 +339,7 @@ def demo(role: str, faults: tuple[str, ...], list_faults: bool, output: Path | N
     """
     import asyncio
 
-    from ocpi_tap.peers.demo import play
+    from ocpi_tap.peers.demo import DemoStartError, play
     from ocpi_tap.peers.faults import FAULTS
 
     if list_faults:
@@ -368,9 +368,13 @@ def demo(role: str, faults: tuple[str, ...], list_faults: bool, output: Path | N
             link = checker  # only a started checker is waited for
             link.wait_warm(60)
             addons.append(InFlight(link.publish))
-        recorder = asyncio.run(play(role, list(faults), capture, profile,
-                                    lambda module, detail: click.echo(f"  {module:<12} {detail}"),
-                                    addons=addons, on_ready=link.begin if link is not None else lambda: None))
+        try:
+            recorder = asyncio.run(play(role, list(faults), capture, profile,
+                                        lambda module, detail: click.echo(f"  {module:<12} {detail}"),
+                                        addons=addons, on_ready=link.begin if link is not None else lambda: None))
+        except DemoStartError as error:
+            click.echo(f"error: the demo could not start: {error}", err=True)
+            sys.exit(EXIT_ERROR)
         keep_page = ui_port is not None and recorder.failure is None
     finally:
         code = link.close(keep_page) if link is not None else None

@@ -8,6 +8,7 @@ so the capture holds every exchange of both directions.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -51,10 +52,18 @@ def build(role: str, faults: Faults, version: str) -> tuple[CpoSide, EmspSide, P
     return cpo, emsp, emsp, cpo
 
 
+class DemoStartError(Exception):
+    """The mock peers or the recorder could not start (a port taken in between, for one)."""
+
+
 async def _serve(app: web.Application, port: int) -> web.AppRunner:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+    except OSError as error:
+        await runner.cleanup()
+        raise DemoStartError(f"a mock peer cannot listen on 127.0.0.1:{port}: {error.strerror or error}") from None
     return runner
 
 
@@ -79,7 +88,12 @@ class MockDay:
         self._runners: list[web.AppRunner] = []
 
     async def __aenter__(self) -> MockDay:
-        self._runners = [await _serve(self.hub.app, self.hub_port), await _serve(self.partner.app, self.partner_port)]
+        for app, port in ((self.hub.app, self.hub_port), (self.partner.app, self.partner_port)):
+            try:
+                self._runners.append(await _serve(app, port))
+            except DemoStartError:
+                await self.__aexit__()
+                raise
         return self
 
     async def __aexit__(self, *_: object) -> None:
@@ -116,15 +130,24 @@ async def play(role: str, fault_names: list[str], capture: Path, profile: str,
         try:
             waiting = asyncio.ensure_future(ready.wait())
             await asyncio.wait({waiting, recording}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
-            if recording.done():
-                recording.result()  # the recorder could not start: its error says why
             if not ready.is_set():
-                raise TimeoutError("the recorder did not start within 30 s")
+                waiting.cancel()
+                raise DemoStartError(_why_not_started(recording))
             await day.play(progress)
         finally:
             stop.set()
-            recorder, _ = await recording
+            with contextlib.suppress(record.StartupError):  # said by the DemoStartError
+                recorder, _ = await recording
     return recorder
+
+
+def _why_not_started(recording: asyncio.Future[tuple[Recorder, record.Progress]]) -> str:
+    if not recording.done():
+        return "the recorder did not start within 30 s"
+    error = recording.exception()
+    if isinstance(error, record.StartupError):
+        return f"the recorder could not start: {error}"
+    return "the recorder stopped as it started" if error is None else f"the recorder failed as it started: {error!r}"
 
 
 def standalone_hub(partner_role: str, profile: str, host: str, port: int,

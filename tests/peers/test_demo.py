@@ -84,6 +84,32 @@ def test_demo_command_runs_the_day_and_reports(tmp_path: Path) -> None:
     assert unknown.returncode == 2 and "--list-faults" in unknown.stderr
 
 
+@pytest.mark.parametrize(("taken", "said"), [(0, "the recorder could not start"), (2, "a mock peer cannot listen")],
+                         ids=["recorder-port", "mock-peer-port"])
+def test_a_port_taken_before_the_demo_binds_it_is_an_error_not_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, taken: int, said: str) -> None:
+    import socket
+
+    from click.testing import CliRunner
+
+    from ocpi_tap import cli
+    from ocpi_tap.peers import demo
+
+    with socket.socket() as occupied:
+        occupied.bind(("127.0.0.1", 0))
+        occupied.listen()
+        chosen = free_ports(4)
+        chosen[taken] = occupied.getsockname()[1]  # what another program took since the ports were chosen
+        monkeypatch.setattr(demo, "free_ports", lambda count: chosen[:count])
+        result = CliRunner().invoke(cli.main, ["demo", "-o", str(tmp_path / "day.jsonl")])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # the error said, no other exception escaped
+    [error] = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert error.startswith(f"error: the demo could not start: {said}")
+    assert f"127.0.0.1:{chosen[taken]}" in error
+    assert not (tmp_path / "day.jsonl").exists()
+
+
 def test_demo_live_checks_while_the_day_is_recorded(tmp_path: Path) -> None:
     capture = tmp_path / "live.jsonl"
     done = subprocess.run([str(BIN / "ocpi-tap"), "demo", "--live", "--fault", "cdr-put", "-o", str(capture)],
