@@ -103,7 +103,12 @@ class LiveLink:
         if keep_page:
             self._join_released_at_interrupt()
         else:
-            self.process.join()
+            try:
+                self.process.join()
+            except KeyboardInterrupt:  # a second Ctrl-C while the checker catches up: stop it now
+                self.process.terminate()
+                self.process.join()
+                raise
         assert self.process.exitcode is not None
         return self.process.exitcode
 

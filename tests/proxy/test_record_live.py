@@ -188,6 +188,33 @@ def test_a_slow_checker_loses_nothing_and_does_not_hold_the_traffic(tmp_path: Pa
     assert sorted(map(identity, live.live_findings())) == sorted(map(identity, offline["findings"]))
 
 
+def test_a_second_ctrl_c_stops_the_checker_catching_up(tmp_path: Path) -> None:
+    live = LiveRecord(tmp_path, FAULTS, env={"OCPI_TAP_LIVE_DELAY": "0.1"})  # a tenth of a second per exchange
+
+    async def day() -> None:
+        async with live.day:
+            await live.start()
+            await live.day.play()
+
+    try:
+        asyncio.run(day())
+        assert live.process is not None and live.process.stderr is not None
+        live.process.send_signal(signal.SIGINT)  # the recording stops; the checker is far behind
+        said = []
+        while not any("still to check" in line for line in said):
+            line = live.process.stderr.readline()
+            assert line, f"record ended before saying the checker was behind: {said}"
+            said.append(line)
+        live.process.send_signal(signal.SIGINT)
+        out, err = live.process.communicate(timeout=30)  # the pipes close once the checker is gone too
+    finally:
+        live.kill()
+    assert live.process.returncode == 130, out + err
+    assert err.splitlines()[-1] == "interrupted"
+    assert "exchanges of 1 capture." not in out  # the checker did not go on to its summary
+    assert exchanges_in(live.capture) > 0  # the capture was complete before the second Ctrl-C
+
+
 class Cdp:
     """Just enough of the Chrome DevTools protocol: calls, and the events that came meanwhile."""
 
