@@ -15,6 +15,7 @@ from ocpi_tap.rules.findings import Finding
 
 from .check import CaptureResult
 from .readiness import ModuleReadiness, finding_module
+from .untrusted import printable
 
 _OUTSIDE_MODULES = "transport"  # findings of exchanges no module route claims (capture lines, unknown URLs)
 
@@ -22,10 +23,11 @@ _OUTSIDE_MODULES = "transport"  # findings of exchanges no module route claims (
 def _finding_text(finding: Finding) -> str:
     where = f"{finding.capture}:{finding.line}" if finding.line is not None else finding.capture
     path = f" [{finding.path}]" if finding.path else ""
-    return f"{where}: {finding.severity}: {finding.message}{path}"
+    return printable(f"{where}: {finding.severity}: {finding.message}{path}")
 
 
 def _suite(parent: ET.Element, name: str, module: ModuleReadiness | None, findings: list[Finding]) -> None:
+    name = printable(name)  # names the capture, as given
     suite = ET.SubElement(parent, "testsuite", name=name)
     tests = failures = skipped = 0
     for scenario in module.scenarios if module is not None else []:

@@ -10,11 +10,18 @@ from xml.etree import ElementTree as ET
 
 import msgspec
 
-from captures import clean_exchange
+from captures import clean_exchange, ocpi_exchange, write_capture
 from conftest import BIN, REPO
 from ocpi_tap.replay.capture import encode_line
 
 FAULTY = REPO / "captures" / "fault-wrong-pagination-header.jsonl"  # five ENV130 across four modules
+HOSTILE = "E\x1b[2J\x07\x00\x0b]]>\"'<x>,:%\r\n\u2028"  # control characters, markup, a CDATA end
+
+
+def hostile_capture(tmp_path: Path) -> Path:
+    """A partner's URL path holding HOSTILE, which the finding for an unknown endpoint (ENV013) quotes."""
+    return write_capture(tmp_path / "hostile.jsonl",
+                         ocpi_exchange("GET", "https://hub.example.org/ocpi/2.2.1/nonsense/" + HOSTILE))
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -102,3 +109,12 @@ def test_github_annotations_point_at_capture_lines() -> None:
     assert len(lines) == 5
     assert lines[0] == (f"::error file={FAULTY},line=8,title=ENV130 pagination-headers-missing"
                         "::X-Total-Count is missing")
+
+
+def test_junit_is_well_formed_xml_whatever_the_capture_holds(tmp_path: Path) -> None:
+    report = tmp_path / "junit.xml"
+    result = run("replay", str(hostile_capture(tmp_path)), "--format", "junit", "-o", str(report))
+    assert result.returncode == 1, result.stderr
+    texts = [failure.text or "" for failure in ET.parse(report).iter("failure")]
+    # a finding per line, its control characters written as Python escapes them (XML 1.0 cannot hold most)
+    assert any("nonsense/E\\x1b[2J\\x07\\x00\\x0b]]>\"'<x>,:%\\r\\n\\u2028" in text for text in texts), texts
