@@ -444,6 +444,7 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
     from ocpi_tap.replay.capture import CaptureError
     from ocpi_tap.replay.check import check_capture
     from ocpi_tap.replay.parallel import run_all, worker_count
+    from ocpi_tap.replay.untrusted import printable
     from ocpi_tap.rules.profiles import PROFILES
     from ocpi_tap.rules.registry import Selection
 
@@ -505,7 +506,7 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
         output.write_text(text)
     for entry in gone:
         where = " ".join(part for part in (entry.capture, entry.object, entry.path) if part)
-        click.echo(f"baseline: {entry.code} at {where} no longer occurs ({entry.count} fewer); "
+        click.echo(f"baseline: {entry.code} at {printable(where)} no longer occurs ({entry.count} fewer); "
                    f"--update-baseline drops it", err=True)
     sys.exit(EXIT_FINDINGS if any(result.findings for result in results) else EXIT_CLEAN)
 

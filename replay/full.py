@@ -23,6 +23,7 @@ from msgspec import UNSET
 from ocpi_tap.rules.findings import Finding
 
 from .capture import CaptureError, CaptureReader, Exchange, LineProblem
+from .untrusted import printable
 
 VALUE_WIDTH: Final = 160
 _STEP: Final = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
@@ -87,7 +88,7 @@ def finding_lines(finding: Finding, exchange: Exchange | None) -> list[str]:
         at = ", ".join(part for part in (f"seq {note.seq}" if note.seq is not None else "",
                                          f"line {note.line}" if note.line is not None else "") if part)
         lines.append(f"    = note: {note.message}" + (f" ({at})" if at else ""))
-    return lines
+    return [printable(line) for line in lines]  # URLs, values and messages quote the partner's traffic
 
 
 def full_findings(capture: str, findings: list[Finding]) -> list[str]:

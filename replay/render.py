@@ -21,6 +21,7 @@ from ocpi_tap.rules.findings import Finding
 from .check import CaptureResult
 from .readiness import ModuleReadiness, Readiness
 from .suite import Verdict
+from .untrusted import printable
 
 REPORT_SCHEMA_VERSION = 1
 
@@ -29,7 +30,7 @@ def concise_line(finding: Finding, colour: bool = False) -> str:
     location = f"{finding.capture}:{finding.line}" if finding.line is not None else finding.capture
     path = f" [{finding.path}]" if finding.path else ""
     code = _paint(finding.code, "red" if finding.severity == "error" else "yellow", colour, bold=True)
-    return f"{location}: {code} {finding.message}{path}"
+    return f"{printable(location)}: {code} {printable(finding.message + path)}"
 
 
 def _count(number: int, noun: str) -> str:
@@ -149,9 +150,9 @@ def verdict_lines(verdict: Verdict) -> list[str]:
     else:
         lines = [f"FAIL  {verdict.capture}: {_count(result.exchanges, 'exchange')}"]
         lines += [f"      unexpected: {concise_line(finding)}" for finding in verdict.unexpected]
-        lines += [f"      missing: {e.code} at seq {e.seq}" + (f" [{e.path}]" if e.path else "")
+        lines += [printable(f"      missing: {e.code} at seq {e.seq}" + (f" [{e.path}]" if e.path else ""))
                   for e in verdict.missing]
-    lines += [f"      baseline entry no longer found: {e.code} {e.object or ''} {e.path or ''}".rstrip()
+    lines += [printable(f"      baseline entry no longer found: {e.code} {e.object or ''} {e.path or ''}".rstrip())
               for e in verdict.gone]
     return lines
 

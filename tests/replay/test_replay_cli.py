@@ -223,6 +223,17 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(tmp_path: Path) -> No
     assert "\x1b[" not in run_on_a_terminal("replay", str(path), env={"NO_COLOR": "1"})
 
 
+def test_control_characters_from_a_capture_never_reach_the_terminal(tmp_path: Path) -> None:
+    from test_baseline_and_ci_formats import hostile_capture
+
+    path = hostile_capture(tmp_path)  # ENV013 quotes a URL path holding ESC[2J (clear screen), BEL, NUL, CR LF
+    for output_format in ("concise", "full"):
+        shown = run_on_a_terminal("replay", str(path), "--format", output_format, env={"NO_COLOR": "1"})
+        assert not {"\x1b", "\x07", "\x00", "\x0b", "\u2028"} & set(shown), output_format
+        finding = next(line for line in shown.splitlines() if "ENV013" in line)
+        assert "nonsense/E\\x1b[2J\\x07\\x00\\x0b]]>\"'<x>,:%\\r\\n\\u2028" in finding  # one line, escaped
+
+
 def ctrl_c(process: subprocess.Popen[str]) -> tuple[str, str]:
     """Ctrl-C as in a terminal (to the whole group, workers included), pressed again while the command
     has not ended: a signal landing just before a blocking read is only seen once the read returns
