@@ -503,7 +503,7 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text)
+        output.write_text(text, encoding="utf-8")  # what the HTML and XML declare, whatever the locale
     for entry in gone:
         where = " ".join(part for part in (entry.capture, entry.object, entry.path) if part)
         click.echo(f"baseline: {entry.code} at {printable(where)} no longer occurs ({entry.count} fewer); "

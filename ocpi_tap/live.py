@@ -187,7 +187,8 @@ class _Output:
 
     def __init__(self, options: LiveOptions, page: Any) -> None:
         self._colour = options.colour
-        self._json: TextIO | None = options.json_out.open("w") if options.json_out is not None else None
+        self._json: TextIO | None = (options.json_out.open("w", encoding="utf-8")
+                                     if options.json_out is not None else None)
         self._page = page
 
     def findings(self, found: list[Finding]) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import msgspec
+import pytest
 
 from captures import clean_exchange, ocpi_exchange, write_capture
 from conftest import BIN, REPO
@@ -118,3 +120,16 @@ def test_junit_is_well_formed_xml_whatever_the_capture_holds(tmp_path: Path) -> 
     texts = [failure.text or "" for failure in ET.parse(report).iter("failure")]
     # a finding per line, its control characters written as Python escapes them (XML 1.0 cannot hold most)
     assert any("nonsense/E\\x1b[2J\\x07\\x00\\x0b]]>\"'<x>,:%\\r\\n\\u2028" in text for text in texts), texts
+
+
+@pytest.mark.parametrize("output_format", ["full", "json", "junit", "html"])
+def test_report_files_are_utf8_whatever_the_locale(tmp_path: Path, output_format: str) -> None:
+    capture = write_capture(tmp_path / "lisboa.jsonl",
+                            ocpi_exchange("GET", "https://hub.example.org/ocpi/2.2.1/estações"))  # ENV013 quotes it
+    report = tmp_path / f"report.{output_format}"
+    ascii_locale = {**os.environ, "LC_ALL": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}
+    result = subprocess.run([str(BIN / "ocpi-tap"), "replay", str(capture), "--format", output_format,
+                             "-o", str(report)], capture_output=True, text=True, timeout=60, env=ascii_locale)
+    assert result.returncode == 1, result.stderr
+    assert "estações" in report.read_text(encoding="utf-8")  # as the HTML and XML declare, and JSON must be
+
