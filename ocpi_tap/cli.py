@@ -484,7 +484,11 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
     if update_baseline:
         assert baseline is not None
         built = baselines.build(f for result in results for f in result.findings)
-        baselines.save(built, baseline)
+        try:
+            baselines.save(built, baseline)
+        except baselines.BaselineError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(EXIT_ERROR)
         click.echo(f"Baseline {baseline}: {sum(e.count for e in built.findings)} findings accepted "
                    f"({len(built.findings)} entries).")
         sys.exit(EXIT_CLEAN)
@@ -503,7 +507,11 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")  # what the HTML and XML declare, whatever the locale
+        try:
+            output.write_text(text, encoding="utf-8")  # what the HTML and XML declare, whatever the locale
+        except OSError as error:
+            click.echo(f"error: {output}: the report cannot be written: {error}", err=True)
+            sys.exit(EXIT_ERROR)
     for entry in gone:
         where = " ".join(part for part in (entry.capture, entry.object, entry.path) if part)
         click.echo(f"baseline: {entry.code} at {printable(where)} no longer occurs ({entry.count} fewer); "

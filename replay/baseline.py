@@ -42,7 +42,7 @@ Key = tuple[str, str, str | None, str | None, str | None]
 
 
 class BaselineError(Exception):
-    """The baseline file cannot be read."""
+    """The baseline file cannot be read or written."""
 
 
 def key_of(finding: Finding) -> Key:
@@ -77,7 +77,10 @@ def load(path: Path) -> Baseline:
 
 
 def save(baseline: Baseline, path: Path) -> None:
-    path.write_bytes(msgspec.json.format(msgspec.json.encode(baseline), indent=1) + b"\n")
+    try:
+        path.write_bytes(msgspec.json.format(msgspec.json.encode(baseline), indent=1) + b"\n")
+    except OSError as error:
+        raise BaselineError(f"{path}: the baseline cannot be written: {error}") from None
 
 
 class Comparison(msgspec.Struct, frozen=True, kw_only=True):

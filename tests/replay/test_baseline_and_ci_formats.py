@@ -133,3 +133,12 @@ def test_report_files_are_utf8_whatever_the_locale(tmp_path: Path, output_format
     assert result.returncode == 1, result.stderr
     assert "estações" in report.read_text(encoding="utf-8")  # as the HTML and XML declare, and JSON must be
 
+
+def test_a_report_or_baseline_that_cannot_be_written_is_an_error_not_findings(tmp_path: Path) -> None:
+    missing = tmp_path / "no such directory"
+    for args in (("--format", "junit", "-o", str(missing / "junit.xml")),
+                 ("--baseline", str(missing / "baseline.json"), "--update-baseline")):
+        result = run("replay", str(FAULTY), *args)
+        assert result.returncode == 2, args  # not 1, which CI reads as findings
+        assert result.stderr.startswith("error: ") and "no such directory" in result.stderr
+        assert "Traceback" not in result.stderr
