@@ -451,15 +451,15 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
     if update_baseline and baseline is None:
         raise click.UsageError("--update-baseline needs --baseline FILE")
     accepted = None
-    if baseline is not None and not update_baseline and not baseline.exists():
-        click.echo(f"note: baseline {baseline} does not exist yet: every finding is new "
-                   f"(--update-baseline writes it)", err=True)
-    elif baseline is not None and not update_baseline:
+    if baseline is not None and baseline.exists():  # read when updating too: it keeps other captures' entries
         try:
             accepted = baselines.load(baseline)
         except baselines.BaselineError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(EXIT_ERROR)
+    elif baseline is not None and not update_baseline:
+        click.echo(f"note: baseline {baseline} does not exist yet: every finding is new "
+                   f"(--update-baseline writes it)", err=True)
     selection = Selection(list(select) or None, list(ignore) or None)
     progress = _ProgressLine(interval=10.0)
     replay_one = functools.partial(check_capture, selection=selection, profile=PROFILES[profile],
@@ -483,7 +483,8 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
     progress.finish()
     if update_baseline:
         assert baseline is not None
-        built = baselines.build(f for result in results for f in result.findings)
+        built = baselines.update((f for result in results for f in result.findings),
+                                 accepted or baselines.Baseline(), (str(c) for c in captures))
         try:
             baselines.save(built, baseline)
         except baselines.BaselineError as error:

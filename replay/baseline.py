@@ -62,8 +62,23 @@ def build(findings: Iterable[Finding]) -> Baseline:
         messages.setdefault(key, finding.message)
     entries = [BaselineEntry(capture=k[0], code=k[1], module=k[2], object=k[3], path=k[4], count=n,
                              message=messages[k])
-               for k, n in sorted(counts.items(), key=lambda item: tuple(part or "" for part in item[0]))]
-    return Baseline(findings=entries)
+               for k, n in counts.items()]
+    return Baseline(findings=sorted(entries, key=_order))
+
+
+def _order(entry: BaselineEntry) -> tuple[str, ...]:
+    return tuple(part or "" for part in _entry_key(entry))
+
+
+def update(findings: Iterable[Finding], previous: Baseline, captures: Iterable[str]) -> Baseline:
+    """The baseline after replaying `captures`: their findings now, and the entries of other captures as they were.
+
+    A baseline may serve many captures (`compare` reads only the entries of
+    those replayed), so accepting the findings of some must not drop the rest.
+    """
+    names = {Path(capture).name for capture in captures}
+    kept = [entry for entry in previous.findings if entry.capture not in names]
+    return Baseline(findings=sorted(kept + build(findings).findings, key=_order))
 
 
 def load(path: Path) -> Baseline:

@@ -85,6 +85,8 @@ def test_a_broken_baseline_is_a_usage_error(tmp_path: Path) -> None:
     result = run("replay", str(FAULTY), "--baseline", str(broken))
     assert result.returncode == 2 and "not a readable baseline" in result.stderr
     assert run("replay", str(FAULTY), "--update-baseline").returncode == 2
+    updating = run("replay", str(FAULTY), "--baseline", str(broken), "--update-baseline")
+    assert updating.returncode == 2 and broken.read_text() == "{nope"  # not replaced: it may hold other captures
 
 
 def test_junit_has_a_suite_per_module_with_scenarios_and_fired_rules(tmp_path: Path) -> None:
@@ -142,3 +144,14 @@ def test_a_report_or_baseline_that_cannot_be_written_is_an_error_not_findings(tm
         assert result.returncode == 2, args  # not 1, which CI reads as findings
         assert result.stderr.startswith("error: ") and "no such directory" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_updating_the_baseline_for_some_captures_keeps_the_entries_of_the_others(tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    faulty = str(shutil.copy(FAULTY, tmp_path))
+    other = str(shutil.copy(REPO / "captures" / "fault-cdr-put.jsonl", tmp_path))
+    assert run("replay", faulty, other, "--baseline", str(baseline), "--update-baseline").returncode == 0
+    again = run("replay", other, "--baseline", str(baseline), "--update-baseline")  # re-accept one capture only
+    assert again.returncode == 0 and "7 findings accepted" in again.stdout, again.stdout
+    both = run("replay", faulty, other, "--baseline", str(baseline))
+    assert both.returncode == 0, both.stdout  # the entries of the capture not replayed are still there
