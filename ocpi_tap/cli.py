@@ -61,8 +61,8 @@ def _rule_prefixes(ctx: click.Context, param: click.Parameter, prefixes: tuple[s
 
 
 def _colour() -> bool:
-    """Colour on stdout: only on a terminal, and never with NO_COLOR set."""
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    """Colour on stdout: only on a terminal, and never with NO_COLOR set to a value (no-color.org: empty is unset)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def _default_capture_name() -> Path:

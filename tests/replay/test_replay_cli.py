@@ -221,6 +221,7 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(tmp_path: Path) -> No
     coloured = run_on_a_terminal("replay", str(path), env={})
     assert "\x1b[31m\x1b[1mCAP003\x1b[0m" in coloured
     assert "\x1b[" not in run_on_a_terminal("replay", str(path), env={"NO_COLOR": "1"})
+    assert "\x1b[31m" in run_on_a_terminal("replay", str(path), env={"NO_COLOR": ""})  # no-color.org: empty is unset
 
 
 def test_control_characters_from_a_capture_never_reach_the_terminal(tmp_path: Path) -> None:
