@@ -155,3 +155,18 @@ def test_updating_the_baseline_for_some_captures_keeps_the_entries_of_the_others
     assert again.returncode == 0 and "7 findings accepted" in again.stdout, again.stdout
     both = run("replay", faulty, other, "--baseline", str(baseline))
     assert both.returncode == 0, both.stdout  # the entries of the capture not replayed are still there
+
+
+def test_junit_fails_only_on_findings_the_baseline_does_not_accept(tmp_path: Path) -> None:
+    baseline, report = tmp_path / "baseline.json", tmp_path / "junit.xml"
+    copy = str(shutil.copy(FAULTY, tmp_path))
+    run("replay", copy, "--baseline", str(baseline), "--update-baseline")
+    accepted = run("replay", copy, "--baseline", str(baseline), "--format", "junit", "-o", str(report))
+    assert accepted.returncode == 0
+    assert [case.get("name") for case in ET.parse(report).iter("testcase") if case.find("failure") is not None] == []
+    worse = copy_with(tmp_path, append=(unechoed(90002),))  # one new ENV104, on a versions exchange
+    new = run("replay", str(worse), "--baseline", str(baseline), "--format", "junit", "-o", str(report))
+    assert new.returncode == 1
+    failed = [case.get("name", "") for case in ET.parse(report).iter("testcase") if case.find("failure") is not None]
+    assert failed == ["scenario partner-discovers-hub: the partner GETs the hub's versions and version details",
+                      "rule ENV104 request-id-not-echoed"]  # the new finding is on an exchange of that scenario
