@@ -111,7 +111,9 @@ def test_json_report_has_the_documented_fields(tmp_path: Path) -> None:
     assert result.returncode == 1
     report = json.loads(result.stdout)
     [finding] = report["findings"]
-    assert {"code", "severity", "module", "capture", "line", "seq", "direction", "path", "message"} <= set(finding)
+    assert set(report) == {"schema", "tool", "findings", "summary", "captures"} and report["schema"] == 1
+    assert set(finding) == {"code", "name", "severity", "module", "capture", "line", "seq", "direction", "path",
+                            "message", "hint", "notes", "exchange_module", "object"}  # as README lists them
     assert (finding["code"], finding["module"], finding["line"], finding["seq"], finding["direction"]) == (
         "CAP003", "capture", 3, 1, "to_hub")
     assert report["summary"]["findings"] == 1 and report["summary"]["errors"] == 1
