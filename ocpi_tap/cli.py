@@ -484,7 +484,7 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
     if update_baseline:
         assert baseline is not None
         built = baselines.update((f for result in results for f in result.findings),
-                                 accepted or baselines.Baseline(), (str(c) for c in captures))
+                                 accepted or baselines.Baseline(), (str(c) for c in captures), selection)
         try:
             baselines.save(built, baseline)
         except baselines.BaselineError as error:
@@ -497,7 +497,7 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
     baselined = None
     if baseline is not None:
         comparison = baselines.compare((f for result in results for f in result.findings),
-                                       accepted or baselines.Baseline(), (str(c) for c in captures))
+                                       accepted or baselines.Baseline(), (str(c) for c in captures), selection)
         new = {id(finding) for finding in comparison.new}
         baselined = sum(len(result.findings) for result in results) - len(new)
         for result in results:

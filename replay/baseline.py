@@ -19,6 +19,7 @@ from typing import Final
 import msgspec
 
 from ocpi_tap.rules.findings import Finding
+from ocpi_tap.rules.registry import Selection
 
 BASELINE_SCHEMA: Final = 1
 
@@ -70,14 +71,22 @@ def _order(entry: BaselineEntry) -> tuple[str, ...]:
     return tuple(part or "" for part in _entry_key(entry))
 
 
-def update(findings: Iterable[Finding], previous: Baseline, captures: Iterable[str]) -> Baseline:
-    """The baseline after replaying `captures`: their findings now, and the entries of other captures as they were.
+def _checked(entry: BaselineEntry, names: set[str], selection: Selection | None) -> bool:
+    """Whether this replay could have found the entry's findings: its capture replayed, its rule reported."""
+    return entry.capture in names and (selection is None or entry.code in selection)
 
-    A baseline may serve many captures (`compare` reads only the entries of
-    those replayed), so accepting the findings of some must not drop the rest.
+
+def update(findings: Iterable[Finding], previous: Baseline, captures: Iterable[str],
+           selection: Selection | None = None) -> Baseline:
+    """The baseline after replaying `captures` with the rules `selection` reports (None: all): their findings now, and
+    the entries of other captures and rules as they were.
+
+    A baseline may serve many captures and a replay report some rules only
+    (`compare` reads only the entries it could have found), so accepting the
+    findings of some must not drop the rest.
     """
     names = {Path(capture).name for capture in captures}
-    kept = [entry for entry in previous.findings if entry.capture not in names]
+    kept = [entry for entry in previous.findings if not _checked(entry, names, selection)]
     return Baseline(findings=sorted(kept + build(findings).findings, key=_order))
 
 
@@ -103,10 +112,12 @@ class Comparison(msgspec.Struct, frozen=True, kw_only=True):
     gone: list[BaselineEntry]  # accepted findings that no longer occur (count: how many fewer)
 
 
-def compare(findings: Iterable[Finding], baseline: Baseline, captures: Iterable[str]) -> Comparison:
-    """`findings` of `captures` against the baseline; entries of other captures are left out."""
+def compare(findings: Iterable[Finding], baseline: Baseline, captures: Iterable[str],
+            selection: Selection | None = None) -> Comparison:
+    """`findings` of `captures` reported for the rules `selection` reports (None: all) against the baseline; entries of
+    other captures and rules are left out."""
     names = {Path(capture).name for capture in captures}
-    allowed = Counter({_entry_key(e): e.count for e in baseline.findings if e.capture in names})
+    allowed = Counter({_entry_key(e): e.count for e in baseline.findings if _checked(e, names, selection)})
     used: Counter[Key] = Counter()
     new = []
     for finding in findings:
@@ -116,5 +127,5 @@ def compare(findings: Iterable[Finding], baseline: Baseline, captures: Iterable[
             new.append(finding)
     gone = [msgspec.structs.replace(entry, count=entry.count - used[_entry_key(entry)])
             for entry in baseline.findings
-            if entry.capture in names and used[_entry_key(entry)] < entry.count]
+            if _checked(entry, names, selection) and used[_entry_key(entry)] < entry.count]
     return Comparison(new=new, gone=gone)

@@ -170,3 +170,14 @@ def test_junit_fails_only_on_findings_the_baseline_does_not_accept(tmp_path: Pat
     failed = [case.get("name", "") for case in ET.parse(report).iter("testcase") if case.find("failure") is not None]
     assert failed == ["scenario partner-discovers-hub: the partner GETs the hub's versions and version details",
                       "rule ENV104 request-id-not-echoed"]  # the new finding is on an exchange of that scenario
+
+
+def test_rules_not_selected_leave_their_baseline_entries_alone(tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    capture = str(shutil.copy(REPO / "captures" / "fault-cdr-put.jsonl", tmp_path))  # CDR003 and CDR206
+    run("replay", capture, "--baseline", str(baseline), "--update-baseline")
+    selected = run("replay", capture, "--baseline", str(baseline), "--select", "CDR0")
+    assert selected.returncode == 0 and "no longer occurs" not in selected.stderr  # CDR206 was not checked
+    assert run("replay", capture, "--baseline", str(baseline), "--ignore", "CDR2", "--update-baseline").returncode == 0
+    assert {entry["code"] for entry in json.loads(baseline.read_text())["findings"]} == {"CDR003", "CDR206"}
+    assert run("replay", capture, "--baseline", str(baseline)).returncode == 0
