@@ -7,8 +7,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import msgspec
-
 from ocpi_tap.rules.checks import capture as cap
 from ocpi_tap.rules.findings import Finding, Note, Where
 from ocpi_tap.rules.profiles import DEFAULT_PROFILE, PROFILES, Profile
@@ -16,7 +14,7 @@ from ocpi_tap.rules.registry import Selection, Violation
 
 from .capture import CaptureReader, LineProblem, decode_exchange
 from .capture.model import ExchangeHead
-from .capture.reader import agrees, line_problem
+from .capture.reader import LINE_ERRORS, agrees, line_problem
 from .engine import Engine
 from .ordering import TimeOrder, epoch
 from .readiness import Readiness, ScenarioTracker, assess
@@ -164,7 +162,7 @@ class CaptureCheck:
         for text, head, line, started, ended in ready:
             try:
                 exchange = decode_exchange(text)
-            except msgspec.MsgspecError as error:
+            except LINE_ERRORS as error:
                 self.result.exchanges -= 1  # its head read as one, the rest of the line does not
                 self.problem(line_problem(line, text, error))
                 continue

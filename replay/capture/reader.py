@@ -49,13 +49,25 @@ _WRITTEN_HEAD: Final = re.compile(
     rb'\{"seq":([1-9][0-9]{0,17}),"direction":"(to_hub|to_partner)","started":"(%s)","ended":(?:"(%s)"|null),'
     % (_STAMP, _STAMP))
 
+# What decoding a line raises: msgspec's errors, and a line that is not UTF-8 (`_utf8`).
+LineError = msgspec.MsgspecError | UnicodeDecodeError
+LINE_ERRORS: Final = (msgspec.MsgspecError, UnicodeDecodeError)
+
 ReadItem = tuple[int, Exchange] | LineProblem
 LineItem = tuple[int, ExchangeHead, bytes] | LineProblem  # an exchange's head with the line it was read from
 
 
 def decode_exchange(line: bytes) -> Exchange:
-    """The whole exchange of a line whose head has been read; `msgspec.MsgspecError` if the rest is not one."""
+    """The whole exchange of a line whose head has been read; one of `LINE_ERRORS` if the rest is not one."""
+    _utf8(line)
     return _exchange_decoder.decode(line)
+
+
+def _utf8(line: bytes) -> None:
+    """`UnicodeDecodeError` unless `line` is UTF-8. msgspec checks the strings it decodes, but not the
+    bodies it keeps `Raw`, and those must decode later, in the checks."""
+    if not line.isascii():
+        line.decode()
 
 
 def is_gzip(path: str | os.PathLike[str]) -> bool:
@@ -86,15 +98,18 @@ def _open(path: Path) -> tuple[BinaryIO, BinaryIO]:
     return raw, raw
 
 
-def _problem_text(error: msgspec.MsgspecError) -> str:
+def _problem_text(error: LineError) -> str:
+    if isinstance(error, UnicodeDecodeError):
+        return f"line is not UTF-8: {error.reason} (byte {error.start})"
     return str(error).replace("Input data was truncated", "JSON is cut short")
 
 
 def decode_header(line: bytes, where: str) -> Header:
     """The header in `line`, or `CaptureError` saying why it is not one."""
     try:
+        _utf8(line)
         first: Any = msgspec.json.decode(line)
-    except msgspec.DecodeError as error:
+    except (msgspec.DecodeError, UnicodeDecodeError) as error:
         raise CaptureError(f"{where}: line 1 is not a capture header: {_problem_text(error)}") from None
     if not isinstance(first, dict) or first.get("format") != FORMAT:
         found = first.get("format") if isinstance(first, dict) else type(first).__name__
@@ -113,7 +128,7 @@ def decode_header(line: bytes, where: str) -> Header:
         raise CaptureError(f"{where}: invalid capture header: {error}") from None
 
 
-def line_problem(number: int, line: bytes, error: msgspec.MsgspecError) -> LineProblem:
+def line_problem(number: int, line: bytes, error: LineError) -> LineProblem:
     """Why line `number` is not an exchange. A line that lacks its newline is the cut last line."""
     return LineProblem(number, _problem_text(error), not line.endswith(b"\n"))
 
@@ -149,8 +164,9 @@ Decoded = TypeVar("Decoded")
 def _decode(decoder: msgspec.json.Decoder[Decoded], number: int,
             line: bytes) -> tuple[int, Decoded] | LineProblem | None:
     try:
+        _utf8(line)
         return number, decoder.decode(line)
-    except msgspec.MsgspecError as error:
+    except LINE_ERRORS as error:
         return line_problem(number, line, error) if line.strip() else None
 
 

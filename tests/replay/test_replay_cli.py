@@ -87,6 +87,25 @@ def test_a_line_whose_times_read_but_whose_request_does_not_is_a_finding_in_its_
     assert result.stdout.splitlines()[-1] == "Found 1 finding (1 error, 0 warnings) in 2 exchanges of 1 capture."
 
 
+def test_a_line_that_is_not_utf8_is_a_finding_and_the_rest_is_read(tmp_path: Path) -> None:
+    in_method = SECOND.replace(b'"method":"GET"', b'"method":"G\xffT"')
+    in_body = encode_line(clean_exchange(3)).rstrip(b"\n").replace(b'"version":"2.2.1"', b'"version":"2.2\xe9"')
+    path = capture(tmp_path / "latin1.jsonl", EXCHANGE, in_method, in_body, encode_line(clean_exchange(4)).rstrip(b"\n"))
+    at_method, at_body = in_method.index(b"\xff"), in_body.index(b"\xe9")
+    result = run("replay", str(path))
+    assert result.returncode == 1, result.stderr
+    assert finding_lines(result.stdout, path) == [
+        f"{path}:3: CAP001 not a valid exchange: line is not UTF-8: invalid start byte (byte {at_method})",
+        f"{path}:4: CAP001 not a valid exchange: line is not UTF-8: invalid continuation byte (byte {at_body})",
+    ]
+    assert result.stdout.splitlines()[-1] == "Found 2 findings (2 errors, 0 warnings) in 2 exchanges of 1 capture."
+    header = tmp_path / "latin1-header.jsonl"
+    header.write_bytes(msgspec.json.encode(new_header(note="caf\xe9")).replace(b"caf\xc3\xa9", b"caf\xe9") + b"\n")
+    refused = run("replay", str(header))
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.startswith(f"error: {header}: line 1 is not a capture header: line is not UTF-8: ")
+
+
 def test_select_and_ignore_filter_what_is_reported(tmp_path: Path) -> None:
     path = capture(tmp_path / "bad.jsonl", EXCHANGE, b"{not json", EXCHANGE)
     assert run("replay", str(path), "--ignore", "CAP").returncode == 0
