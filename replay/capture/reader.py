@@ -49,9 +49,10 @@ _WRITTEN_HEAD: Final = re.compile(
     rb'\{"seq":([1-9][0-9]{0,17}),"direction":"(to_hub|to_partner)","started":"(%s)","ended":(?:"(%s)"|null),'
     % (_STAMP, _STAMP))
 
-# What decoding a line raises: msgspec's errors, and a line that is not UTF-8 (`_utf8`).
-LineError = msgspec.MsgspecError | UnicodeDecodeError
-LINE_ERRORS: Final = (msgspec.MsgspecError, UnicodeDecodeError)
+# What decoding a line raises: msgspec's errors, a line that is not UTF-8 (`_utf8`), and JSON nested
+# deeper than msgspec goes (it counts its depth against Python's recursion limit).
+LineError = msgspec.MsgspecError | UnicodeDecodeError | RecursionError
+LINE_ERRORS: Final = (msgspec.MsgspecError, UnicodeDecodeError, RecursionError)
 
 ReadItem = tuple[int, Exchange] | LineProblem
 LineItem = tuple[int, ExchangeHead, bytes] | LineProblem  # an exchange's head with the line it was read from
@@ -101,6 +102,8 @@ def _open(path: Path) -> tuple[BinaryIO, BinaryIO]:
 def _problem_text(error: LineError) -> str:
     if isinstance(error, UnicodeDecodeError):
         return f"line is not UTF-8: {error.reason} (byte {error.start})"
+    if isinstance(error, RecursionError):
+        return "JSON is nested too deeply"
     return str(error).replace("Input data was truncated", "JSON is cut short")
 
 
@@ -109,7 +112,7 @@ def decode_header(line: bytes, where: str) -> Header:
     try:
         _utf8(line)
         first: Any = msgspec.json.decode(line)
-    except (msgspec.DecodeError, UnicodeDecodeError) as error:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as error:
         raise CaptureError(f"{where}: line 1 is not a capture header: {_problem_text(error)}") from None
     if not isinstance(first, dict) or first.get("format") != FORMAT:
         found = first.get("format") if isinstance(first, dict) else type(first).__name__

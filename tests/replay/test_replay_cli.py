@@ -106,6 +106,26 @@ def test_a_line_that_is_not_utf8_is_a_finding_and_the_rest_is_read(tmp_path: Pat
     assert refused.stderr.startswith(f"error: {header}: line 1 is not a capture header: line is not UTF-8: ")
 
 
+def test_a_line_nested_deeper_than_can_be_read_is_a_finding_and_the_rest_is_read(tmp_path: Path) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    in_head = b'{"x":' + deep + b"}"  # read by the decoder to find seq and times
+    in_body = SECOND.replace(b'"data":[', b'"data":[' + deep + b",", 1)  # read when the exchange is due
+    assert in_body != SECOND
+    path = capture(tmp_path / "deep.jsonl", EXCHANGE, in_head, in_body, encode_line(clean_exchange(3)).rstrip(b"\n"))
+    result = run("replay", str(path))
+    assert result.returncode == 1, result.stderr
+    assert finding_lines(result.stdout, path) == [
+        f"{path}:3: CAP001 not a valid exchange: JSON is nested too deeply",
+        f"{path}:4: CAP001 not a valid exchange: JSON is nested too deeply",
+    ]
+    assert result.stdout.splitlines()[-1] == "Found 2 findings (2 errors, 0 warnings) in 2 exchanges of 1 capture."
+    header = capture(tmp_path / "deep-header.jsonl")
+    header.write_bytes(header.read_bytes().replace(b"{", b'{"x":' + deep + b",", 1))
+    refused = run("replay", str(header))
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr == f"error: {header}: line 1 is not a capture header: JSON is nested too deeply\n"
+
+
 def test_select_and_ignore_filter_what_is_reported(tmp_path: Path) -> None:
     path = capture(tmp_path / "bad.jsonl", EXCHANGE, b"{not json", EXCHANGE)
     assert run("replay", str(path), "--ignore", "CAP").returncode == 0
