@@ -47,7 +47,10 @@ def repair(body: bytes) -> tuple[bytes, list[Repair]] | None:
     except orjson.JSONDecodeError:
         return None
     repairs: list[Repair] = []
-    fixed = _walk(value, "$", None, repairs)
+    try:
+        fixed = _walk(value, "$", None, repairs)
+    except RecursionError:  # nested deeper than Python recursion goes (orjson reads up to 1024 levels)
+        return None
     return (orjson.dumps(fixed), repairs) if repairs else None
 
 

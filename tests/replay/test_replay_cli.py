@@ -126,6 +126,19 @@ def test_a_line_nested_deeper_than_can_be_read_is_a_finding_and_the_rest_is_read
     assert refused.stderr == f"error: {header}: line 1 is not a capture header: JSON is nested too deeply\n"
 
 
+@pytest.mark.parametrize("depth", [600, 1000])
+def test_a_body_nested_too_deep_for_the_checks_is_a_finding(tmp_path: Path, depth: int) -> None:
+    # Deep enough to pass the line's decoding (on one Python or the other), too deep to walk in Python.
+    deep = b"[" * depth + b"]" * depth
+    path = capture(tmp_path / "deep.jsonl", EXCHANGE, SECOND.replace(b'"data":[', b'"data":[' + deep + b",", 1))
+    result = run("replay", str(path))
+    assert result.returncode == 1 and result.stderr == "", result.stderr
+    assert finding_lines(result.stdout, path) in (
+        [f"{path}:3: VER001 versions list is malformed: Expected `object`, got `array` [$.data[0]]"],
+        [f"{path}:3: CAP001 not a valid exchange: JSON is nested too deeply"],
+    )
+
+
 def test_select_and_ignore_filter_what_is_reported(tmp_path: Path) -> None:
     path = capture(tmp_path / "bad.jsonl", EXCHANGE, b"{not json", EXCHANGE)
     assert run("replay", str(path), "--ignore", "CAP").returncode == 0
