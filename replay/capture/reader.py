@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -189,7 +190,7 @@ class CaptureReader:
     def _read_first_line(self) -> bytes:
         try:
             first = self._stream.readline()
-        except (OSError, EOFError) as error:
+        except (OSError, EOFError, zlib.error) as error:
             raise CaptureError(f"{self.path}: cannot read: {error}") from error
         if not first.strip():
             raise CaptureError(f"{self.path}: empty file, no capture header")
@@ -223,9 +224,12 @@ class CaptureReader:
         try:
             for line_no, line in enumerate(self._stream, start=2):
                 yield line_no, line
-        except (OSError, EOFError) as error:
+        except EOFError as error:
             # A gzip file cut short: what was read stands, the rest is reported.
             yield LineProblem(line_no + 1, f"cannot read further: {error}", truncated=True)
+        except (OSError, zlib.error) as error:
+            # Corrupt (or unreadable) further on: not a recorder stopped mid-write, and whatever came after is lost.
+            yield LineProblem(line_no + 1, f"cannot read further: {error}")
 
     def fraction_read(self) -> float | None:
         """How far into the file reading is (0..1; of the compressed bytes for gzip), None if unknown."""

@@ -244,6 +244,16 @@ def test_a_gzip_capture_cut_short_keeps_what_was_read(tmp_path: Path) -> None:
     assert sum(1 for item in items if isinstance(item, tuple)) > 100
 
 
+def test_a_gzip_capture_whose_checksum_fails_is_corrupt_not_cut_short(tmp_path: Path) -> None:
+    path = tmp_path / "day.jsonl.gz"
+    whole = gzip.compress(_capture_lines(GOOD, GOOD) + b"\n")
+    path.write_bytes(whole[:-8] + bytes(4) + whole[-4:])  # the CRC-32 of the trailer zeroed
+    items = read_back(path)
+    assert [item[0] for item in items if isinstance(item, tuple)] == [2, 3]
+    assert items[-1] == LineProblem(4, items[-1].message)  # type: ignore[union-attr]
+    assert items[-1].message.startswith("cannot read further: CRC check failed")  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize(
     ("first_line", "message"),
     [

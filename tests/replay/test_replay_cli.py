@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
+import zlib
 from pathlib import Path
 
 import msgspec
@@ -137,6 +139,28 @@ def test_a_body_nested_too_deep_for_the_checks_is_a_finding(tmp_path: Path, dept
         [f"{path}:3: VER001 versions list is malformed: Expected `object`, got `array` [$.data[0]]"],
         [f"{path}:3: CAP001 not a valid exchange: JSON is nested too deeply"],
     )
+
+
+def test_a_gzip_capture_corrupt_midway_keeps_what_was_read_and_says_why_it_stops(tmp_path: Path) -> None:
+    lines = b"\n".join([msgspec.json.encode(new_header()),
+                        *(encode_line(clean_exchange(seq)).rstrip(b"\n") for seq in range(1, 400))]) + b"\n"
+    packer = zlib.compressobj(wbits=31)  # gzip
+    path = tmp_path / "corrupt.jsonl.gz"
+    # Whole deflate blocks of the lines, then a block of a type deflate does not have.
+    path.write_bytes(packer.compress(lines) + packer.flush(zlib.Z_SYNC_FLUSH) + b"\x07" + bytes(64))
+    result = run("replay", str(path))
+    assert result.returncode == 1 and result.stderr == "", result.stderr
+    [stop] = finding_lines(result.stdout, path)
+    line = int(stop.split(":")[1])
+    assert 100 < line <= 401
+    assert stop == (f"{path}:{line}: CAP001 not a valid exchange: cannot read further: "
+                    f"Error -3 while decompressing data: invalid block type")
+    assert result.stdout.splitlines()[-1] == (
+        f"Found 1 finding (1 error, 0 warnings) in {line - 2} exchanges of 1 capture.")
+    path.write_bytes(gzip.compress(lines)[:10] + b"\x07" + bytes(64))  # the gzip header, then the bad block
+    refused = run("replay", str(path))  # the header itself cannot be read
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr == f"error: {path}: cannot read: Error -3 while decompressing data: invalid block type\n"
 
 
 def test_select_and_ignore_filter_what_is_reported(tmp_path: Path) -> None:
