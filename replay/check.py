@@ -123,13 +123,17 @@ class CaptureCheck:
 
     def exchange(self, line: int, head: ExchangeHead, text: bytes) -> None:
         """The exchange on capture line `line`, read from `text` as far as its `head`."""
+        try:
+            started = _seconds(head.started, "started")
+            ended = _seconds(head.ended, "ended") if head.ended is not None else None
+        except ValueError as error:
+            self._collector.report(cap.MalformedExchangeLine(reason=str(error)), _where(line, head))
+            return
         self.result.exchanges += 1
         if not self._seqs.add(head.seq):
             # Reported once; not checked again, so it cannot cascade into other findings.
             self._collector.report(cap.DuplicateSeq(seq=head.seq), _where(line, head))
             return
-        started = epoch(head.started)
-        ended = epoch(head.ended) if head.ended is not None else None
         self._check(self._order.push(started, started if ended is None else ended, (text, head, line, started, ended)))
 
     def advance(self, watermark: float) -> None:
@@ -172,6 +176,14 @@ class CaptureCheck:
                 continue
             self._engine.feed(exchange, line, started, ended)  # it says where, once it has routed the exchange
             self.checked += 1
+
+
+def _seconds(stamp: str, field: str) -> float:
+    """`epoch(stamp)`, or why it is none: the format's pattern for times lets a 2026-02-30 or a 25 o'clock through."""
+    try:
+        return epoch(stamp)
+    except ValueError as error:
+        raise ValueError(f"{stamp} is no date and time ({error}) - at `$.{field}`") from None
 
 
 def _where(line: int, head: ExchangeHead) -> Where:

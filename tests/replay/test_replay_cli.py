@@ -163,6 +163,23 @@ def test_a_gzip_capture_corrupt_midway_keeps_what_was_read_and_says_why_it_stops
     assert refused.stderr == f"error: {path}: cannot read: Error -3 while decompressing data: invalid block type\n"
 
 
+def test_a_time_of_the_right_form_that_never_was_is_a_finding_and_the_rest_is_read(tmp_path: Path) -> None:
+    feb_30 = SECOND.replace(b'"started":"2026-11-23T09:00:00.900000Z"', b'"started":"2026-02-30T09:00:00.900000Z"')
+    hour_25 = encode_line(clean_exchange(3)).rstrip(b"\n").replace(
+        b'"ended":"2026-11-23T09:00:01.000000Z"', b'"ended":"2026-11-23T25:00:01.000000Z"')
+    assert feb_30 != SECOND and b"T25:" in hour_25
+    path = capture(tmp_path / "times.jsonl", EXCHANGE, feb_30, hour_25, feb_30.replace(b"02-30", b"11-23"))
+    result = run("replay", str(path))
+    assert result.returncode == 1 and result.stderr == "", result.stderr
+    assert finding_lines(result.stdout, path) == [
+        f"{path}:3: CAP001 not a valid exchange: 2026-02-30T09:00:00.900000Z is no date and time "
+        f"(day is out of range for month) - at `$.started`",
+        f"{path}:4: CAP001 not a valid exchange: 2026-11-23T25:00:01.000000Z is no date and time "
+        f"(hour must be in 0..23) - at `$.ended`",
+    ]  # and seq 2 on line 5 is no duplicate: line 3 was not an exchange
+    assert result.stdout.splitlines()[-1] == "Found 2 findings (2 errors, 0 warnings) in 2 exchanges of 1 capture."
+
+
 def test_select_and_ignore_filter_what_is_reported(tmp_path: Path) -> None:
     path = capture(tmp_path / "bad.jsonl", EXCHANGE, b"{not json", EXCHANGE)
     assert run("replay", str(path), "--ignore", "CAP").returncode == 0
