@@ -94,5 +94,5 @@ def github_annotations(results: Sequence[CaptureResult]) -> str:
                 properties.append(f"line={finding.line}")
             properties.append(f"title={_escape_property(f'{finding.code} {finding.name}')}")
             path = f" [{finding.path}]" if finding.path else ""
-            lines.append(f"::{command} {','.join(properties)}::{_escape_data(finding.message + path)}")
+            lines.append(f"::{command} {','.join(properties)}::{_escape_data(printable(finding.message + path))}")
     return "".join(line + "\n" for line in lines)

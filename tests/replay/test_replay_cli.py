@@ -7,6 +7,7 @@ import json
 import subprocess
 import zlib
 from pathlib import Path
+from xml.etree import ElementTree
 
 import msgspec
 import pytest
@@ -178,6 +179,25 @@ def test_a_time_of_the_right_form_that_never_was_is_a_finding_and_the_rest_is_re
         f"(hour must be in 0..23) - at `$.ended`",
     ]  # and seq 2 on line 5 is no duplicate: line 3 was not an exchange
     assert result.stdout.splitlines()[-1] == "Found 2 findings (2 errors, 0 warnings) in 2 exchanges of 1 capture."
+
+
+def test_control_characters_from_a_capture_are_shown_escaped_in_every_text_format(tmp_path: Path) -> None:
+    odd = EXCHANGE.replace(b'/ocpi/versions"', b'/ocpi/vers\\u0000ions\\u001b[31m\\nX\\uffff"', 1)
+    assert odd != EXCHANGE
+    path = capture(tmp_path / "odd.jsonl", odd)
+    shown = r"no OCPI module in path /ocpi/vers\x00ions\x1b[31m\nX\uffff"
+    concise = run("replay", str(path))
+    assert concise.returncode == 1
+    assert finding_lines(concise.stdout, path) == [f"{path}:2: ENV013 {shown}"]
+    full = run("replay", "--format", "full", str(path)).stdout.splitlines()
+    assert full[:2] == [f"{path}:2: ENV013 [warning] {shown}",
+                        rf"   --> GET https://hub.example.org/ocpi/vers\x00ions\x1b[31m\nX\uffff (seq 1, to_hub) "
+                        "-> HTTP 200"]
+    github = run("replay", "--format", "github", str(path)).stdout
+    assert github == f"::warning file={path},line=2,title=ENV013 unknown-endpoint::{shown}\n"
+    junit = ElementTree.fromstring(run("replay", "--format", "junit", str(path)).stdout.encode())
+    [failure] = [f for f in junit.iter("failure") if "ENV013" in (f.text or "") or shown in (f.text or "")]
+    assert failure.text == f"{path}:2: warning: {shown}"
 
 
 def test_select_and_ignore_filter_what_is_reported(tmp_path: Path) -> None:
