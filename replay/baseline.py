@@ -93,7 +93,7 @@ def update(findings: Iterable[Finding], previous: Baseline, captures: Iterable[s
 def load(path: Path) -> Baseline:
     try:
         baseline = msgspec.json.decode(path.read_bytes(), type=Baseline)
-    except (OSError, msgspec.DecodeError) as error:
+    except (OSError, msgspec.DecodeError, UnicodeDecodeError, RecursionError) as error:  # as for a capture line
         raise BaselineError(f"{path}: not a readable baseline: {error}") from None
     if baseline.schema > BASELINE_SCHEMA:
         raise BaselineError(f"{path}: baseline schema {baseline.schema} is newer than this ocpi-tap reads")

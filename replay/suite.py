@@ -75,7 +75,7 @@ def _companion(capture: Path, suffix: str) -> Path:
 def _load_expected(path: Path) -> Expected:
     try:
         expected = msgspec.json.decode(path.read_bytes(), type=Expected)
-    except (OSError, msgspec.DecodeError) as error:
+    except (OSError, msgspec.DecodeError, UnicodeDecodeError, RecursionError) as error:  # as for a capture line
         raise SuiteError(f"{path}: not a readable expected-findings file: {error}") from None
     if expected.profile not in PROFILES:
         raise SuiteError(f"{path}: unknown profile {expected.profile!r}")

@@ -81,9 +81,10 @@ def test_entries_that_no_longer_occur_are_named(tmp_path: Path) -> None:
 
 def test_a_broken_baseline_is_a_usage_error(tmp_path: Path) -> None:
     broken = tmp_path / "baseline.json"
-    broken.write_text("{nope")
-    result = run("replay", str(FAULTY), "--baseline", str(broken))
-    assert result.returncode == 2 and "not a readable baseline" in result.stderr
+    for content in (b"{nope", b'{"findings": [{"code": "CAP\xff"}]}', b'{"findings": ' + b"[" * 100_000):
+        broken.write_bytes(content)
+        result = run("replay", str(FAULTY), "--baseline", str(broken))
+        assert result.returncode == 2 and "not a readable baseline" in result.stderr, result.stderr
     assert run("replay", str(FAULTY), "--update-baseline").returncode == 2
     updating = run("replay", str(FAULTY), "--baseline", str(broken), "--update-baseline")
     assert updating.returncode == 2 and broken.read_text() == "{nope"  # not replaced: it may hold other captures

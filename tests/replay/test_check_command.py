@@ -65,6 +65,16 @@ def test_a_capture_without_companions_must_be_clean_and_a_baseline_accepts_findi
             in second.stdout)
 
 
+def test_an_unreadable_expected_findings_file_is_a_usage_error(tmp_path: Path) -> None:
+    stored(tmp_path, "clean-cpo")
+    expected = tmp_path / "clean-cpo.expected.json"
+    for content in (b"{nope", b'{"findings": [{"code": "CAP\xff"}]}', b'{"findings": ' + b"[" * 100_000):
+        expected.write_bytes(content)
+        result = run("check", str(tmp_path))
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith(f"error: {expected}: not a readable expected-findings file: "), result.stderr
+
+
 def test_no_captures_is_a_usage_error(tmp_path: Path) -> None:
     assert run("check", str(tmp_path)).returncode == 2
     assert run("check", str(tmp_path / "nowhere")).returncode == 2
