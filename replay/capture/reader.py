@@ -10,6 +10,7 @@ A last line cut short (a recorder killed mid-write) is a `LineProblem` marked
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import os
 import re
@@ -110,6 +111,8 @@ def _problem_text(error: LineError) -> str:
 
 def decode_header(line: bytes, where: str) -> Header:
     """The header in `line`, or `CaptureError` saying why it is not one."""
+    if line.startswith(codecs.BOM_UTF8):  # as some editors save a file: JSON would say "invalid character"
+        raise CaptureError(f"{where}: line 1 starts with a byte order mark (U+FEFF); a capture is UTF-8 without one")
     try:
         _utf8(line)
         first: Any = msgspec.json.decode(line)
@@ -192,8 +195,10 @@ class CaptureReader:
             first = self._stream.readline()
         except (OSError, EOFError, zlib.error) as error:
             raise CaptureError(f"{self.path}: cannot read: {error}") from error
-        if not first.strip():
+        if not first:
             raise CaptureError(f"{self.path}: empty file, no capture header")
+        if not first.strip():
+            raise CaptureError(f"{self.path}: line 1 is blank, not a capture header")
         return first
 
     def __iter__(self) -> Iterator[ReadItem]:

@@ -257,7 +257,9 @@ def test_a_gzip_capture_whose_checksum_fails_is_corrupt_not_cut_short(tmp_path: 
 @pytest.mark.parametrize(
     ("first_line", "message"),
     [
-        (b"", "empty file"),
+        (b"", "line 1 is blank"),
+        (b"  \r", "line 1 is blank"),
+        (b"\xef\xbb\xbf" + msgspec.json.encode(new_header()), "line 1 starts with a byte order mark"),
         (b"not json", "not a capture header"),
         (b'{"format": "har", "version": 1}', "not an ocpi-capture file"),
         (b"[1, 2]", "not an ocpi-capture file"),
@@ -271,6 +273,13 @@ def test_what_is_not_a_readable_capture_is_refused_clearly(tmp_path: Path, first
     path.write_bytes(first_line + b"\n" + GOOD + b"\n")
     with pytest.raises(CaptureError, match=message):
         CaptureReader(path)
+
+
+def test_an_empty_file_is_refused_clearly(tmp_path: Path) -> None:
+    for name, content in (("empty.jsonl", b""), ("empty.jsonl.gz", gzip.compress(b""))):
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(CaptureError, match="empty file, no capture header"):
+            CaptureReader(tmp_path / name)
 
 
 def test_a_missing_file_is_refused_clearly(tmp_path: Path) -> None:
