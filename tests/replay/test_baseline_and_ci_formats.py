@@ -86,6 +86,7 @@ def test_a_broken_baseline_is_a_usage_error(tmp_path: Path) -> None:
         result = run("replay", str(FAULTY), "--baseline", str(broken))
         assert result.returncode == 2 and "not a readable baseline" in result.stderr, result.stderr
     assert run("replay", str(FAULTY), "--update-baseline").returncode == 2
+    broken.write_bytes(b"{nope")
     updating = run("replay", str(FAULTY), "--baseline", str(broken), "--update-baseline")
     assert updating.returncode == 2 and broken.read_text() == "{nope"  # not replaced: it may hold other captures
 
