@@ -7,6 +7,7 @@ is stored as the JSON it carries; its headers still say `Content-Encoding`).
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from mitmproxy import http
@@ -16,6 +17,8 @@ from ..capture.model import Direction, HeaderField
 
 IN_FLIGHT_AT_SHUTDOWN: Final = "in flight when the recorder stopped"
 NO_RESPONSE: Final = "no response"
+# mitmproxy decodes a request target with surrogateescape: each byte that is not UTF-8 becomes a lone surrogate.
+_ESCAPED_BYTE_RE: Final = re.compile("[\udc80-\udcff]")
 
 
 def _text(raw: bytes) -> str:
@@ -30,6 +33,12 @@ def header_fields(headers: http.Headers) -> list[HeaderField]:
     return [(_text(name), _text(value)) for name, value in headers.fields]
 
 
+def _url(request: http.Request) -> str:
+    """The request's URL, with the bytes of the target that are not UTF-8 percent-encoded, as a URL
+    parser takes them: a capture is UTF-8, and such a URL still means what the upstream was sent."""
+    return _ESCAPED_BYTE_RE.sub(lambda byte: f"%{ord(byte[0]) - 0xDC00:02X}", request.url)
+
+
 def _content(message: http.Message) -> bytes | None:
     # strict=False: a body whose Content-Encoding is wrong is kept as sent.
     return message.get_content(strict=False)
@@ -37,8 +46,8 @@ def _content(message: http.Message) -> bytes | None:
 
 def request_record(request: http.Request) -> Request:
     return Request(
-        method=request.method.upper(),
-        url=request.url,
+        method=_text(request.data.method).upper(),
+        url=_url(request),
         headers=header_fields(request.headers),
         **body_fields(_content(request)),
     )
