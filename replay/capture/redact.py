@@ -72,24 +72,36 @@ def is_credentials_url(url: str) -> bool:
     return path.rsplit("/", 1)[-1].lower() == "credentials"
 
 
-def _looks_like_credentials(obj: object) -> bool:
-    return isinstance(obj, dict) and isinstance(obj.get("token"), str) and "url" in obj
+def _looks_like_credentials(obj: dict[str, Any]) -> bool:
+    return isinstance(obj.get("token"), str) and "url" in obj
+
+
+def _redact_credentials(document: Any, credentials_url: bool) -> bool:
+    """Redacts, in place, the token of every Credentials object in `document`, however deep (a peer
+    may wrap them in a list, or nest them): every `token` string of a Credentials body, and of any
+    other body every `token` beside a `url`. Whether any changed."""
+    changed = False
+    pending = [document]
+    while pending:  # not recursive: a body nested deeper than Python's recursion limit is no error
+        node = pending.pop()
+        if isinstance(node, list):
+            pending.extend(node)
+        elif isinstance(node, dict):
+            token = node.get("token")
+            if isinstance(token, str) and (credentials_url or _looks_like_credentials(node)):
+                redacted = redact_token_value(token)
+                if redacted != token:
+                    node["token"] = redacted
+                    changed = True
+            pending.extend(node.values())
+    return changed
 
 
 def _redact_json(raw: Raw, credentials_url: bool) -> Raw:
     if b'"token"' not in bytes(raw):
         return raw
     document: Any = msgspec.json.decode(raw)
-    changed = False
-    for candidate in (document, document.get("data") if isinstance(document, dict) else None):
-        if not isinstance(candidate, dict) or not isinstance(candidate.get("token"), str):
-            continue
-        if credentials_url or _looks_like_credentials(candidate):
-            redacted = redact_token_value(candidate["token"])
-            if redacted != candidate["token"]:
-                candidate["token"] = redacted
-                changed = True
-    return Raw(msgspec.json.encode(document)) if changed else raw
+    return Raw(msgspec.json.encode(document)) if _redact_credentials(document, credentials_url) else raw
 
 
 def _redact_text(text: str) -> str:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import socket
+from pathlib import Path
 
+import msgspec
 import pytest
 
-from upstreams import Peer
+from ocpi_tap.replay.capture import body_bytes, fingerprint
+from upstreams import Peer, Reply
 from rawhttp import build_request, exchange
 from test_record_integration import read_all
 
@@ -42,3 +47,50 @@ def test_a_request_line_that_is_not_utf8_is_passed_on_and_recorded(hub: Peer, pa
     assert first.request.method == method  # bytes that are not UTF-8 as Latin-1, as in header values
     # Percent-encoded, as a URL parser takes such bytes: the URL stays a valid one that means the same.
     assert first.request.url == f"{hub.url}{target}"
+
+
+SECRET = "3f1c2b7e-made-up-credentials-token"
+
+
+def assert_nowhere(secret: str, capture: Path) -> None:
+    """`secret` is in no line of `capture`, in clear or base64, nor in any body stored as base64."""
+    written = capture.read_bytes()
+    assert secret.encode() not in written
+    assert base64.b64encode(secret.encode()) not in written
+    exchanges, _ = read_all(capture)
+    for message in [e.request for e in exchanges] + [e.response for e in exchanges if e.response is not None]:
+        assert secret.encode() not in body_bytes(message)
+
+
+def reply_with(body: bytes) -> Reply:
+    return Reply(headers=[(b"Content-Type", b"application/json"), (b"Content-Length", str(len(body)).encode()),
+                          (b"Date", b"Mon, 23 Nov 2026 09:00:00 GMT"), (b"Server", b"peer")], body=body)
+
+
+def test_credentials_tokens_are_redacted_whatever_the_shape_of_the_body(hub: Peer, partner: Peer,
+                                                                        start_record) -> None:
+    credentials = {"token": SECRET, "url": "https://partner.example.com/ocpi/versions", "roles": []}
+    shapes = {
+        "list": [credentials],
+        "data-list": {"data": [credentials], "status_code": 1000, "timestamp": "2026-11-23T09:00:00Z"},
+        "nested": {"data": {"credentials": credentials}, "status_code": 1000},
+    }
+    hub.responder = lambda received: reply_with(json.dumps(shapes[received.raw_path.split("/")[2]]).encode())
+    proxy = start_record(hub.url, partner.url)
+    for shape, body in shapes.items():
+        sent = json.dumps(body).encode()
+        headers = [(b"Content-Type", b"application/json"), (b"Content-Length", str(len(sent)).encode())]
+        response = exchange(proxy.hub_port, build_request("PUT", f"/ocpi/{shape}/2.2.1/credentials", headers, sent))
+        assert response.body == json.dumps(body).encode()  # the peers themselves get the real token
+    assert proxy.stop() == 0, proxy.stderr
+
+    assert_nowhere(SECRET, proxy.capture)
+    exchanges, problems = read_all(proxy.capture)
+    assert problems == [] and len(exchanges) == len(shapes)
+    redacted = {**credentials, "token": f"redacted:sha256:{fingerprint(SECRET)}"}
+    for recorded in exchanges:
+        shape = recorded.request.url.split("/")[4]
+        assert recorded.response is not None
+        for message in (recorded.request, recorded.response):
+            expected = json.loads(json.dumps(shapes[shape]).replace(SECRET, redacted["token"]))
+            assert msgspec.json.decode(body_bytes(message)) == expected
