@@ -7,7 +7,8 @@ replayer can still tell which token was used when without storing any.
 Beyond the letter of the format, two cases are also redacted because a
 secret must never land in a capture: an `Authorization` value of another
 scheme (kept as `<scheme> redacted:sha256:<fp>`), and a `"token": "..."` pair
-inside a Credentials body that is not valid JSON (stored as text).
+inside a Credentials body that is not valid JSON (stored as text) or not
+UTF-8 (stored as base64).
 """
 
 from __future__ import annotations
@@ -104,12 +105,23 @@ def _redact_json(raw: Raw, credentials_url: bool) -> Raw:
     return Raw(msgspec.json.encode(document)) if _redact_credentials(document, credentials_url) else raw
 
 
-def _redact_text(text: str) -> str:
+def _redact_bytes(content: bytes) -> bytes:
+    """Every `"token": "..."` pair of a body that does not parse, redacted."""
     def replace(match: re.Match[bytes]) -> bytes:
         token = match.group(2).decode("utf-8", "replace")
         return match.group(1) + redact_token_value(token).encode() + match.group(3)
 
-    return _TEXT_TOKEN_RE.sub(replace, text.encode("utf-8")).decode("utf-8")
+    return _TEXT_TOKEN_RE.sub(replace, content)
+
+
+def _redact_text(text: str) -> str:
+    return _redact_bytes(text.encode("utf-8")).decode("utf-8")
+
+
+def _redact_b64(b64: str) -> str:
+    content = base64.b64decode(b64)
+    redacted = _redact_bytes(content)
+    return b64 if redacted == content else base64.b64encode(redacted).decode("ascii")
 
 
 def _redact_headers(headers: list[HeaderField]) -> list[HeaderField]:
@@ -132,6 +144,8 @@ def _redact_message(message: M, credentials_url: bool) -> M:
             changes["body"] = body
     elif message.text is not UNSET and credentials_url:
         changes["text"] = _redact_text(message.text)
+    elif message.b64 is not UNSET and credentials_url:
+        changes["b64"] = _redact_b64(message.b64)  # a body not UTF-8 (Latin-1, say) is JSON all the same
     return msgspec.structs.replace(message, **changes) if changes else message
 
 

@@ -94,3 +94,21 @@ def test_credentials_tokens_are_redacted_whatever_the_shape_of_the_body(hub: Pee
         for message in (recorded.request, recorded.response):
             expected = json.loads(json.dumps(shapes[shape]).replace(SECRET, redacted["token"]))
             assert msgspec.json.decode(body_bytes(message)) == expected
+
+
+def test_a_credentials_body_that_is_not_utf8_has_its_token_redacted(hub: Peer, partner: Peer,
+                                                                    start_record) -> None:
+    # A business name in Latin-1: the body is not UTF-8, so it is stored as base64.
+    body = ('{"data": {"token": "%s", "url": "https://hub.example.org/ocpi/versions", "roles": '
+            '[{"role": "HUB", "business_details": {"name": "Mobilidade El\xe9trica"}}]}}' % SECRET).encode("latin-1")
+    hub.responder = lambda _: reply_with(body)
+    proxy = start_record(hub.url, partner.url)
+    headers = [(b"Content-Type", b"application/json"), (b"Content-Length", str(len(body)).encode())]
+    assert exchange(proxy.hub_port, build_request("POST", "/ocpi/2.2.1/credentials", headers, body)).body == body
+    assert proxy.stop() == 0, proxy.stderr
+
+    assert_nowhere(SECRET, proxy.capture)
+    [recorded], _ = read_all(proxy.capture)
+    assert recorded.response is not None
+    for message in (recorded.request, recorded.response):
+        assert body_bytes(message) == body.replace(SECRET.encode(), f"redacted:sha256:{fingerprint(SECRET)}".encode())
