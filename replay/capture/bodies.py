@@ -2,7 +2,8 @@
 
 A body that parses as JSON is stored as JSON, made compact but otherwise
 byte-for-byte what was sent (numbers keep their digits: `1.10` stays `1.10`);
-a UTF-8 body that is not JSON is stored as text; anything else as base64.
+a UTF-8 body that is not JSON (or JSON nested too deep to reformat) is
+stored as text; anything else as base64.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def body_fields(content: bytes | None) -> BodyFields:
         return {"b64": base64.b64encode(content).decode("ascii")}
     try:
         return {"body": Raw(msgspec.json.format(content, indent=-1))}
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):  # JSON nested deeper than msgspec goes is kept as text
         return {"text": text}
 
 

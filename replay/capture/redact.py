@@ -4,11 +4,13 @@ Pure functions: an exchange goes in, a redacted copy comes out. A token is
 replaced by a fingerprint (the first 12 hex digits of its sha256), so the
 replayer can still tell which token was used when without storing any.
 
-Beyond the letter of the format, two cases are also redacted because a
+Beyond the letter of the format, these cases are also redacted because a
 secret must never land in a capture: an `Authorization` value of another
-scheme (kept as `<scheme> redacted:sha256:<fp>`), and a `"token": "..."` pair
+scheme (kept as `<scheme> redacted:sha256:<fp>`), a `"token": "..."` pair
 inside a Credentials body that is not valid JSON (stored as text) or not
-UTF-8 (stored as base64).
+UTF-8 (stored as base64), and every `"token": "..."` pair of a JSON body that
+msgspec cannot decode (a number out of range), which cannot be searched for
+Credentials objects.
 """
 
 from __future__ import annotations
@@ -101,12 +103,15 @@ def _redact_credentials(document: Any, credentials_url: bool) -> bool:
 def _redact_json(raw: Raw, credentials_url: bool) -> Raw:
     if b'"token"' not in bytes(raw):
         return raw
-    document: Any = msgspec.json.decode(raw)
+    try:
+        document: Any = msgspec.json.decode(raw)
+    except (msgspec.DecodeError, RecursionError):  # valid JSON all the same: a number out of range, say
+        return Raw(_redact_bytes(bytes(raw)))
     return Raw(msgspec.json.encode(document)) if _redact_credentials(document, credentials_url) else raw
 
 
 def _redact_bytes(content: bytes) -> bytes:
-    """Every `"token": "..."` pair of a body that does not parse, redacted."""
+    """Every `"token": "..."` pair of a body that does not decode, redacted."""
     def replace(match: re.Match[bytes]) -> bytes:
         token = match.group(2).decode("utf-8", "replace")
         return match.group(1) + redact_token_value(token).encode() + match.group(3)

@@ -112,3 +112,25 @@ def test_a_credentials_body_that_is_not_utf8_has_its_token_redacted(hub: Peer, p
     assert recorded.response is not None
     for message in (recorded.request, recorded.response):
         assert body_bytes(message) == body.replace(SECRET.encode(), f"redacted:sha256:{fingerprint(SECRET)}".encode())
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/ocpi/2.2.1/credentials",  # valid JSON, with a number no float holds
+     b'{"token": "%s", "url": "https://partner.example.com/ocpi/versions", "n": 1e999}' % SECRET.encode()),
+    ("/ocpi/2.2.1/locations", b"[" * 5000 + b"]" * 5000),  # valid JSON, nested deeper than msgspec goes
+], ids=["number-out-of-range", "nested-deep"])
+def test_a_json_body_beyond_the_json_decoder_is_recorded_all_the_same(hub: Peer, partner: Peer, start_record,
+                                                                      path: str, body: bytes) -> None:
+    hub.responder = lambda _: reply_with(body)
+    proxy = start_record(hub.url, partner.url)
+    headers = [(b"Content-Type", b"application/json"), (b"Content-Length", str(len(body)).encode())]
+    assert exchange(proxy.hub_port, build_request("PUT", path, headers, body)).body == body
+    assert proxy.stop() == 0, proxy.stderr
+    assert "Traceback" not in proxy.stderr, proxy.stderr
+
+    assert_nowhere(SECRET, proxy.capture)
+    [recorded], problems = read_all(proxy.capture)
+    assert problems == [] and recorded.response is not None
+    expected = body.replace(SECRET.encode(), f"redacted:sha256:{fingerprint(SECRET)}".encode())
+    for message in (recorded.request, recorded.response):
+        assert body_bytes(message).replace(b" ", b"") == expected.replace(b" ", b"")  # compact, if stored as JSON
