@@ -191,6 +191,12 @@ class Recorder:
                 f"ocpi_redaction must be {REDACTION_DEFAULT} or {REDACTION_NONE}, "
                 f"not {ctx.options.ocpi_redaction!r}"
             )
+        # The option is mitmdump's (its StreamBodies addon); a body streamed passes by unseen by any hook.
+        if "stream_large_bodies" in updated and getattr(ctx.options, "stream_large_bodies", None):
+            raise exceptions.OptionsError(
+                f"stream_large_bodies={ctx.options.stream_large_bodies}: a streamed body would be missing "
+                "from the capture; leave stream_large_bodies unset while recording"
+            )
         if self._injected_stream is not None:
             if "ocpi_capture" in updated or self.writer is None:
                 self._close()

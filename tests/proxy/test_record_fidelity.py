@@ -5,13 +5,15 @@ from __future__ import annotations
 import base64
 import json
 import socket
+import subprocess
 from pathlib import Path
 
 import msgspec
 import pytest
 
+from conftest import BIN, REPO
 from ocpi_tap.replay.capture import body_bytes, fingerprint
-from upstreams import Peer, Reply
+from upstreams import Peer, Reply, free_port
 from rawhttp import build_request, exchange
 from test_record_integration import read_all
 
@@ -134,3 +136,22 @@ def test_a_json_body_beyond_the_json_decoder_is_recorded_all_the_same(hub: Peer,
     expected = body.replace(SECRET.encode(), f"redacted:sha256:{fingerprint(SECRET)}".encode())
     for message in (recorded.request, recorded.response):
         assert body_bytes(message).replace(b" ", b"") == expected.replace(b" ", b"")  # compact, if stored as JSON
+
+
+def test_mitmdump_with_the_addon_refuses_to_stream_bodies_it_could_not_record(hub: Peer, partner: Peer,
+                                                                              tmp_path: Path) -> None:
+    capture = tmp_path / "day1.jsonl"
+    argv = [
+        str(BIN / "mitmdump"), "-q", "-s", str(REPO / "proxy" / "addon.py"),
+        "--mode", f"reverse:{hub.url}@127.0.0.1:{free_port()}",
+        "--mode", f"reverse:{partner.url}@127.0.0.1:{free_port()}",
+        "--set", f"ocpi_capture={capture}", "--set", "stream_large_bodies=1k",
+    ]
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=REPO) as process:
+        try:
+            output, _ = process.communicate(timeout=30)
+        finally:
+            process.kill()
+    assert process.returncode != 0
+    assert b"stream_large_bodies" in output
+    assert not capture.exists()
