@@ -129,13 +129,15 @@ def _redact_b64(b64: str) -> str:
     return b64 if redacted == content else base64.b64encode(redacted).decode("ascii")
 
 
+def _is_secret(name: str) -> bool:
+    # Stripped: mitmproxy refuses a name such as "Authorization " (space before the colon), but records it.
+    return name.strip().lower() in _SECRET_HEADERS
+
+
 def _redact_headers(headers: list[HeaderField]) -> list[HeaderField]:
-    if not any(name.lower() in _SECRET_HEADERS for name, _ in headers):
+    if not any(_is_secret(name) for name, _ in headers):
         return headers
-    return [
-        (name, redact_authorization(value) if name.lower() in _SECRET_HEADERS else value)
-        for name, value in headers
-    ]
+    return [(name, redact_authorization(value) if _is_secret(name) else value) for name, value in headers]
 
 
 def _redact_message(message: M, credentials_url: bool) -> M:

@@ -155,3 +155,15 @@ def test_mitmdump_with_the_addon_refuses_to_stream_bodies_it_could_not_record(hu
     assert process.returncode != 0
     assert b"stream_large_bodies" in output
     assert not capture.exists()
+
+
+def test_an_authorization_header_with_space_before_the_colon_is_redacted(hub: Peer, partner: Peer,
+                                                                         start_record) -> None:
+    proxy = start_record(hub.url, partner.url)
+    sloppy = b"GET /ocpi/versions HTTP/1.1\r\nHost: x\r\nAuthorization : Token %s\r\nConnection: close\r\n\r\n"
+    raw_exchange(proxy.hub_port, sloppy % SECRET.encode())  # mitmproxy refuses such a name, yet records the request
+    assert proxy.stop() == 0, proxy.stderr
+
+    assert_nowhere(SECRET, proxy.capture)
+    [recorded], _ = read_all(proxy.capture)
+    assert ("Authorization ", f"Token redacted:sha256:{fingerprint(SECRET)}") in recorded.request.headers
