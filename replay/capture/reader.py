@@ -187,7 +187,7 @@ class CaptureReader:
             first = self._read_first_line()
             self.header = decode_header(first, str(self.path))
         except BaseException:
-            self._stream.close()
+            self.close()
             raise
 
     def _read_first_line(self) -> bytes:

@@ -235,6 +235,21 @@ def test_gzip_is_told_by_the_bytes_and_open_lines_gives_what_the_reader_reads(tm
             assert stream.read() == lines
 
 
+@pytest.mark.parametrize("compressed", [False, True], ids=["plain", "gzip"])
+def test_a_refused_header_leaves_no_file_open(tmp_path: Path, compressed: bool) -> None:
+    import gc
+    import warnings
+
+    path = tmp_path / ("bad.jsonl.gz" if compressed else "bad.jsonl")
+    path.write_bytes(gzip.compress(b"not a header\n") if compressed else b"not a header\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(CaptureError):
+            CaptureReader(path)
+        gc.collect()
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
 def test_a_gzip_capture_cut_short_keeps_what_was_read(tmp_path: Path) -> None:
     path = tmp_path / "day.jsonl.gz"
     whole = gzip.compress(_capture_lines(*[GOOD] * 200) + b"\n")
