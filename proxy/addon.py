@@ -13,8 +13,9 @@ calls the partner through the other (`to_partner`). By default the first
 
 Each exchange is written once, when it completes (or fails), flushed before
 the response goes on to the client, with tokens redacted unless
-`ocpi_redaction=none`. If the capture cannot be written, the exchange is not
-passed on and the proxy stops: no traffic goes by unrecorded.
+`ocpi_redaction=none`. If the capture cannot be written (or an exchange cannot
+be made into its record), the exchange is not passed on and the proxy stops:
+no traffic goes by unrecorded.
 
 The capture file is checked when the options are set, but created (or, with
 `ocpi_capture_overwrite`, replaced) only once the proxy is running: a start
@@ -332,9 +333,15 @@ class Recorder:
             if self._path is not None and flow.killable:
                 flow.kill()  # done before `running` opened the capture: not passed on unrecorded
             return
-        exchange = exchange_from_flow(flow, entry[0], self._direction(flow), in_flight=in_flight)
-        if ctx.options.ocpi_redaction != REDACTION_NONE:
-            exchange = redact_exchange(exchange)
+        try:
+            exchange = exchange_from_flow(flow, entry[0], self._direction(flow), in_flight=in_flight)
+            if ctx.options.ocpi_redaction != REDACTION_NONE:
+                exchange = redact_exchange(exchange)
+        except Exception as error:  # a flow this code cannot turn into a record: a bug, yet no reason to lose it
+            if flow.killable:
+                flow.kill()
+            self._fail(f"cannot record an exchange ({error!r}); stopping the proxy")
+            return
         self._write(exchange, flow)
 
     def _write(self, exchange: Exchange, flow: http.HTTPFlow) -> None:

@@ -260,3 +260,20 @@ def test_a_new_capture_that_cannot_be_created_at_runtime_stops_the_proxy(tmp_pat
         flow = flow_via(HUB_MODE)
         recorder.requestheaders(flow)
         assert flow.error is not None  # nothing passes unrecorded
+
+
+def test_an_exchange_that_cannot_be_turned_into_a_record_is_not_passed_on(recorded, monkeypatch) -> None:
+    recorder, stream, context = recorded
+    stopped: list[bool] = []
+    context.master.shutdown = lambda: stopped.append(True)  # type: ignore[method-assign]
+
+    def broken(*_: object, **__: object) -> Exchange:
+        raise RuntimeError("a flow nobody foresaw")
+
+    monkeypatch.setattr(addon, "exchange_from_flow", broken)
+    flow = flow_via(HUB_MODE)
+    recorder.requestheaders(flow)
+    recorder.response(flow)
+    assert flow.error is not None and not flow.live  # killed: the client does not get it unrecorded
+    assert stopped == [True] and recorder.failure and "a flow nobody foresaw" in recorder.failure
+    assert lines(stream)[1] == []
