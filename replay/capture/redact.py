@@ -8,9 +8,10 @@ Beyond the letter of the format, these cases are also redacted because a
 secret must never land in a capture: an `Authorization` value of another
 scheme (kept as `<scheme> redacted:sha256:<fp>`), a `"token": "..."` pair
 inside a Credentials body that is not valid JSON (stored as text) or not
-UTF-8 (stored as base64), and every `"token": "..."` pair of a JSON body that
+UTF-8 (stored as base64), every `"token": "..."` pair of a JSON body that
 msgspec cannot decode (a number out of range), which cannot be searched for
-Credentials objects.
+Credentials objects, a key written with escapes, and every value of a
+`token` key repeated in a Credentials body.
 """
 
 from __future__ import annotations
@@ -101,13 +102,20 @@ def _redact_credentials(document: Any, credentials_url: bool) -> bool:
 
 
 def _redact_json(raw: Raw, credentials_url: bool) -> Raw:
-    if b'"token"' not in bytes(raw):
+    content = bytes(raw)
+    if b'"token"' not in content and b"\\u" not in content:  # a key may be written with escapes: "t\u006fken"
         return raw
     try:
-        document: Any = msgspec.json.decode(raw)
+        document: Any = msgspec.json.decode(content)
     except (msgspec.DecodeError, RecursionError):  # valid JSON all the same: a number out of range, say
-        return Raw(_redact_bytes(bytes(raw)))
-    return Raw(msgspec.json.encode(document)) if _redact_credentials(document, credentials_url) else raw
+        return Raw(_redact_bytes(content))
+    if _redact_credentials(document, credentials_url):
+        return Raw(msgspec.json.encode(document))
+    if credentials_url and b'"token"' in content:
+        # A key repeated: decoding keeps its last value (which may be no string), the bytes keep them all.
+        redacted = _redact_bytes(content)
+        return raw if redacted == content else Raw(redacted)
+    return raw
 
 
 def _redact_bytes(content: bytes) -> bytes:

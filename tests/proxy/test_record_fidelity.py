@@ -98,6 +98,22 @@ def test_credentials_tokens_are_redacted_whatever_the_shape_of_the_body(hub: Pee
             assert msgspec.json.decode(body_bytes(message)) == expected
 
 
+@pytest.mark.parametrize("body", [
+    b'{"t\\u006fken": "%s", "url": "https://partner.example.com/ocpi/versions", "roles": []}',
+    b'{"token": "%s", "url": "https://partner.example.com/ocpi/versions", "roles": [], "token": 1}',
+], ids=["escaped-key", "repeated-key"])
+def test_a_credentials_token_written_oddly_in_json_is_redacted_all_the_same(hub: Peer, partner: Peer,
+                                                                           start_record, body: bytes) -> None:
+    sent = body % SECRET.encode()
+    hub.responder = lambda _: reply_with(b'{"status_code": 1000, "timestamp": "2026-11-23T09:00:00Z"}')
+    proxy = start_record(hub.url, partner.url)
+    headers = [(b"Content-Type", b"application/json"), (b"Content-Length", str(len(sent)).encode())]
+    assert exchange(proxy.hub_port, build_request("POST", "/ocpi/2.2.1/credentials", headers, sent)).status == 200
+    assert proxy.stop() == 0, proxy.stderr
+    assert hub.received[0].body == sent  # the hub itself gets the body as sent
+    assert_nowhere(SECRET, proxy.capture)
+
+
 def test_a_credentials_body_that_is_not_utf8_has_its_token_redacted(hub: Peer, partner: Peer,
                                                                     start_record) -> None:
     # A business name in Latin-1: the body is not UTF-8, so it is stored as base64.
