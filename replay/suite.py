@@ -21,6 +21,7 @@ import msgspec
 
 from ocpi_tap.rules.findings import Finding
 from ocpi_tap.rules.profiles import PROFILES
+from ocpi_tap.rules.routes import PARTNER_ROLES
 
 from . import baseline as baselines
 from .check import CaptureResult, check_capture
@@ -79,6 +80,8 @@ def _load_expected(path: Path) -> Expected:
         raise SuiteError(f"{path}: not a readable expected-findings file: {error}") from None
     if expected.profile not in PROFILES:
         raise SuiteError(f"{path}: unknown profile {expected.profile!r}")
+    if expected.role and expected.role.upper() not in PARTNER_ROLES:
+        raise SuiteError(f"{path}: unknown role {expected.role!r} (cpo or emsp)")
     return expected
 
 

@@ -78,3 +78,12 @@ def test_an_unreadable_expected_findings_file_is_a_usage_error(tmp_path: Path) -
 def test_no_captures_is_a_usage_error(tmp_path: Path) -> None:
     assert run("check", str(tmp_path)).returncode == 2
     assert run("check", str(tmp_path / "nowhere")).returncode == 2
+
+
+def test_an_expected_findings_file_with_an_unknown_role_is_a_usage_error(tmp_path: Path) -> None:
+    stored(tmp_path, "clean-cpo")
+    expected = tmp_path / "clean-cpo.expected.json"
+    expected.write_text(json.dumps(dict(json.loads(expected.read_text()), role="banana")))
+    result = run("check", str(tmp_path))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == f"error: {expected}: unknown role 'banana' (cpo or emsp)\n"
