@@ -532,7 +532,8 @@ def check(directory: Path, profile: str, jobs: int) -> None:
     NAME.expected.json beside a capture lists the exact findings it must give
     (missing ones fail as well as extra ones); NAME.baseline.json lists
     accepted findings (only new ones fail); a capture with neither must be
-    clean. Exit status: 0 all as expected, 1 differences, 2 usage error, 130 interrupted.
+    clean. An expected-findings file without its capture is an error. Exit status: 0 all as
+    expected, 1 differences, 2 usage error, 130 interrupted.
     """
     from ocpi_tap.replay import render
     from ocpi_tap.replay.capture import CaptureError

@@ -65,12 +65,21 @@ def stored_captures(directory: Path) -> list[Path]:
     found = sorted(p for p in directory.iterdir() if p.name.endswith((".jsonl", ".jsonl.gz")))
     if not found:
         raise SuiteError(f"{directory}: no captures (*.jsonl, *.jsonl.gz) in it")
+    # Expected findings left behind by a capture renamed or deleted would otherwise go unchecked, silently.
+    stems = {_stem(capture) for capture in found}
+    for expected in sorted(directory.glob("*.expected.json")):
+        stem = expected.name.removesuffix(".expected.json")
+        if stem not in stems:
+            raise SuiteError(f"{expected}: no capture {stem}.jsonl (or .jsonl.gz) beside it to give these findings")
     return found
 
 
+def _stem(capture: Path) -> str:
+    return capture.name.removesuffix(".gz").removesuffix(".jsonl")
+
+
 def _companion(capture: Path, suffix: str) -> Path:
-    stem = capture.name.removesuffix(".gz").removesuffix(".jsonl")
-    return capture.with_name(f"{stem}.{suffix}.json")
+    return capture.with_name(f"{_stem(capture)}.{suffix}.json")
 
 
 def _load_expected(path: Path) -> Expected:

@@ -87,3 +87,13 @@ def test_an_expected_findings_file_with_an_unknown_role_is_a_usage_error(tmp_pat
     result = run("check", str(tmp_path))
     assert result.returncode == 2, result.stderr
     assert result.stderr == f"error: {expected}: unknown role 'banana' (cpo or emsp)\n"
+
+
+def test_an_expected_findings_file_whose_capture_is_missing_is_an_error(tmp_path: Path) -> None:
+    stored(tmp_path, "clean-cpo")
+    stored(tmp_path, "clean-emsp")
+    (tmp_path / "clean-emsp.jsonl").unlink()  # renamed or deleted: its expected findings would go unchecked
+    result = run("check", str(tmp_path))
+    assert result.returncode == 2, result.stdout
+    assert result.stderr == (f"error: {tmp_path / 'clean-emsp.expected.json'}: no capture clean-emsp.jsonl "
+                             f"(or .jsonl.gz) beside it to give these findings\n")
