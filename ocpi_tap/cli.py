@@ -411,8 +411,12 @@ def hub(port: int, host: str, role: str, profile: str, public_url: str | None) -
     import signal
 
     from ocpi_tap.peers.demo import serve_hub, standalone_hub
+    from ocpi_tap.proxy.record import WILDCARD_HOSTS
 
-    mock, registrar = standalone_hub(role, profile, host, port, public_url)
+    try:
+        mock, registrar = standalone_hub(role, profile, host, port, public_url)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--public-url") from None
 
     async def serve() -> None:
         stop = asyncio.Event()
@@ -426,6 +430,9 @@ def hub(port: int, host: str, role: str, profile: str, public_url: str | None) -
         click.echo(f"Mock hub ({profile}, OCPI {mock.version}) for a {role.upper()} partner")
         click.echo(f"  versions URL: {mock.versions_url}")
         click.echo(f"  token A:      {registrar.token_a}")
+        if host in WILDCARD_HOSTS and public_url is None:
+            click.echo("  (listening on every address: --public-url names this hub as the partner reaches it, "
+                       "in place of 127.0.0.1)")
         click.echo("Ctrl-C stops it.")
         await task
 

@@ -12,6 +12,7 @@ import contextlib
 import socket
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -152,7 +153,10 @@ def _why_not_started(recording: asyncio.Future[tuple[Recorder, record.Progress]]
 
 def standalone_hub(partner_role: str, profile: str, host: str, port: int,
                    public_url: str | None = None) -> tuple[Party, Registrar]:
-    """The mock hub alone, for a real partner backend to register with (through `ocpi-tap record`)."""
+    """The mock hub alone, for a real partner backend to register with (through `ocpi-tap record`).
+
+    A `public_url` that is not an http(s) URL is a `ValueError`."""
+    public_base = _public_base(public_url, host, port)
     version = "2.2" if profile == "mobie" else "2.2.1"
     faults = Faults()
     hub: Party
@@ -160,8 +164,28 @@ def standalone_hub(partner_role: str, profile: str, host: str, port: int,
         hub = EmspSide("hub", "EMSP", HUB_PARTY, version, faults, credentials_role="HUB")
     else:
         hub = CpoSide("hub", "CPO", HUB_PARTY, version, faults, credentials_role="HUB")
-    hub.public_base = (public_url or f"http://{host}:{port}").rstrip("/")
+    hub.public_base = public_base
     return hub, Registrar(hub)
+
+
+def _public_base(public_url: str | None, host: str, port: int) -> str:
+    """The hub's root as the partner reaches it: `public_url`, or where it listens (as `record` shows its
+    listeners: 127.0.0.1 for every address, an IPv6 address in brackets)."""
+    if public_url is None:
+        shown = "127.0.0.1" if host in record.WILDCARD_HOSTS else host
+        return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+    if not _is_http_root(public_url):
+        raise ValueError(f"not an http(s) URL: {public_url!r}")
+    return public_url.rstrip("/")
+
+
+def _is_http_root(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        parts.port  # raises for a port that is no number
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and not parts.query and not parts.fragment
 
 
 async def serve_hub(hub: Party, host: str, port: int, stop: asyncio.Event) -> None:

@@ -200,6 +200,55 @@ def test_the_mock_hub_alone_prints_what_to_configure_and_answers_token_a(tmp_pat
     assert process.returncode == 0
 
 
+@pytest.mark.parametrize("public_url", ["not a url", "ftp://hub.example.org", "http://", "127.0.0.1:8081"])
+def test_the_mock_hub_refuses_a_public_url_that_is_no_http_url(public_url: str) -> None:
+    result = subprocess.run([str(BIN / "ocpi-tap"), "hub", "--port", str(free_ports(1)[0]), "--public-url", public_url],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stdout
+    assert "--public-url" in result.stderr and "not an http(s) URL" in result.stderr
+    assert result.stdout == ""
+
+
+def test_the_mock_hub_on_an_ipv6_address_prints_a_versions_url_that_is_a_url() -> None:
+    import socket
+    from urllib.parse import urlsplit
+
+    from conftest import wait_for_port
+
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6")
+    port = free_ports(1)[0]
+    process = subprocess.Popen([str(BIN / "ocpi-tap"), "hub", "--host", "::1", "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(2)]
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    if "could not start" in err:
+        pytest.skip(f"no IPv6 loopback here: {err}")
+    versions_url = lines[1].split()[-1]
+    assert versions_url == f"http://[::1]:{port}/ocpi/versions"
+    assert urlsplit(versions_url).port == port
+
+
+
+@pytest.mark.parametrize(("host", "versions_url"), [
+    ("127.0.0.1", "http://127.0.0.1:9000/ocpi/versions"),
+    ("::1", "http://[::1]:9000/ocpi/versions"),
+    ("0.0.0.0", "http://127.0.0.1:9000/ocpi/versions"),  # every address: as record shows its listeners
+    ("::", "http://127.0.0.1:9000/ocpi/versions"),
+])
+def test_the_mock_hub_advertises_urls_a_partner_can_call(host: str, versions_url: str) -> None:
+    from ocpi_tap.peers.demo import standalone_hub
+
+    hub, _ = standalone_hub("cpo", "mobie", host, 9000)
+    assert hub.versions_url == versions_url
+    assert standalone_hub("cpo", "mobie", host, 9000, "https://hub.example.org/")[0].versions_url == (
+        "https://hub.example.org/ocpi/versions")
+
+
 def pipe_holding(fd: int) -> int:
     """How many bytes wait in a pipe, unread."""
     import array
