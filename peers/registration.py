@@ -9,15 +9,17 @@ A PUT repeats this with new tokens; the superseded ones are refused.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import aiohttp
 import msgspec
 from aiohttp import web
 
 from ocpi_tap.rules import model as m
 
 from . import objects
-from .party import Party, made_up_token
+from .party import OcpiCallError, Party, made_up_token
 
 
 class Registrar:
@@ -54,15 +56,32 @@ class Registrar:
         return await self._register(request)
 
     async def _register(self, request: web.Request) -> web.Response:
+        # A real partner rehearses against this hub (`ocpi-tap hub`): a registration it cannot complete
+        # is answered as a hub answers it (§5: 2001, or 3001 when the client's API cannot be used).
         hub = self.hub
-        offered = await request.json()  # read leniently: a mock hub goes on where it can
-        hub.peer_token = offered["token"]
-        versions = await hub.call("GET", offered["url"], module="versions")
-        listed = versions.data if isinstance(versions.data, list) else [versions.data]
-        details = await hub.call("GET", listed[0]["url"], module="versions")
-        hub.peer_endpoints = {e["identifier"]: e["url"] for e in details.data["endpoints"]}
-        role = offered["roles"][0]
-        hub.peer_party = (role["country_code"], role["party_id"])
+        try:
+            offered = await request.json()  # read leniently: a mock hub goes on where it can
+        except ValueError:
+            return hub.envelope(request, None, status_code=2001, http=400, message="the body is not JSON")
+        try:
+            token, url, role = offered["token"], offered["url"], offered["roles"][0]
+            party = (role["country_code"], role["party_id"])
+            if not isinstance(token, str) or not isinstance(url, str):
+                raise TypeError
+        except (KeyError, IndexError, TypeError):
+            return hub.envelope(request, None, status_code=2001,
+                                message="credentials need a token, a url and roles with country_code and party_id")
+        hub.peer_token = token
+        try:
+            versions = await hub.call("GET", url, module="versions")
+            listed = versions.data if isinstance(versions.data, list) else [versions.data]
+            details = await hub.call("GET", listed[0]["url"], module="versions")
+            endpoints = {e["identifier"]: e["url"] for e in details.data["endpoints"]}
+        except (aiohttp.ClientError, asyncio.TimeoutError, OcpiCallError, LookupError, TypeError, ValueError) as error:
+            return hub.envelope(request, None, status_code=3001,
+                                message=f"cannot use the versions at {url}: {str(error) or type(error).__name__}")
+        hub.peer_endpoints = endpoints
+        hub.peer_party = party
         token_c = made_up_token()
         keep_old = hub.faults.on("old-token-still-accepted")
         hub.accepted_tokens = {token_c} | (hub.accepted_tokens if keep_old else set())

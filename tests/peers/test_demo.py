@@ -249,6 +249,44 @@ def test_the_mock_hub_advertises_urls_a_partner_can_call(host: str, versions_url
         "https://hub.example.org/ocpi/versions")
 
 
+
+def test_the_mock_hub_answers_a_registration_it_cannot_complete_with_an_ocpi_error() -> None:
+    import base64
+
+    from conftest import wait_for_port
+    from rawhttp import build_request, exchange
+
+    port, closed = free_ports(2)  # nothing listens on `closed`: the partner's versions URL leads nowhere
+    process = subprocess.Popen([str(BIN / "ocpi-tap"), "hub", "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_port(port, process=process)  # type: ignore[arg-type]
+        assert process.stdout is not None
+        token_a = [process.stdout.readline() for _ in range(3)][2].split()[-1]
+        auth = b"Token " + base64.b64encode(token_a.encode())
+
+        def post(body: bytes) -> tuple[int, int]:
+            answer = exchange(port, build_request(
+                "POST", "/ocpi/2.2/credentials",
+                [(b"Host", b"x"), (b"Authorization", auth), (b"Content-Type", b"application/json"),
+                 (b"Content-Length", str(len(body)).encode())], body))
+            return answer.status, json.loads(answer.body)["status_code"]
+
+        assert post(b"not json") == (400, 2001)
+        assert post(b"{}") == (200, 2001)
+        assert post(json.dumps({"token": "made-up-token-b", "url": 5, "roles": []}).encode()) == (200, 2001)
+        unreachable = {"token": "made-up-token-b", "url": f"http://127.0.0.1:{closed}/ocpi/versions",
+                       "roles": [{"role": "CPO", "party_id": "CPO", "country_code": "PT"}]}
+        assert post(json.dumps(unreachable).encode()) == (200, 3001)  # unable to use the client's API
+        versions = exchange(port, build_request("GET", "/ocpi/versions", [(b"Host", b"x"), (b"Authorization", auth)]))
+        assert versions.status == 200  # not registered: token A still opens versions and credentials
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "Traceback" not in err, err
+
+
 def pipe_holding(fd: int) -> int:
     """How many bytes wait in a pipe, unread."""
     import array
