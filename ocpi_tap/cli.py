@@ -244,11 +244,23 @@ def record(
     click.echo(f"Capture complete: {capture}")
 
 
+def _hub_hosts(ctx: click.Context, param: click.Parameter, hosts: tuple[str, ...]) -> tuple[str, ...]:
+    """`import --hub`: each names a host, before the recording is read."""
+    from ocpi_tap.replay.importers.convert import normalise_host
+
+    for host in hosts:
+        try:
+            normalise_host(host)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param=param) from None
+    return hosts
+
+
 @main.command("import")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Capture file to write.")
-@click.option("--hub", "hub_hosts", multiple=True, required=True, metavar="HOST",
+@click.option("--hub", "hub_hosts", multiple=True, required=True, metavar="HOST", callback=_hub_hosts,
               help="Host (HOST, HOST:PORT or a URL) of the hub: requests to it are to_hub, all others "
                    "to_partner. Repeatable.")
 @click.option("--force", is_flag=True, help="Replace the capture file if it exists.")

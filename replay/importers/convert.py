@@ -172,7 +172,7 @@ class _HubMatcher:
     """Whether a URL calls the hub: its host, or host:port, is one of the hub hosts."""
 
     def __init__(self, hub_hosts: Sequence[str]) -> None:
-        self._wanted = {_normalise_host(host) for host in hub_hosts}
+        self._wanted = {normalise_host(host) for host in hub_hosts}
 
     def direction(self, url: str) -> Direction:
         parts = urlsplit(url)
@@ -182,12 +182,21 @@ class _HubMatcher:
         return TO_HUB if forms & self._wanted else TO_PARTNER
 
 
-def _normalise_host(text: str) -> str:
-    """`Host`, `host:443` or `https://host/ocpi` -> `host` / `host:443`, lower case."""
-    text = text.strip()
-    parts = urlsplit(text if "://" in text else f"//{text}")
-    host = (parts.hostname or text).lower()
-    return f"{_bracketed(host)}:{parts.port}" if parts.port is not None else host
+def normalise_host(text: str) -> str:
+    """`Host`, `host:443`, `::1` or `https://host/ocpi` -> `host` / `host:443`, lower case.
+
+    A `ValueError` for text that names no host (empty, or a port that is no number)."""
+    given = text.strip()
+    if given.count(":") > 1 and "[" not in given and "://" not in given:
+        given = f"[{given}]"  # a bare IPv6 address: its colons are no port
+    parts = urlsplit(given if "://" in given else f"//{given}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:  # the port
+        host = None
+    if not host:
+        raise ValueError(f"not a host, host:port or URL: {text!r}")
+    return f"{_bracketed(host)}:{port}" if port is not None else host
 
 
 def _port(parts: SplitResult) -> int | None:

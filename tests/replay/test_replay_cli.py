@@ -280,6 +280,32 @@ def test_import_a_har_then_replay_it(tmp_path: Path) -> None:
     assert not_a_recording.returncode == 2 and "error:" in not_a_recording.stderr
 
 
+
+def one_entry_har(path: Path, url: str) -> Path:
+    entry = {"startedDateTime": "2026-11-23T09:00:00Z", "time": 5,
+             "request": {"method": "GET", "url": url, "headers": []}, "response": {"status": 200, "headers": []}}
+    path.write_text(json.dumps({"log": {"entries": [entry]}}))
+    return path
+
+
+@pytest.mark.parametrize("hub_host", ["hub.example.org:notaport", "", " ", "https://"])
+def test_import_refuses_a_hub_that_is_no_host(tmp_path: Path, hub_host: str) -> None:
+    har = one_entry_har(tmp_path / "day0.har", "https://hub.example.org/ocpi/versions")
+    output = tmp_path / "day0.jsonl"
+    result = run("import", str(har), "-o", str(output), "--hub", hub_host)
+    assert result.returncode == 2, result.stdout
+    assert f"--hub': not a host, host:port or URL: {hub_host!r}" in result.stderr, result.stderr
+    assert not output.exists()
+
+
+@pytest.mark.parametrize("hub_host", ["::1", "[::1]", "[::1]:8080", "http://[::1]:8080/ocpi/versions"])
+def test_import_takes_an_ipv6_hub(tmp_path: Path, hub_host: str) -> None:
+    har = one_entry_har(tmp_path / "day0.har", "http://[::1]:8080/ocpi/versions")
+    result = run("import", str(har), "-o", str(tmp_path / "day0.jsonl"), "--hub", hub_host)
+    assert result.returncode == 0, result.stderr
+    assert "1 to_hub, 0 to_partner" in result.stdout
+
+
 def test_a_failing_checker_is_reported_and_the_replay_goes_on(tmp_path: Path, monkeypatch) -> None:
     from ocpi_tap.replay.check import check_capture
     from ocpi_tap.rules.checks.versions import VersionsChecker
