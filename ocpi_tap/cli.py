@@ -289,8 +289,10 @@ def import_(source: Path, output: Path, hub_hosts: tuple[str, ...], force: bool,
         f"Imported {result.exchanges} exchanges from {source} ({result.kind}): "
         f"{result.to_hub} to_hub, {result.to_partner} to_partner -> {output}"
     )
-    for reason, count in sorted(result.skipped.items()):
-        click.echo(f"  skipped {count}: {reason}", err=True)
+    one, several = ("entry", "entries") if result.kind == "har" else ("flow", "flows")
+    for reason, numbers in sorted(result.skipped_at.items()):
+        shown = ", ".join(map(str, numbers[:10])) + (", ..." if len(numbers) > 10 else "")
+        click.echo(f"  skipped {len(numbers)}: {reason} ({one if len(numbers) == 1 else several} {shown})", err=True)
 
 
 @main.command()

@@ -54,6 +54,7 @@ class ImportResult(msgspec.Struct, frozen=True, kw_only=True):
     to_hub: int
     to_partner: int
     skipped: dict[str, int]  # reason -> how many records were skipped for it
+    skipped_at: dict[str, list[int]]  # reason -> the numbers (from 1) of the entries or flows skipped for it
     peers: dict[str, str]  # as written in the capture header
 
     @property
@@ -85,7 +86,10 @@ def import_recording(
     _check_output(source, output, overwrite)
     kind, items = _read(source)
     drafts = [item for item in items if isinstance(item, Exchange)]
-    skipped = Counter(item for item in items if isinstance(item, str))
+    skipped_at: dict[str, list[int]] = {}
+    for number, item in enumerate(items, start=1):  # the readers give one item per entry or flow, in file order
+        if isinstance(item, str):
+            skipped_at.setdefault(item, []).append(number)
     if not hub_hosts:
         raise ValueError(_no_hub_hosts_message(source, drafts))
     exchanges = _number(drafts, _HubMatcher(hub_hosts))
@@ -99,7 +103,8 @@ def import_recording(
         exchanges=len(exchanges),
         to_hub=to_hub,
         to_partner=len(exchanges) - to_hub,
-        skipped=dict(skipped),
+        skipped={reason: len(numbers) for reason, numbers in skipped_at.items()},
+        skipped_at=skipped_at,
         peers=peers,
     )
 

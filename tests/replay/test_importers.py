@@ -187,6 +187,7 @@ def test_flow_file_is_imported_and_redacted(flow_file: Path, tmp_path: Path) -> 
     assert result == ImportResult(
         kind="mitmproxy", exchanges=4, to_hub=3, to_partner=1,
         skipped={"tcp flow (only HTTP flows are imported)": 1, "dns flow (only HTTP flows are imported)": 1},
+        skipped_at={"tcp flow (only HTTP flows are imported)": [2], "dns flow (only HTTP flows are imported)": [5]},
         peers={"to_hub": HUB, "to_partner": PARTNER},
     )
     assert result.skipped_total == 2
@@ -250,6 +251,7 @@ def test_truncated_flow_file_keeps_the_flows_before_the_cut(flow_file: Path, tmp
     result = import_recording(cut, output, hub_hosts=["hub.example.org"])
 
     assert result.skipped[TRUNCATED] == 1
+    assert result.skipped_at[TRUNCATED] == [6]  # the sixth flow, cut
     assert [exchange["seq"] for exchange in read_capture(output)[1]] == [1, 2, 3]
 
 

@@ -306,6 +306,23 @@ def test_import_takes_an_ipv6_hub(tmp_path: Path, hub_host: str) -> None:
     assert "1 to_hub, 0 to_partner" in result.stdout
 
 
+
+def test_import_says_which_entries_it_skipped(tmp_path: Path) -> None:
+    good = {"startedDateTime": "2026-11-23T09:00:00Z", "time": 5,
+            "request": {"method": "GET", "url": "https://hub.example.org/ocpi/versions", "headers": []},
+            "response": {"status": 200, "headers": []}}
+    nameless = {**good, "request": {**good["request"], "headers": [{"name": "X-Request-ID", "value": None}]}}
+    har = tmp_path / "day0.har"
+    har.write_text(json.dumps({"log": {"entries": [good, nameless, good, {**good, "startedDateTime": "noon"},
+                                                   nameless]}}))
+    result = run("import", str(har), "-o", str(tmp_path / "day0.jsonl"), "--hub", "hub.example.org")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "  skipped 2: invalid HAR entry: Expected `str`, got `null` - at `$.request.headers[0].value` (entries 2, 5)",
+        "  skipped 1: startedDateTime is not an ISO 8601 time: 'noon' (entry 4)",
+    ]
+
+
 def test_a_failing_checker_is_reported_and_the_replay_goes_on(tmp_path: Path, monkeypatch) -> None:
     from ocpi_tap.replay.check import check_capture
     from ocpi_tap.rules.checks.versions import VersionsChecker
