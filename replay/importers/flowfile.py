@@ -7,6 +7,7 @@ requests (tunnel set-up, not an OCPI call), are skipped with a reason.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import BinaryIO, Final
 
@@ -52,6 +53,9 @@ def read_flow_file(stream: BinaryIO) -> Iterator[Exchange | str]:
             if position and _at_end(stream):
                 yield TRUNCATED
                 return
+            if not position and _first_record_cut(stream):
+                raise FlowFileError("the first flow is cut short: the file ends inside it "
+                                    "(the flow file is truncated), no flow to import", 0) from error
             raise FlowFileError(_read_error_text(error, position), position) from error
         if item is None:
             return
@@ -75,6 +79,17 @@ def _at_end(stream: BinaryIO) -> bool:
         return stream.read(1) == b""
     except OSError:
         return False
+
+
+def _first_record_cut(stream: BinaryIO) -> bool:
+    """Whether the file is shorter than the tnetstring it starts with announces (`LENGTH:DATA,`)."""
+    try:
+        stream.seek(0)
+        length, colon, _ = stream.read(12).partition(b":")
+        size = stream.seek(0, io.SEEK_END)
+    except OSError:
+        return False
+    return bool(colon) and length.isdigit() and len(length) + 1 + int(length) + 1 > size
 
 
 def _read_error_text(error: Exception, flows_read: int) -> str:

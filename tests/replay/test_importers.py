@@ -255,6 +255,15 @@ def test_truncated_flow_file_keeps_the_flows_before_the_cut(flow_file: Path, tmp
     assert [exchange["seq"] for exchange in read_capture(output)[1]] == [1, 2, 3]
 
 
+
+def test_a_flow_file_cut_inside_its_first_flow_says_so(flow_file: Path, tmp_path: Path) -> None:
+    cut = tmp_path / "cut.mitm"
+    cut.write_bytes(flow_file.read_bytes()[:1000])  # mitmdump killed while writing its first flow
+
+    with pytest.raises(RecordingFormatError, match="first flow is cut short.*the flow file is truncated"):
+        import_recording(cut, tmp_path / "capture.jsonl", hub_hosts=["hub.example.org"])
+
+
 def test_ties_in_start_time_keep_file_order(tmp_path: Path) -> None:
     started = "2026-11-23T09:00:00.000000"
     flows: list[flow.Flow] = [
