@@ -445,3 +445,11 @@ def test_ctrl_c_during_a_replay_exits_130(tmp_path: Path, jobs: int, endless: in
             process.communicate(timeout=30)
     assert process.returncode == 130, out + err
     assert err.splitlines() == ["interrupted"] and out == ""
+
+
+def test_rule_takes_a_code_in_any_case() -> None:
+    upper, lower = run("rule", "ENV104"), run("rule", "env104")
+    assert upper.returncode == lower.returncode == 0
+    assert lower.stdout == upper.stdout and lower.stdout.startswith("ENV104 ")
+    unknown = run("rule", "ENV999")
+    assert unknown.returncode == 2 and "`ocpi-tap rules` lists them" in unknown.stderr

@@ -99,3 +99,21 @@ def test_a_rule_off_by_default_is_reported_only_when_selected_by_name(
     monkeypatch.setitem(REGISTRY._rules, "CAP099", _Heuristic)
     assert ("CAP099" in Selection(select)) is reported
     assert ("CAP099" in Selection(["CAP"], ["CAP099"])) is False
+
+
+def test_every_registered_rule_is_documented_in_full() -> None:
+    """Every section of every rule's documentation says something, and there is a spec section and a message."""
+    import inspect
+    import re
+
+    assert len(REGISTRY) > 100
+    for rule in REGISTRY:
+        doc = inspect.getdoc(rule) or ""
+        parts = re.split(r"^## (.+?)\s*$", doc, flags=re.MULTILINE)
+        sections = dict(zip(parts[1::2], parts[2::2]))
+        assert list(sections) == list(DOC_SECTIONS), rule.code  # each once, in the fixed order
+        for section, text in sections.items():
+            assert text.strip(), f"{rule.code}: section {section!r} is empty"
+        assert rule.spec.strip() and rule.name and rule.module, rule.code
+        text = documentation(rule)
+        assert text.startswith(f"{rule.code} {rule.name}\n") and f"spec: {rule.spec}" in text
