@@ -280,8 +280,8 @@ def import_(source: Path, output: Path, hub_hosts: tuple[str, ...], force: bool,
             source, output, hub_hosts=hub_hosts, overwrite=force, note=note or None,
             redaction=REDACTION_NONE if no_redaction else REDACTION_DEFAULT,
         )
-    except FileExistsError as error:
-        raise click.UsageError(f"{error}; add --force to replace it") from None
+    except FileExistsError:
+        raise click.UsageError(f"{output} exists; choose another -o or add --force") from None
     except (RecordingFormatError, ValueError, OSError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_ERROR)

@@ -276,6 +276,7 @@ def test_import_a_har_then_replay_it(tmp_path: Path) -> None:
     assert replayed.returncode == 0, replayed.stdout
     again = run("import", str(har), "-o", str(capture_path), "--hub", "hub.example.org")
     assert again.returncode == 2 and "--force" in again.stderr
+    assert f"Error: {capture_path} exists; choose another -o or add --force\n" in again.stderr  # said once, as record says it
     not_a_recording = run("import", str(capture_path), "-o", str(tmp_path / "x.jsonl"), "--hub", "h")
     assert not_a_recording.returncode == 2 and "error:" in not_a_recording.stderr
 
