@@ -126,7 +126,7 @@ class SessionsChecker:
             return
         notes = (note("last update of the session", state.where),)
         if state.status == "COMPLETED" and not state.reported_after_completion:
-            if not full or digest != state.content:
+            if digest not in (state.content, state.last_body):  # an identical re-send changes nothing
                 state.reported_after_completion = True
                 assert state.completed_at is not None
                 yield SeqReport(SessionChangedAfterCompletion(session=label), where,

@@ -75,6 +75,13 @@ def test_a_change_after_completion(tmp_path: Path) -> None:
     assert codes(tmp_path, day(PUT, resend, resend, CDR_POST)) == []  # an identical re-send is fine
 
 
+def test_a_patch_after_completion_sent_again_unchanged_is_no_change(tmp_path: Path) -> None:
+    """§9.4.3: COMPLETED means no more modifications; the same PATCH again modifies nothing."""
+    assert codes(tmp_path, day(PUT, ACTIVE, COMPLETED, COMPLETED, CDR_POST)) == []
+    later = ("PATCH", URL, patch(4, status="COMPLETED", end_date_time=stamp(3)))  # a new stamp: a change
+    assert codes(tmp_path, day(PUT, ACTIVE, COMPLETED, later, CDR_POST)) == [("SES202", "error")]
+
+
 def test_energy_going_down(tmp_path: Path) -> None:
     down = ("PATCH", URL, patch(2, kwh=1.0))
     assert codes(tmp_path, day(PUT, ACTIVE, down, COMPLETED, CDR_POST)) == [("SES203", "error")]
