@@ -75,6 +75,12 @@ class SessionState:
     was_reserved: bool = False
 
 
+def _order(stamp: str) -> tuple[float, str]:
+    """A DateTime's place in time: its instant (fractions and a missing `Z` allowed, §16.2), else its text."""
+    instant = _instant(stamp)
+    return (instant, "") if instant is not None else (float("-inf"), stamp)
+
+
 def _label(key: SessionKey) -> str:
     return "/".join(key)
 
@@ -183,7 +189,8 @@ class SessionsChecker:
         if full or not periods or state.last_period is None:
             return
         first = periods[0].start_date_time
-        if first <= state.last_period:
+        now, last = _instant(first), _instant(state.last_period)
+        if now is not None and last is not None and now <= last:
             yield SeqReport(ChargingPeriodsOutOfOrder(session=label, start=first, last=state.last_period), where,
                             "$.charging_periods[0].start_date_time", notes)
 
@@ -212,7 +219,9 @@ class SessionsChecker:
         periods = body.charging_periods if body.charging_periods not in (UNSET, None) else []
         if periods:
             starts = [period.start_date_time for period in periods]
-            state.last_period = max(starts) if full else max(starts + [state.last_period or ""])
+            if not full and state.last_period is not None:
+                starts.append(state.last_period)
+            state.last_period = max(starts, key=_order)
         if full:
             state.content = digest
         state.last_body, state.last_full = digest, full

@@ -97,6 +97,24 @@ def test_periods_appended_out_of_order(tmp_path: Path) -> None:
     assert codes(tmp_path, day(PUT, ACTIVE, again, COMPLETED, CDR_POST)) == [("SES206", "error")]
 
 
+def period(start: str) -> dict[str, Any]:
+    return {"start_date_time": start, "dimensions": [{"type": "ENERGY", "volume": 1.5}]}
+
+
+def test_period_starts_are_compared_as_instants(tmp_path: Path) -> None:
+    """§16.2: fractional seconds and a missing zone designator are valid DateTimes (UTC)."""
+    first = ("PATCH", URL, patch(1, status="ACTIVE", kwh=1.5, charging_periods=[period("2026-11-23T09:01:00Z")]))
+    for later in ("2026-11-23T09:01:00.5Z", "2026-11-23T09:01:30"):
+        after = ("PATCH", URL, patch(2, kwh=3.0, charging_periods=[period(later)]))
+        assert codes(tmp_path, day(PUT, first, after, COMPLETED, CDR_POST)) == []
+    for earlier in ("2026-11-23T09:00:59.5Z", "2026-11-23T09:01:00"):
+        before = ("PATCH", URL, patch(2, kwh=3.0, charging_periods=[period(earlier)]))
+        assert codes(tmp_path, day(PUT, first, before, COMPLETED, CDR_POST)) == [("SES206", "error")]
+    fraction = ("PATCH", URL, patch(1, status="ACTIVE", kwh=1.5, charging_periods=[period("2026-11-23T09:01:00.5Z")]))
+    whole = ("PATCH", URL, patch(2, kwh=3.0, charging_periods=[period("2026-11-23T09:01:00Z")]))
+    assert codes(tmp_path, day(PUT, fraction, whole, COMPLETED, CDR_POST)) == [("SES206", "error")]
+
+
 def test_the_end_moved(tmp_path: Path) -> None:
     moved = ("PATCH", URL, patch(4, end_date_time=stamp(5)))
     done = ("PATCH", URL, patch(5, status="COMPLETED"))  # stamped after the move, or it would be SES204 too
