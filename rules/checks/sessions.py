@@ -81,6 +81,11 @@ def _order(stamp: str) -> tuple[float, str]:
     return (instant, "") if instant is not None else (float("-inf"), stamp)
 
 
+def _moved(stamp: str, before: str) -> bool:
+    """`stamp` names another moment than `before` (09:00:00Z, 09:00:00.000Z and 09:00:00 are one, §16.2)."""
+    return _order(stamp) != _order(before)
+
+
 def _label(key: SessionKey) -> str:
     return "/".join(key)
 
@@ -173,9 +178,9 @@ class SessionsChecker:
         becoming_active = status == "ACTIVE" and state.status in ("PENDING", "RESERVATION")
         end = body.end_date_time if body.end_date_time is not UNSET else None
         changed = {
-            "start_date_time": start is not None and state.start is not None and start != state.start
+            "start_date_time": start is not None and state.start is not None and _moved(start, state.start)
             and not becoming_active,
-            "end_date_time": end is not None and state.end is not None and end != state.end,
+            "end_date_time": end is not None and state.end is not None and _moved(end, state.end),
         }
         for name, moved in changed.items():
             if moved and name not in state.times_reported:

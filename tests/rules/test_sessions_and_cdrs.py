@@ -115,6 +115,16 @@ def test_period_starts_are_compared_as_instants(tmp_path: Path) -> None:
     assert codes(tmp_path, day(PUT, fraction, whole, COMPLETED, CDR_POST)) == [("SES206", "error")]
 
 
+def test_a_time_written_another_way_has_not_moved(tmp_path: Path) -> None:
+    """§16.2: 09:03:00Z, 09:03:00.000Z and 09:03:00 are the same UTC instant."""
+    ended = ("PATCH", URL, patch(3, end_date_time="2026-11-23T09:03:00Z"))
+    for same in ("2026-11-23T09:03:00.000Z", "2026-11-23T09:03:00"):
+        done = ("PATCH", URL, patch(4, status="COMPLETED", end_date_time=same))
+        assert codes(tmp_path, day(PUT, ACTIVE, ended, done, CDR_POST)) == []
+    moved = ("PATCH", URL, patch(4, status="COMPLETED", end_date_time="2026-11-23T09:03:00.5Z"))
+    assert codes(tmp_path, day(PUT, ACTIVE, ended, moved, CDR_POST)) == [("SES207", "warning")]
+
+
 def test_the_end_moved(tmp_path: Path) -> None:
     moved = ("PATCH", URL, patch(4, end_date_time=stamp(5)))
     done = ("PATCH", URL, patch(5, status="COMPLETED"))  # stamped after the move, or it would be SES204 too
