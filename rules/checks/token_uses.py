@@ -289,8 +289,8 @@ class TokenUsesChecker:
             return
         if isinstance(cdr.session_id, str):
             session = self._sessions.get(object_key(cdr.country_code, cdr.party_id, cdr.session_id))
-            if session is not None and "TOK204" in session.reported:
-                return  # said of its session already
+            if session is not None and session.method == "WHITELIST":
+                return  # judged by the whitelist when its session showed WHITELIST (said then, if at all)
         notes = (note("whitelist NEVER was set here", token.whitelist_where),) if token.whitelist_where else ()
         yield SeqReport(WhitelistUseOfNeverToken(token=token_label(tkey), what="the CDR"), observed.where,
                         "$.auth_method", notes)

@@ -129,6 +129,17 @@ def test_a_never_token_used_by_whitelist(tmp_path: Path) -> None:
                  finished(3, 600, auth_method="AUTH_REQUEST"), cdr(4, 900, auth_method="AUTH_REQUEST")) == []
 
 
+def test_a_token_set_never_after_its_session_started_by_whitelist(tmp_path: Path) -> None:
+    """§10.3.1: the CDR shows the token as it was at the start of the session, which was judged then."""
+    def never(seq: int, second: float) -> Exchange:
+        return push(seq, second, whitelist="NEVER", last_updated=stamp(11))
+
+    done = ex(4, 800, "PUT", SESSION_URL, dict(SESSION, start_date_time=LATER, status="COMPLETED",
+                                               end_date_time=LATER, last_updated=stamp(12)))
+    assert codes(tmp_path, push(1), session(2, 600), never(3, 700), done, cdr(5, 900)) == []
+    assert codes(tmp_path, push(1), never(2, 500), session(3, 600), done, cdr(5, 900)) == [("TOK204", 3)]
+
+
 # TOK205
 
 def test_an_invalidated_token_started_by_whitelist(tmp_path: Path) -> None:
