@@ -15,7 +15,10 @@ from ..profiles import Profile
 from ..registry import Severity, Violation
 
 Report = tuple[Violation, str | None]
-_LINK_NEXT_RE: Final = re.compile(r'^\s*<(?P<url>[^>]*)>\s*;\s*rel\s*=\s*"?next"?\s*$', re.IGNORECASE)
+# One link-value of a `Link` header (RFC 8288 §3): `<URL>` and its parameters; a header may hold several.
+_LINK_VALUE_RE: Final = re.compile(r'\s*<(?P<url>[^>]*)>(?P<params>(?:\s*;\s*[^;,"]+(?:"[^"]*")?)*)\s*')
+_LINK_SPLIT_RE: Final = re.compile(r',(?=\s*<)')
+_REL_RE: Final = re.compile(r';\s*rel\s*=\s*(?:"(?P<quoted>[^"]*)"|(?P<bare>[^\s;"]+))', re.IGNORECASE)
 _DATETIME_RE: Final = re.compile(DATETIME_PATTERN)
 
 
@@ -181,6 +184,20 @@ def _first(query: dict[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
+def _next_link(link: str) -> str | None:
+    """The rel="next" URL of a `Link` header; "" when its links are well-formed but none is next, None when
+    it is not a list of `<URL>; params` link-values (RFC 8288 §3)."""
+    found = ""
+    for value in _LINK_SPLIT_RE.split(link):
+        match = _LINK_VALUE_RE.fullmatch(value)
+        if match is None:
+            return None
+        for rel in _REL_RE.finditer(match["params"]):
+            if "next" in (rel["quoted"] or rel["bare"] or "").lower().split() and not found:
+                found = match["url"]
+    return found
+
+
 class PaginationChecker:
     """Checks a paginated list exchange; fed the exchange and its decoded `data` list, if any."""
 
@@ -209,7 +226,7 @@ class PaginationChecker:
         next_url = yield from self._link(link, query)
         offset = _non_negative(_first(query, "offset")) or 0
         if self._offsets and total is not None:
-            if offset + len(data) < total and link is None:
+            if offset + len(data) < total and next_url is None and (link is None or _next_link(link) is not None):
                 yield NextLinkMissing(
                     problem=f"no rel=\"next\" link although offset {offset} + {len(data)} returned < X-Total-Count {total}"
                 ), None
@@ -235,15 +252,17 @@ class PaginationChecker:
         """Yields link problems; returns the next URL (generator return value)."""
         if link is None:
             return None
-        match = _LINK_NEXT_RE.match(link)
-        if match is None:
+        url = _next_link(link)
+        if url is None:
             yield MalformedNextLink(problem=f"Link is not '<URL>; rel=\"next\"': {link!r}"), None
             return None
-        next_query = parse_qs(urlsplit(match["url"]).query)
+        if not url:
+            return None  # well-formed links, none of them rel="next": the last page
+        next_query = parse_qs(urlsplit(url).query)
         dropped = [name for name in ("date_from", "date_to") if name in query and name not in next_query]
         if dropped:
             yield MalformedNextLink(problem=f"the next link drops {', '.join(dropped)} of the request"), None
-        return match["url"]
+        return url
 
     @staticmethod
     def _window(query: dict[str, list[str]], data: list[Any]) -> Iterator[Report]:

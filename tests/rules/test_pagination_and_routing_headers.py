@@ -112,6 +112,19 @@ def test_pagination_rules(tmp_path: Path, exchange: Exchange, expected: list[str
     assert codes(tmp_path, exchange) == expected
 
 
+def test_a_link_header_may_carry_other_links_beside_next(tmp_path: Path) -> None:
+    """§4.1.4.1 asks for the next link in `Link`; RFC 8288 lets one header carry several links."""
+    def page(link: str, total: str = "5") -> Exchange:
+        return tokens_page("offset=1&limit=1", [("X-Total-Count", total), ("X-Limit", "1"), ("Link", link)])
+
+    both = f'<{HUB}/tokens?offset=0&limit=1>; rel="prev", <{HUB}/tokens?offset=2&limit=1>; rel="next"'
+    assert codes(tmp_path, page(both)) == []
+    assert codes(tmp_path, page(f'<{HUB}/tokens?offset=2&limit=1>; rel=next; title="page 3"')) == []
+    assert codes(tmp_path, page(f'<{HUB}/tokens?offset=0&limit=1>; rel="prev"', total="2")) == []  # the last page
+    assert codes(tmp_path, page(f'<{HUB}/tokens?offset=0&limit=1>; rel="prev"')) == ["ENV132"]
+    assert codes(tmp_path, page(f'<{HUB}/tokens?offset=2&limit=1>; rel="next", {HUB}/x')) == ["ENV134"]
+
+
 def test_the_mobie_profile_checks_headers_not_offset_arithmetic(tmp_path: Path) -> None:
     cursor_paged = tokens_page("limit=1", [("X-Total-Count", "5"), ("X-Limit", "1")])
     assert codes(tmp_path, cursor_paged, profile="ocpi-2.2.1") == ["ENV132"]
