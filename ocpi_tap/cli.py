@@ -232,9 +232,14 @@ def record(
                 if "address already in use" in str(error).lower() else "")
         click.echo(f"error: the proxy could not start: {error}{hint}", err=True)
         sys.exit(EXIT_ERROR)
-    show(progress, final=True)
+    try:
+        show(progress, final=True)
+        code = link.close() if link is not None else None  # the checker drains the capture, prints the readiness
+    except KeyboardInterrupt:  # a second Ctrl-C, even before `close` waits: the checker stops too
+        if link is not None:
+            link.stop()
+        raise
     if link is not None:
-        code = link.close()  # the capture is closed: the checker drains it and prints the readiness
         if code not in (EXIT_CLEAN, EXIT_FINDINGS):  # findings do not make the recording fail
             click.echo(f"error: live checking failed (exit status {code}); the capture is complete, "
                        f"`ocpi-tap replay {capture}` checks it", err=True)

@@ -106,11 +106,16 @@ class LiveLink:
             try:
                 self.process.join()
             except KeyboardInterrupt:  # a second Ctrl-C while the checker catches up: stop it now
-                self.process.terminate()
-                self.process.join()
+                self.stop()
                 raise
         assert self.process.exitcode is not None
         return self.process.exitcode
+
+    def stop(self) -> None:
+        """Ends the checker now, without its readiness (Ctrl-C before or while `close` waits for it)."""
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
 
     def _join_released_at_interrupt(self) -> None:
         """Waits for the checker, releasing its page at Ctrl-C or SIGTERM; it may end first (when its
