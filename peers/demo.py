@@ -172,8 +172,7 @@ def _public_base(public_url: str | None, host: str, port: int) -> str:
     """The hub's root as the partner reaches it: `public_url`, or where it listens (as `record` shows its
     listeners: 127.0.0.1 for every address, an IPv6 address in brackets)."""
     if public_url is None:
-        shown = "127.0.0.1" if host in record.WILDCARD_HOSTS else host
-        return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+        return f"http://{record.netloc(record.reachable_host(host), port)}"
     if not _is_http_root(public_url):
         raise ValueError(f"not an http(s) URL: {public_url!r}")
     return public_url.rstrip("/")

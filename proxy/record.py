@@ -83,16 +83,24 @@ def upstream_spec(url: str) -> str:
 WILDCARD_HOSTS: Final = ("", "0.0.0.0", "::")
 
 
+def reachable_host(listen_host: str) -> str:
+    """The host a caller on this machine reaches a listener on `listen_host` by (127.0.0.1 for every address)."""
+    return "127.0.0.1" if listen_host in WILDCARD_HOSTS else listen_host
+
+
+def netloc(host: str, port: int) -> str:
+    """`host:port` as a URL writes it (an IPv6 address in brackets)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def _listener_url(url: str, host: str, port: int, tls: bool) -> str:
-    parts = urlsplit(url)
-    netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    return parts._replace(scheme="https" if tls else "http", netloc=netloc).geturl()
+    return urlsplit(url)._replace(scheme="https" if tls else "http", netloc=netloc(host, port)).geturl()
 
 
 def listener_urls(config: RecordConfig) -> dict[str, str]:
     """Per direction, where the caller must send what it meant for the upstream URL."""
     tls = config.cert is not None
-    host = config.public_host or ("127.0.0.1" if config.listen_host in WILDCARD_HOSTS else config.listen_host)
+    host = config.public_host or reachable_host(config.listen_host)
     return {
         TO_HUB: _listener_url(config.hub_url, host, config.hub_port, tls),
         TO_PARTNER: _listener_url(config.partner_url, host, config.partner_port, tls),

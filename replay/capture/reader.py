@@ -116,7 +116,7 @@ def decode_header(line: bytes, where: str) -> Header:
     try:
         _utf8(line)
         first: Any = msgspec.json.decode(line)
-    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as error:
+    except LINE_ERRORS as error:
         raise CaptureError(f"{where}: line 1 is not a capture header: {_problem_text(error)}") from None
     if not isinstance(first, dict) or first.get("format") != FORMAT:
         found = first.get("format") if isinstance(first, dict) else type(first).__name__

@@ -33,6 +33,13 @@ def flow_via(mode: str, path: str = "/ocpi/versions", resp: bool = True) -> tflo
     return flow
 
 
+def shutdowns(context: taddons.context) -> list[bool]:
+    """Each call of the master's shutdown, recorded instead of done."""
+    stopped: list[bool] = []
+    context.master.shutdown = lambda: stopped.append(True)  # type: ignore[method-assign]
+    return stopped
+
+
 @pytest.fixture
 def recorded() -> Iterator[tuple[Recorder, io.BytesIO, taddons.context]]:
     stream = io.BytesIO()
@@ -98,8 +105,7 @@ def test_a_full_disk_kills_the_flow_and_stops_the_proxy() -> None:
     recorder = Recorder(stream=FullDisk(writes_allowed=2))  # the header and one exchange
     with taddons.context(recorder) as context:
         context.configure(recorder, mode=[HUB_MODE, PARTNER_MODE])
-        stopped: list[bool] = []
-        context.master.shutdown = lambda: stopped.append(True)  # type: ignore[method-assign]
+        stopped = shutdowns(context)
         ok, lost = flow_via(HUB_MODE), flow_via(HUB_MODE)
         for flow in (ok, lost):
             recorder.requestheaders(flow)
@@ -200,8 +206,7 @@ def test_a_capture_file_that_cannot_be_created_when_the_proxy_runs_stops_it(tmp_
     with taddons.context(proxyserver.Proxyserver(), recorder) as context:
         context.configure(recorder, mode=[HUB_MODE], ocpi_capture=str(directory / "day.jsonl"))
         directory.rmdir()
-        stopped: list[bool] = []
-        context.master.shutdown = lambda: stopped.append(True)  # type: ignore[method-assign]
+        stopped = shutdowns(context)
         recorder.running()
         assert stopped == [True]
         assert recorder.failure and "cannot create capture file" in recorder.failure
@@ -251,8 +256,7 @@ def test_a_new_capture_that_cannot_be_created_at_runtime_stops_the_proxy(tmp_pat
     with taddons.context(proxyserver.Proxyserver(), recorder) as context:
         context.configure(recorder, mode=[HUB_MODE], ocpi_capture=str(tmp_path / "day.jsonl"))
         recorder.running()
-        stopped: list[bool] = []
-        context.master.shutdown = lambda: stopped.append(True)  # type: ignore[method-assign]
+        stopped = shutdowns(context)
         monkeypatch.setattr(addon, "_check_writable", lambda path: None)  # as if the directory went in between
         with pytest.raises(exceptions.OptionsError, match="cannot create capture file"):
             context.configure(recorder, ocpi_capture=str(tmp_path / "gone" / "next.jsonl"))
@@ -264,8 +268,7 @@ def test_a_new_capture_that_cannot_be_created_at_runtime_stops_the_proxy(tmp_pat
 
 def test_an_exchange_that_cannot_be_turned_into_a_record_is_not_passed_on(recorded, monkeypatch) -> None:
     recorder, stream, context = recorded
-    stopped: list[bool] = []
-    context.master.shutdown = lambda: stopped.append(True)  # type: ignore[method-assign]
+    stopped = shutdowns(context)
 
     def broken(*_: object, **__: object) -> Exchange:
         raise RuntimeError("a flow nobody foresaw")
