@@ -233,7 +233,6 @@ def test_the_mock_hub_on_an_ipv6_address_prints_a_versions_url_that_is_a_url() -
     assert urlsplit(versions_url).port == port
 
 
-
 @pytest.mark.parametrize(("host", "versions_url"), [
     ("127.0.0.1", "http://127.0.0.1:9000/ocpi/versions"),
     ("::1", "http://[::1]:9000/ocpi/versions"),
@@ -247,7 +246,6 @@ def test_the_mock_hub_advertises_urls_a_partner_can_call(host: str, versions_url
     assert hub.versions_url == versions_url
     assert standalone_hub("cpo", "mobie", host, 9000, "https://hub.example.org/")[0].versions_url == (
         "https://hub.example.org/ocpi/versions")
-
 
 
 def test_the_mock_hub_answers_a_registration_it_cannot_complete_with_an_ocpi_error() -> None:
