@@ -208,7 +208,7 @@ class Day:
         await cpo.call("PUT", url, session, module="sessions")
         periods: list[m.ChargingPeriod] = []
         for kwh in ((3.2, 1.5) if self.on("session-kwh-going-down") else (1.5, 3.2)):
-            periods.append(objects.period(kwh))
+            periods.append(objects.period(kwh, after=periods[-1] if periods else None))
             session = msgspec.structs.replace(session, status=m.SessionStatus.ACTIVE, kwh=kwh,
                                               charging_periods=list(periods),
                                               last_updated=objects.later_than(session.last_updated))

@@ -97,9 +97,10 @@ def session(party: tuple[str, str], session_id: str, tok: m.Token, location_id: 
                      last_updated=now())
 
 
-def period(kwh: float) -> m.ChargingPeriod:
-    # Periods follow each other within a second in the mock day: their starts need the fraction.
-    return m.ChargingPeriod(start_date_time=now(precise=True),
+def period(kwh: float, after: m.ChargingPeriod | None = None) -> m.ChargingPeriod:
+    """A period starting now, and strictly after the period `after` when there is one: in the mock day
+    periods follow each other within milliseconds, and a second start equal to the first is out of order."""
+    return m.ChargingPeriod(start_date_time=later_than(after.start_date_time) if after else now(precise=True),
                             dimensions=[m.CdrDimension(type=m.CdrDimensionType.ENERGY, volume=kwh)])
 
 
