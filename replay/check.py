@@ -74,12 +74,12 @@ class _Collector:
         self._result = result
 
     def report(self, violation: Violation, where: Where, path: str | None = None,
-               notes: Sequence[Note] = (), severity: str | None = None) -> None:
+               notes: Sequence[Note] = (), severity: str | None = None, about: str | None = None) -> None:
         """`severity` is the occurrence's own (a warning cell of a table); the profile's wins over it."""
         if violation.code in self._selection:
             severity = self._severities.get(violation.code, severity)
             self._result.findings.append(
-                Finding.of(violation, self._capture, where, path, list(notes), severity=severity))
+                Finding.of(violation, self._capture, where, path, list(notes), severity=severity, about=about))
 
 
 class CaptureCheck:

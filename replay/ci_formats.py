@@ -19,12 +19,14 @@ from .readiness import ModuleReadiness, finding_module
 from .untrusted import printable
 
 _OUTSIDE_MODULES = "transport"  # findings of exchanges no module route claims (capture lines, unknown URLs)
+_HUB_SIDE = "hub"  # the hub's own findings: their suite, not the partner's modules, fails on them
 
 
 def _finding_text(finding: Finding) -> str:
     where = f"{finding.capture}:{finding.line}" if finding.line is not None else finding.capture
     path = f" [{finding.path}]" if finding.path else ""
-    return printable(f"{where}: {finding.severity}: {finding.message}{path}")
+    at_fault = f" ({finding.at_fault()})" if finding.culprit else ""
+    return printable(f"{where}: {finding.severity}: {finding.message}{path}{at_fault}")
 
 
 def _suite(parent: ET.Element, name: str, module: ModuleReadiness | None, findings: list[Finding],
@@ -63,7 +65,8 @@ def junit_report(results: Sequence[CaptureResult]) -> bytes:
     for result in results:
         grouped: dict[str, list[Finding]] = {}
         for finding in result.findings:
-            grouped.setdefault(finding_module(finding) or _OUTSIDE_MODULES, []).append(finding)
+            suite = _HUB_SIDE if finding.culprit == "hub" else finding_module(finding) or _OUTSIDE_MODULES
+            grouped.setdefault(suite, []).append(finding)
         # The readiness marks scenarios by every finding, a baseline's accepted ones too; a test fails on reported ones.
         flagged = {finding.seq for finding in result.findings if finding.seq is not None}
         modules = result.readiness.modules if result.readiness is not None else []
@@ -94,5 +97,7 @@ def github_annotations(results: Sequence[CaptureResult]) -> str:
                 properties.append(f"line={finding.line}")
             properties.append(f"title={_escape_property(f'{finding.code} {finding.name}')}")
             path = f" [{finding.path}]" if finding.path else ""
-            lines.append(f"::{command} {','.join(properties)}::{_escape_data(printable(finding.message + path))}")
+            at_fault = f" ({finding.at_fault()})" if finding.culprit else ""
+            lines.append(f"::{command} {','.join(properties)}::"
+                         f"{_escape_data(printable(finding.message + path + at_fault))}")
     return "".join(line + "\n" for line in lines)

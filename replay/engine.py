@@ -35,7 +35,7 @@ from ocpi_tap.rules.routes import CALLEES, NoRoute, Route, RouteTable
 
 class Report(Protocol):
     def __call__(self, violation: Violation, where: Where, path: str | None = None,
-                 notes: Sequence[Note] = (), severity: str | None = None) -> None: ...
+                 notes: Sequence[Note] = (), severity: str | None = None, about: str | None = None) -> None: ...
 
 
 def _unrouted(miss: NoRoute) -> Violation:
@@ -44,6 +44,14 @@ def _unrouted(miss: NoRoute) -> Violation:
     if miss.kind == "method" and miss.module in METHOD_NOT_ALLOWED:
         return METHOD_NOT_ALLOWED[miss.module](reason=miss.reason)
     return UnknownEndpoint(reason=miss.reason)
+
+
+def _body_message(violation: Violation, path: str | None) -> str | None:
+    """The message a finding about an object's body is about: `$.data...` is the answer's, anything else
+    the request body's (a POST of credentials or commands has objects in both)."""
+    if violation.judges() != "object":
+        return None
+    return "response" if path is not None and path.startswith("$.data") else "request"
 
 
 class Engine:
@@ -64,7 +72,7 @@ class Engine:
         epoch (as time order read them)."""
         route = self._routes.match(exchange.request.method, exchange.request.url, exchange.direction)
         where = Where(line=line, seq=exchange.seq, direction=exchange.direction, module=route.module,
-                      object=route.object if isinstance(route, Route) else None)
+                      object=route.object if isinstance(route, Route) else None, method=exchange.request.method)
         envelope = response_envelope(exchange)
         for violation, path in self._transport.check(exchange, envelope, ended_at):
             self._report(violation, where, path)
@@ -73,7 +81,7 @@ class Engine:
             return
         bodies = decode_bodies(exchange, route, envelope, self._profile)
         for violation, path, severity in bodies.reports:
-            self._report(violation, where, path, severity=severity)
+            self._report(violation, where, path, severity=severity, about=_body_message(violation, path))
         for violation, path in check_ids(route.request_type, route.key, bodies.request):
             self._report(violation, where, path)
         for violation, path in check_routing_headers(exchange, route.module):
@@ -97,7 +105,8 @@ class Engine:
         for checker in checkers:
             try:
                 for report in checker.feed(observed):
-                    self._report(report.violation, report.where, report.path, report.notes, report.severity)
+                    self._report(report.violation, report.where, report.path, report.notes, report.severity,
+                                 report.about)
             except Exception as error:  # a bug in one checker must not end the replay of the others
                 self._sequencers.remove(checker)
                 self._watching.clear()
@@ -124,4 +133,5 @@ class Engine:
         """Reports what never happened (sessions left open, CDRs never sent, ...)."""
         for checker in self._sequencers:
             for report in checker.finish():
-                self._report(report.violation, report.where, report.path, report.notes, report.severity)
+                self._report(report.violation, report.where, report.path, report.notes, report.severity,
+                             report.about)

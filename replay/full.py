@@ -45,9 +45,11 @@ def exchanges_at(capture: str, lines: Iterable[int], seqs: Iterable[int] = ()) -
     return found
 
 
-def value_at(exchange: Exchange, path: str) -> Any:
-    """The value a JSON path points at: `$.data...` in the answer, anything else in the request body."""
-    message = exchange.response if path.startswith("$.data") else exchange.request
+def value_at(exchange: Exchange, path: str, about: str | None = None) -> Any:
+    """The value a JSON path points at in the message the finding is `about`; without one, `$.data...` in
+    the answer and anything else in the request body."""
+    in_response = about == "response" if about is not None else path.startswith("$.data")
+    message = exchange.response if in_response else exchange.request
     if message is None or message.body is UNSET:
         return UNSET
     try:
@@ -70,16 +72,17 @@ def _shorten(text: str) -> str:
 
 def finding_lines(finding: Finding, exchange: Exchange | None) -> list[str]:
     where = f"{finding.capture}:{finding.line}" if finding.line is not None else finding.capture
-    lines = [f"{where}: {finding.code} [{finding.severity}] {finding.message}"]
+    culprit = f" ({finding.at_fault()})" if finding.culprit else ""
+    lines = [f"{where}: {finding.code} [{finding.severity}] {finding.message}{culprit}"]
     if exchange is not None:
         answer = (f" -> HTTP {exchange.response.status}" if exchange.response is not None
                   else " -> no response")
         lines.append(f"   --> {exchange.request.method} {exchange.request.url} "
                      f"(seq {exchange.seq}, {exchange.direction}){answer}")
         if finding.path:
-            value = value_at(exchange, finding.path)
+            value = value_at(exchange, finding.path, finding.about)
             shown = "(absent)" if value is UNSET else _shorten(orjson.dumps(value).decode())
-            lines.append(f"    | {finding.path}: {shown}")
+            lines.append(f"    | {finding.about or 'body'} {finding.path}: {shown}")
     elif finding.path:
         lines.append(f"    | at {finding.path}")
     if finding.hint:

@@ -24,6 +24,7 @@ from .capture import Exchange
 from .check import CaptureResult
 from .full import exchanges_at
 from .readiness import Readiness, finding_module
+from .render import hub_side_line
 from .stories import Story
 
 MAX_EXCHANGES: Final = 2000  # bodies embedded per capture, so a huge capture still gives a usable file
@@ -105,10 +106,11 @@ def _readiness(readiness: Readiness, capture_index: int) -> str:
             f"<td>{module.warnings}</td><td>{module.exchanges}</td>"
             f"<td><details><summary>scenarios</summary><ul>{marks}</ul></details></td></tr>")
     note = f" <small>(note: {_e(readiness.role_note)})</small>" if readiness.role_note else ""
+    hub = f'<p class="hub-side">{_e(hub_side_line(readiness.hub).strip())}</p>' if readiness.hub else ""
     return (f"<p>Partner role: <strong>{_e(readiness.role)}</strong>{note}</p>"
             "<table><thead><tr><th>Module</th><th>Verdict</th><th>Scenarios</th><th>Errors</th><th>Warnings</th>"
             f"<th>Exchanges</th><th></th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-            f'<p class="closing">{_e(readiness.closing)}</p>')
+            f'{hub}<p class="closing">{_e(readiness.closing)}</p>')
 
 
 def _finding_row(finding: Finding, capture_index: int, module: str) -> str:
@@ -116,12 +118,16 @@ def _finding_row(finding: Finding, capture_index: int, module: str) -> str:
                     + (f' (<a href="#{_anchor(capture_index, n.line)}">seq {n.seq}</a>)' if n.line else "")
                     + "</small>" for n in finding.notes)
     hint = f"<br><small>help: {_e(finding.hint)}</small>" if finding.hint else ""
-    where = (f'<a href="#{_anchor(capture_index, finding.line)}">{_e(finding.capture)}:{finding.line}</a>'
+    # The link leads to the message the finding is about (the request or the response), not just its exchange.
+    target = _anchor(capture_index, finding.line) + (f"-{finding.about}" if finding.about else "")
+    where = (f'<a href="#{target}">{_e(finding.capture)}:{finding.line}</a>'
              if finding.line is not None else _e(finding.capture))
     path = f" <code>{_e(finding.path)}</code>" if finding.path else ""
-    return (f'<tr data-module="{_e(module)}" data-code="{_e(finding.code)}" data-severity="{_e(finding.severity)}">'
+    return (f'<tr data-module="{_e(module)}" data-code="{_e(finding.code)}" data-severity="{_e(finding.severity)}" '
+            f'data-culprit="{_e(finding.culprit or "")}">'
             f'<td class="{_e(finding.severity)}">{_e(finding.severity)}</td>'
             f"<td><code>{_e(finding.code)}</code><br><small>{_e(finding.name)}</small></td><td>{_e(module)}</td>"
+            f"<td>{_e(finding.at_fault())}</td>"
             f"<td>{where}</td><td>{_e(finding.message)}{path}{hint}{notes}</td></tr>")
 
 
@@ -131,17 +137,21 @@ def _options(name: str, values: set[str]) -> str:
 
 
 def _findings(results: Sequence[CaptureResult]) -> str:
-    rows, modules, codes, severities = [], set(), set(), set()
+    rows, modules, codes, severities, culprits = [], set(), set(), set(), set()
     for index, result in enumerate(results):
         for finding in result.findings:
             module = finding_module(finding) or finding.module  # transport findings under their exchange's
             modules.add(module)
             codes.add(finding.code)
             severities.add(finding.severity)
+            if finding.culprit:
+                culprits.add(finding.culprit)
             rows.append(_finding_row(finding, index, module))
-    filters = "".join((_options("module", modules), _options("code", codes), _options("severity", severities)))
+    filters = "".join((_options("module", modules), _options("code", codes), _options("severity", severities),
+                       _options("culprit", culprits)))
     return (f'<div class="filters">{filters}</div><p id="shown"></p>'
-            "<table><thead><tr><th>Severity</th><th>Rule</th><th>Module</th><th>Where</th><th>Finding</th></tr>"
+            "<table><thead><tr><th>Severity</th><th>Rule</th><th>Module</th><th>At fault</th><th>Where</th>"
+            "<th>Finding</th></tr>"
             f"</thead><tbody>{''.join(rows)}</tbody></table>")
 
 
@@ -203,7 +213,8 @@ def _exchange(exchange: Exchange, line: int, capture_index: int) -> str:
     return (f'<details id="{_anchor(capture_index, line)}"><summary><span id="x{capture_index}-seq{exchange.seq}">'
             f"line {line}, seq {exchange.seq}</span>: {_e(request.method)} {_e(request.url)} "
             f"({_e(exchange.direction)}) &rarr; {_e(answer)}</summary>"
-            f"<pre>{_e(head)}\n\n{_e(_body(request.body))}</pre><pre>{_e(response_text)}</pre></details>")
+            f'<pre id="{_anchor(capture_index, line)}-request">{_e(head)}\n\n{_e(_body(request.body))}</pre>'
+            f'<pre id="{_anchor(capture_index, line)}-response">{_e(response_text)}</pre></details>')
 
 
 def _exchanges(result: CaptureResult, capture_index: int) -> str:

@@ -29,6 +29,7 @@ Mark = Literal["seen", "seen with findings", "not seen"]
 # The modules only a partner of each role pushes (sends as the data owner).
 _PUSHES: Final = {"CPO": frozenset({"locations", "tariffs", "sessions", "cdrs"}),
                   "EMSP": frozenset({"tokens", "commands"})}
+_ARTICLE: Final = {"CPO": "a CPO", "EMSP": "an eMSP"}
 
 
 class ScenarioResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -54,12 +55,21 @@ class ModuleReadiness(msgspec.Struct, frozen=True, kw_only=True):
         return sum(1 for scenario in self.scenarios if scenario.mark != "not seen")
 
 
+class HubSide(msgspec.Struct, frozen=True, kw_only=True):
+    """The findings whose culprit is the hub: shown apart, since a real hub's quirks are not the partner's."""
+
+    errors: int
+    warnings: int
+    codes: dict[str, int]  # code -> findings
+
+
 class Readiness(msgspec.Struct, frozen=True, kw_only=True):
     role: str  # the partner's
     modules: list[ModuleReadiness]
     days: list[list[str]]  # ready modules, grouped by certification day
     closing: str  # the line a person acts on
     role_note: str | None = None  # when the traffic speaks against the role the readiness is judged for
+    hub: HubSide | None = None  # the hub's own findings, which do not count against the partner
 
 
 def _level(key: Any) -> str | None:
@@ -111,10 +121,13 @@ class ScenarioTracker:
                     self._by_operation.setdefault((step.module, operation), []).append((s, t, step))
         self.exchanges: Counter[str] = Counter()
         self.partner_pushes: Counter[str] = Counter()  # module -> pushes the partner sent, to infer its role
+        self.declared_roles: set[str] = set()  # the roles (CPO, EMSP) the partner's Credentials declared
 
     def feed(self, observed: Observed) -> None:
         self.exchanges[observed.module] += 1
         sender = "partner" if observed.exchange.direction == TO_HUB else "hub"
+        if observed.module == "credentials" and observed.operation in ("post", "put"):
+            self._declared(observed.request if sender == "partner" else observed.data)
         if sender == "partner" and observed.operation in ("put", "patch", "post", "command"):
             self.partner_pushes[observed.module] += 1
         candidates = self._by_operation.get((observed.module, observed.operation))
@@ -139,8 +152,23 @@ class ScenarioTracker:
             for operation in candidate[2].operations:
                 self._by_operation[candidate[2].module, operation].remove(candidate)
 
+    def _declared(self, credentials: Any) -> None:
+        """The partner's roles from its own Credentials (its request as the client, its answer as the server)."""
+        for role in getattr(credentials, "roles", None) or ():
+            name = str(getattr(role, "role", "")).upper()
+            if name in _PUSHES:
+                self.declared_roles.add(name)
+
+    @property
+    def declared_role(self) -> str | None:
+        """The one partner role (CPO or EMSP) its Credentials declared, if they declared exactly one."""
+        return next(iter(self.declared_roles)) if len(self.declared_roles) == 1 else None
+
     def infer_role(self) -> str:
-        """The partner's role, from what it pushed: CPOs push locations to CDRs, eMSPs tokens and commands."""
+        """The partner's role: the one its Credentials declared, else from what it pushed (CPOs push
+        locations to CDRs, eMSPs tokens and commands)."""
+        if self.declared_role is not None:
+            return self.declared_role
         return "EMSP" if self.pushes_as("EMSP") > self.pushes_as("CPO") else "CPO"
 
     def pushes_as(self, role: str) -> int:
@@ -149,13 +177,18 @@ class ScenarioTracker:
 
     def role_note(self, given: str | None) -> str | None:
         """Why the readiness may be judged for the wrong role: given against the traffic, or guessed from nothing."""
+        declared = self.declared_role
         if given is None:
-            if self.pushes_as("CPO") or self.pushes_as("EMSP"):
+            if declared is not None or self.pushes_as("CPO") or self.pushes_as("EMSP"):
                 return None
-            return "the partner pushed nothing that tells its role: judged as a CPO; --role says otherwise"
+            return ("the partner declared no role in a credentials exchange and pushed nothing that tells it: "
+                    "judged as a CPO; give --role emsp if it is an eMSP")
         role = given.upper()
         other = "CPO" if role == "EMSP" else "EMSP"
-        if self.pushes_as(role) or not self.pushes_as(other):
+        if declared is not None and declared != role:
+            return (f"judged as --role {role.lower()}, but the partner's credentials declare it "
+                    f"{_ARTICLE[declared]}: check --role")
+        if declared is not None or self.pushes_as(role) or not self.pushes_as(other):
             return None
         modules = sorted(module for module in _PUSHES[other] if self.partner_pushes[module])
         return (f"judged as --role {role.lower()}, but the partner pushed only what a{'n' if other == 'EMSP' else ''} "
@@ -190,10 +223,15 @@ def _verdict(exchanges: int, errors: int, scenarios: list[ScenarioResult]) -> Ve
 
 
 def assess(tracker: ScenarioTracker, findings: Iterable[Finding], role: str | None) -> Readiness:
+    """The partner's readiness, judged on the partner's findings; the hub's are counted apart."""
     given, role = role, (role or tracker.infer_role()).upper()
     by_module: dict[str, list[Finding]] = {module: [] for module in MODULE_ORDER}
     flagged: set[int] = set()
+    hubs: list[Finding] = []
     for finding in findings:
+        if finding.culprit == "hub":
+            hubs.append(finding)
+            continue
         module = finding_module(finding)
         if module is not None:
             by_module[module].append(finding)
@@ -216,8 +254,11 @@ def assess(tracker: ScenarioTracker, findings: Iterable[Finding], role: str | No
         ))
     ready = [m.title for m in modules if m.verdict == "ready"]
     days = [ready[i:i + MODULES_PER_DAY] for i in range(0, len(ready), MODULES_PER_DAY)]
+    hub_errors = sum(1 for finding in hubs if finding.severity == "error")
+    hub = HubSide(errors=hub_errors, warnings=len(hubs) - hub_errors,
+                  codes=dict(sorted(Counter(f.code for f in hubs).items()))) if hubs else None
     return Readiness(role=role, modules=modules, days=days, closing=_closing(modules, days),
-                     role_note=tracker.role_note(given))
+                     role_note=tracker.role_note(given), hub=hub)
 
 
 def _closing(modules: list[ModuleReadiness], days: list[list[str]]) -> str:

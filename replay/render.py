@@ -19,7 +19,7 @@ from ocpi_tap import __version__
 from ocpi_tap.rules.findings import Finding
 
 from .check import CaptureResult
-from .readiness import ModuleReadiness, Readiness
+from .readiness import HubSide, ModuleReadiness, Readiness
 from .suite import Verdict
 from .untrusted import printable
 
@@ -29,8 +29,9 @@ REPORT_SCHEMA_VERSION = 1
 def concise_line(finding: Finding, colour: bool = False) -> str:
     location = f"{finding.capture}:{finding.line}" if finding.line is not None else finding.capture
     path = f" [{finding.path}]" if finding.path else ""
+    at_fault = f" ({finding.at_fault()})" if finding.culprit else ""
     code = _paint(finding.code, "red" if finding.severity == "error" else "yellow", colour, bold=True)
-    return f"{printable(location)}: {code} {printable(finding.message + path)}"
+    return f"{printable(location)}: {code} {printable(finding.message + path)}{at_fault}"
 
 
 def _count(number: int, noun: str) -> str:
@@ -89,8 +90,18 @@ def readiness_lines(readiness: Readiness, capture: str, full: bool = False, colo
                 shown = f" (seq {', '.join(map(str, scenario.seqs))})" if scenario.seqs else ""
                 lines.append(f"      {_paint(symbol, tint, colour)} {scenario.title} [{scenario.spec}]"
                              f"{' ' + scenario.mark if scenario.mark != 'seen' else ''}{shown}")
+    if readiness.hub is not None:
+        lines.append(hub_side_line(readiness.hub))
     lines.append(_paint(readiness.closing, None, colour))
     return lines
+
+
+def hub_side_line(hub: HubSide) -> str:
+    """The hub's own findings, apart from the partner's modules: they do not make the partner fail."""
+    total = hub.errors + hub.warnings
+    codes = ", ".join(f"{code} x{count}" if count > 1 else code for code, count in hub.codes.items())
+    return (f"  the hub's side: {_count(total, 'finding')} ({_count(hub.errors, 'error')}, "
+            f"{_count(hub.warnings, 'warning')}: {codes}), not counted against the partner")
 
 
 class _Summary(msgspec.Struct):

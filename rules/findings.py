@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 import msgspec
 
 from .registry import Violation
+
+# The party that makes the requests of a direction; the other one answers them.
+CALLERS: Final = {"to_hub": "partner", "to_partner": "hub"}
+_ANSWERS: Final = {"to_hub": "hub", "to_partner": "partner"}
 
 
 class Note(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -23,6 +29,7 @@ class Where(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     direction: str | None = None
     module: str | None = None  # the exchange's module, once routed
     object: str | None = None  # the object its URL names (`PT/CPO/S1`, `START_SESSION`), once routed
+    method: str | None = None  # the request's method: whether an object came in the request or the response
 
 
 class Finding(msgspec.Struct, frozen=True, kw_only=True):
@@ -42,6 +49,8 @@ class Finding(msgspec.Struct, frozen=True, kw_only=True):
     notes: list[Note] = []
     exchange_module: str | None = None  # the module of the exchange it points at, once routed
     object: str | None = None  # the object that exchange's URL names, once routed
+    about: str | None = None  # the message at fault: "request" or "response" (None: the capture file itself)
+    culprit: str | None = None  # who sent that message: "partner" or "hub" (None: the capture file itself)
 
     @classmethod
     def of(
@@ -52,8 +61,11 @@ class Finding(msgspec.Struct, frozen=True, kw_only=True):
         path: str | None = None,
         notes: list[Note] | None = None,
         severity: str | None = None,
+        about: str | None = None,
     ) -> Finding:
-        """`severity` overrides the rule's own (a profile's setting)."""
+        """`severity` overrides the rule's own (a profile's setting); `about` the message the occurrence
+        judges, where the rule's own `judges()` cannot tell (a body rule met in a request or a response)."""
+        message = judged_message(about or violation.judges(), where.method)
         return cls(
             code=violation.code,
             name=violation.name,
@@ -65,8 +77,29 @@ class Finding(msgspec.Struct, frozen=True, kw_only=True):
             direction=where.direction,
             path=path,
             message=violation.message(),
-            hint=violation.hint(),
+            hint=violation.help(),
             notes=notes or [],
             exchange_module=where.module,
             object=where.object,
+            about=message,
+            culprit=culprit(message, where.direction),
         )
+
+    def at_fault(self) -> str:
+        """Whose message is at fault, `partner's request` or `hub's response`; "" for the capture file's own."""
+        return f"{self.culprit}'s {self.about}" if self.culprit and self.about else ""
+
+
+def judged_message(about: str, method: str | None) -> str | None:
+    """"request" or "response" for a rule's `about`; an object came in the answer of a GET, else in the
+    request (a push). None for the capture file."""
+    if about == "object":
+        return "response" if method == "GET" else "request"
+    return about if about in ("request", "response") else None
+
+
+def culprit(message: str | None, direction: str | None) -> str | None:
+    """The party that sent `message` of an exchange of `direction`: a request's caller, a response's callee."""
+    if message is None or direction is None:
+        return None
+    return (CALLERS if message == "request" else _ANSWERS).get(direction)

@@ -52,6 +52,10 @@ MODULES: Final = {
 }
 KINDS: Final = ("shape", "field semantics", "sequencing", "cross-module references", "timing")
 DOC_SECTIONS: Final = ("What it checks", "Why it matters", "Example", "Expected")
+# Which message of an exchange a rule judges, and so who is at fault: the request's sender (the caller),
+# the response's sender (the callee), or the message that carried the object (`object`: the request of a
+# push, the response of a GET); `capture` for the capture file itself, which no party sent.
+ABOUTS: Final = ("request", "response", "object", "capture")
 
 _CODE_RE: Final = re.compile(r"^(?P<prefix>[A-Z]{3})(?P<kind>[0-4])\d\d$")
 _SECTION_RE: Final = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
@@ -73,13 +77,24 @@ class Violation(msgspec.Struct, frozen=True, kw_only=True):
     module: ClassVar[str]
     severity: ClassVar[Severity]
     spec: ClassVar[str]  # the spec section(s), e.g. "§9.2.2.3"
+    about: ClassVar[str]  # one of ABOUTS: the message judged, unless an occurrence says otherwise
+    expected_doc: ClassVar[str]  # the docstring's `## Expected` section on one line: what to send instead
     default_enabled: ClassVar[bool] = True
 
     def message(self) -> str:
         raise NotImplementedError
 
     def hint(self) -> str | None:
+        """What to change, when this occurrence can say more than the rule's `## Expected` section."""
         return None
+
+    def help(self) -> str:
+        """The `help:` line of a finding: this occurrence's hint, else what the rule expects instead."""
+        return self.hint() or f"expected: {self.expected_doc}"
+
+    def judges(self) -> str:
+        """The message this occurrence judges (one of ABOUTS): the rule's `about`, unless its fields tell."""
+        return self.about
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -103,13 +118,20 @@ class Registry:
             raise RuleDefinitionError(f"{where}: severity must be a Severity")
         if not getattr(rule, "spec", ""):
             raise RuleDefinitionError(f"{where}: spec section missing")
+        if getattr(rule, "about", None) not in ABOUTS:
+            raise RuleDefinitionError(f"{where}: about must be one of {', '.join(ABOUTS)}")
         if rule.message is Violation.message:
             raise RuleDefinitionError(f"{where}: message() missing")
-        sections = _SECTION_RE.findall(inspect.getdoc(rule) or "")
+        doc = inspect.getdoc(rule) or ""
+        sections = _SECTION_RE.findall(doc)
         missing = [section for section in DOC_SECTIONS if section not in sections]
         if missing:
             raise RuleDefinitionError(f"{where}: docstring lacks section(s) {', '.join(missing)}")
+        expected = " ".join(_section(doc, "Expected").split())
+        if not expected:
+            raise RuleDefinitionError(f"{where}: the Expected section is empty: it is the findings' help line")
         assert code is not None
+        rule.expected_doc = expected
         rule.name = kebab_name(rule.__name__)
         rule.module = MODULES[code[:3]]
         self._rules[code] = rule
@@ -127,6 +149,13 @@ class Registry:
 REGISTRY: Final = Registry()
 
 
+def _section(doc: str, title: str) -> str:
+    """The text of the docstring section `## title`, up to the next section."""
+    start = doc.index(f"## {title}") + len(title) + 3
+    following = _SECTION_RE.search(doc, start)
+    return doc[start:following.start() if following else len(doc)]
+
+
 def unknown_prefixes(prefixes: Iterable[str]) -> list[str]:
     """The `--select`/`--ignore` prefixes that no registered code starts with (`ALL` names every rule)."""
     codes = [rule.code for rule in REGISTRY]
@@ -138,11 +167,20 @@ def kind_of(code: str) -> str:
     return KINDS[int(code[3])]
 
 
+_JUDGES: Final = {
+    "request": "the request (its sender, the caller, is at fault)",
+    "response": "the response (its sender, the callee, is at fault)",
+    "object": "the message that carried the object (a push's request, a GET's response): its sender is at fault",
+    "capture": "the capture file itself (no party is at fault)",
+}
+
+
 def documentation(rule: type[Violation]) -> str:
     """The rule's documentation as `ocpi-tap rule CODE` prints it."""
     head = (
         f"{rule.code} {rule.name}\n"
         f"module: {rule.module} · kind: {kind_of(rule.code)} · severity: {rule.severity.value} · spec: {rule.spec}\n"
+        f"judges: {_JUDGES[rule.about]}\n"
     )
     if not rule.default_enabled:
         head += "off by default: `--select` it by code or module prefix\n"

@@ -51,6 +51,7 @@ class CommandTokenAuthorized(Violation, frozen=True, kw_only=True):
     code = "TOK207"
     severity = Severity.ERROR
     spec = "§13.3.4, §13.3.5"
+    about = "request"
     token: str
     command: str
 
@@ -77,6 +78,7 @@ class SlowAuthorization(Violation, frozen=True, kw_only=True):
     code = "TOK401"
     severity = Severity.WARNING
     spec = "§12.1.3"
+    about = "response"
     token: str
     seconds: float
     limit: float

@@ -25,6 +25,7 @@ class MalformedExchangeLine(Violation, frozen=True, kw_only=True):
     code = "CAP001"
     severity = Severity.ERROR
     spec = "capture format 1"
+    about = "capture"
     reason: str
 
     def message(self) -> str:
@@ -49,6 +50,7 @@ class TruncatedLastLine(Violation, frozen=True, kw_only=True):
     code = "CAP002"
     severity = Severity.WARNING
     spec = "capture format 1"
+    about = "capture"
 
     def message(self) -> str:
         return "the last line is cut short (recorder stopped mid-write); it is skipped"
@@ -72,6 +74,7 @@ class DuplicateSeq(Violation, frozen=True, kw_only=True):
     code = "CAP003"
     severity = Severity.ERROR
     spec = "capture format 1"
+    about = "capture"
     seq: int
 
     def message(self) -> str:
@@ -97,6 +100,7 @@ class CheckerFailed(Violation, frozen=True, kw_only=True):
     code = "CAP004"
     severity = Severity.ERROR
     spec = "ocpi-tap"
+    about = "capture"
     checker: str
     error: str
 

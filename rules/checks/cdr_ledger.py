@@ -46,6 +46,7 @@ class CdrIdReused(Violation, frozen=True, kw_only=True):
     code = "CDR203"
     severity = Severity.ERROR
     spec = "§10.1, §10.3.1"
+    about = "object"
     cdr: str
 
     def message(self) -> str:
@@ -74,6 +75,7 @@ class CdrCreditedTwice(Violation, frozen=True, kw_only=True):
     code = "CDR204"
     severity = Severity.ERROR
     spec = "§10.1.1"
+    about = "object"
     cdr: str
     seen: bool
 
@@ -104,6 +106,7 @@ class CdrReadElsewhere(Violation, frozen=True, kw_only=True):
     code = "CDR205"
     severity = Severity.WARNING
     spec = "§10.2.2.1"
+    about = "request"
     cdr: str
     url: str
 

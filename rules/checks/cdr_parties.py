@@ -46,6 +46,7 @@ class CdrOfAnotherParty(Violation, frozen=True, kw_only=True):
     code = "CDR305"
     severity = Severity.ERROR
     spec = "§10.3.1, §4.1.5"
+    about = "object"
     problem: str
 
     def message(self) -> str:

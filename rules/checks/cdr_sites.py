@@ -48,6 +48,7 @@ class CdrLocationChanged(Violation, frozen=True, kw_only=True):
     code = "CDR303"
     severity = Severity.WARNING
     spec = "§10.3.1, §10.4.4"
+    about = "object"
     cdr: str
     fields: str
 
@@ -76,6 +77,7 @@ class CdrTariffsNotListed(Violation, frozen=True, kw_only=True):
     code = "CDR304"
     severity = Severity.WARNING
     spec = "§10.3.1"
+    about = "object"
     cdr: str
     problem: str
 

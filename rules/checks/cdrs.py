@@ -43,6 +43,7 @@ class CdrBeforeSessionCompleted(Violation, frozen=True, kw_only=True):
     code = "CDR201"
     severity = Severity.ERROR
     spec = "§10.1, §9.4.3"
+    about = "object"
     session: str
     status: str
 
@@ -68,6 +69,7 @@ class SecondCdrForSession(Violation, frozen=True, kw_only=True):
     code = "CDR202"
     severity = Severity.ERROR
     spec = "§10.1, §10.1.1"
+    about = "object"
     session: str
 
     def message(self) -> str:
@@ -92,6 +94,7 @@ class CompletedSessionWithoutCdr(Violation, frozen=True, kw_only=True):
     code = "CDR206"
     severity = Severity.WARNING
     spec = "§10.1"
+    about = "object"
     session: str
 
     def message(self) -> str:
@@ -115,6 +118,7 @@ class CdrForInvalidSession(Violation, frozen=True, kw_only=True):
     code = "CDR207"
     severity = Severity.WARNING
     spec = "§9.4.3"
+    about = "object"
     session: str
 
     def message(self) -> str:
@@ -139,6 +143,7 @@ class CdrContradictsSession(Violation, frozen=True, kw_only=True):
     code = "CDR301"
     severity = Severity.ERROR
     spec = "§10.3.1, §9.3.1"
+    about = "object"
     problem: str
 
     def message(self) -> str:
@@ -165,6 +170,7 @@ class CdrDiffersFromSession(Violation, frozen=True, kw_only=True):
     code = "CDR302"
     severity = Severity.WARNING
     spec = "§10.3.1"
+    about = "object"
     problem: str
 
     def message(self) -> str:

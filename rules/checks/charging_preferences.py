@@ -57,6 +57,7 @@ class MisplacedChargingPreferences(Violation, frozen=True, kw_only=True):
     code = "SES209"
     severity = Severity.WARNING
     spec = "§9.1.3, §9.4.1"
+    about = "request"
     session: str
     problem: str
 

@@ -52,6 +52,7 @@ class CommandForUnknownPlace(Violation, frozen=True, kw_only=True):
     code = "CMD301"
     severity = Severity.WARNING
     spec = "§13.3"
+    about = "response"
     command: str
     problem: str
 
@@ -80,6 +81,7 @@ class ConnectorIdRequired(Violation, frozen=True, kw_only=True):
     code = "CMD302"
     severity = Severity.ERROR
     spec = "§8.4.3, §13.3.5"
+    about = "request"
     evse: str
 
     def message(self) -> str:
@@ -108,6 +110,7 @@ class CommandWithoutCapability(Violation, frozen=True, kw_only=True):
     code = "CMD303"
     severity = Severity.WARNING
     spec = "§8.4.3"
+    about = "response"
     command: str
     evse: str
     capability: str

@@ -52,6 +52,7 @@ class SessionDoesNotMatchStart(Violation, frozen=True, kw_only=True):
     code = "SES302"
     severity = Severity.ERROR
     spec = "§13.3.5, §9.3.1"
+    about = "object"
     problem: str
 
     def message(self) -> str:
@@ -77,6 +78,7 @@ class StartWithoutSession(Violation, frozen=True, kw_only=True):
     code = "CMD205"
     severity = Severity.WARNING
     spec = "§13.1"
+    about = "response"
     token: str
     location: str
 
@@ -104,6 +106,7 @@ class StopOfAnotherEmspsSession(Violation, frozen=True, kw_only=True):
     code = "CMD209"
     severity = Severity.WARNING
     spec = "§13.4.1"
+    about = "response"
     session: str
     owner: str
     sender: str
@@ -134,6 +137,7 @@ class OpenSessionCalledUnknown(Violation, frozen=True, kw_only=True):
     code = "CMD210"
     severity = Severity.WARNING
     spec = "§13.4.1, §13.3.6"
+    about = "response"
     session: str
     status: str
 
@@ -163,6 +167,7 @@ class StopOfUnknownSession(Violation, frozen=True, kw_only=True):
     code = "CMD304"
     severity = Severity.WARNING
     spec = "§13.3.6"
+    about = "response"
     session: str
 
     def message(self) -> str:
@@ -188,6 +193,7 @@ class StopWithoutCompletion(Violation, frozen=True, kw_only=True):
     code = "CMD206"
     severity = Severity.WARNING
     spec = "§13.3.6"
+    about = "response"
     session: str
 
     def message(self) -> str:

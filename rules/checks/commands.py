@@ -45,6 +45,7 @@ class ResultForUnacceptedCommand(Violation, frozen=True, kw_only=True):
     code = "CMD201"
     severity = Severity.ERROR
     spec = "§13.2.1.1"
+    about = "request"
     command: str
     answer: str
 
@@ -72,6 +73,7 @@ class CommandResultNeverSent(Violation, frozen=True, kw_only=True):
     code = "CMD202"
     severity = Severity.ERROR
     spec = "§13.3.2"
+    about = "response"
     command: str
     timeout: int
 
@@ -99,6 +101,7 @@ class ResultToUnknownUrl(Violation, frozen=True, kw_only=True):
     code = "CMD203"
     severity = Severity.ERROR
     spec = "§13.2.2.1"
+    about = "request"
     url: str
 
     def message(self) -> str:
@@ -124,6 +127,7 @@ class SecondCommandResult(Violation, frozen=True, kw_only=True):
     code = "CMD204"
     severity = Severity.WARNING
     spec = "§13.1"
+    about = "request"
     command: str
 
     def message(self) -> str:
@@ -148,6 +152,7 @@ class LateCommandResult(Violation, frozen=True, kw_only=True):
     code = "CMD401"
     severity = Severity.WARNING
     spec = "§13.3.2"
+    about = "request"
     command: str
     seconds: float
     timeout: int
@@ -178,6 +183,7 @@ class SlowCommandResponse(Violation, frozen=True, kw_only=True):
     code = "CMD402"
     severity = Severity.WARNING
     spec = "§13.1"
+    about = "response"
     command: str
     seconds: float
     limit: float

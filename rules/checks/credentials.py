@@ -49,6 +49,7 @@ class RegistrationWithoutDiscovery(Violation, frozen=True, kw_only=True):
     code = "CRD201"
     severity = Severity.WARNING
     spec = "§7.1.1"
+    about = "request"
     missing: str
 
     def message(self) -> str:
@@ -74,6 +75,7 @@ class TrafficAfterUnregistering(Violation, frozen=True, kw_only=True):
     code = "CRD209"
     severity = Severity.ERROR
     spec = "§7.2.4"
+    about = "request"
 
     def message(self) -> str:
         return "traffic goes on after the credentials were deleted"
@@ -98,6 +100,7 @@ class ServerCallsWithOtherToken(Violation, frozen=True, kw_only=True):
     code = "CRD204"
     severity = Severity.ERROR
     spec = "§7.1.1"
+    about = "request"
 
     def message(self) -> str:
         return "the server calls the client with a token other than the one the client sent in its credentials"
@@ -122,6 +125,7 @@ class TokenNotRenewed(Violation, frozen=True, kw_only=True):
     code = "CRD205"
     severity = Severity.ERROR
     spec = "§7.2.2, §7.2.3"
+    about = "response"
 
     def message(self) -> str:
         return "the credentials answer hands out the same token that authenticated the request"
@@ -146,6 +150,7 @@ class SupersededTokenAccepted(Violation, frozen=True, kw_only=True):
     code = "CRD206"
     severity = Severity.ERROR
     spec = "§7.1.1"
+    about = "response"
 
     def message(self) -> str:
         return "a token superseded by the credentials handshake is still accepted"
@@ -173,6 +178,7 @@ class TokenAOutsideRegistration(Violation, frozen=True, kw_only=True):
     code = "CRD202"
     severity = Severity.ERROR
     spec = "§4.1.2"
+    about = "response"
     module_called: str
 
     def message(self) -> str:
@@ -201,6 +207,7 @@ class NoHandshakeInCapture(Violation, frozen=True, kw_only=True):
     code = "CRD211"
     severity = Severity.WARNING
     spec = "§7.1.1"
+    about = "request"
     default_enabled = False  # most recordings start on a live connection; select it to ask for one
 
     def message(self) -> str:
@@ -231,6 +238,7 @@ class UnknownTokenAccepted(Violation, frozen=True, kw_only=True):
     code = "ENV125"
     severity = Severity.ERROR
     spec = "§4.1.2"
+    about = "response"
     problem: str
 
     def message(self) -> str:

@@ -45,6 +45,7 @@ class LocationPartyMismatch(_IdMismatch, frozen=True, kw_only=True):
     code = "LOC101"
     severity = Severity.ERROR
     spec = "§8.2.2.2"
+    about = "request"
 
 
 class LocationIdMismatch(_IdMismatch, frozen=True, kw_only=True):
@@ -66,6 +67,7 @@ class LocationIdMismatch(_IdMismatch, frozen=True, kw_only=True):
     code = "LOC102"
     severity = Severity.ERROR
     spec = "§4.1.5.1"
+    about = "request"
 
 
 class TariffIdMismatch(_IdMismatch, frozen=True, kw_only=True):
@@ -87,6 +89,7 @@ class TariffIdMismatch(_IdMismatch, frozen=True, kw_only=True):
     code = "TAR101"
     severity = Severity.ERROR
     spec = "§11.2.2.2"
+    about = "request"
 
 
 class SessionIdMismatch(_IdMismatch, frozen=True, kw_only=True):
@@ -108,6 +111,7 @@ class SessionIdMismatch(_IdMismatch, frozen=True, kw_only=True):
     code = "SES101"
     severity = Severity.ERROR
     spec = "§9.2.2.2"
+    about = "request"
 
 
 class TokenPartyMismatch(_IdMismatch, frozen=True, kw_only=True):
@@ -129,6 +133,7 @@ class TokenPartyMismatch(_IdMismatch, frozen=True, kw_only=True):
     code = "TOK101"
     severity = Severity.ERROR
     spec = "§12.2.1.2"
+    about = "request"
 
 
 class TokenUidMismatch(_IdMismatch, frozen=True, kw_only=True):
@@ -149,6 +154,7 @@ class TokenUidMismatch(_IdMismatch, frozen=True, kw_only=True):
     code = "TOK102"
     severity = Severity.ERROR
     spec = "§12.2.1.2, §4.1.5.1"
+    about = "request"
 
 
 class KeyView(Protocol):

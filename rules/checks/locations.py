@@ -44,6 +44,7 @@ class StaleLocationUpdate(Violation, frozen=True, kw_only=True):
     code = "LOC201"
     severity = Severity.ERROR
     spec = "§8.1, §4.1.4"
+    about = "object"
     item: str
     before: str
     after: str
@@ -71,6 +72,7 @@ class UpdateOfUnknownLocation(Violation, frozen=True, kw_only=True):
     code = "LOC202"
     severity = Severity.WARNING
     spec = "§4.1.4.3, §8.2.2.2"
+    about = "object"
     location: str
 
     def message(self) -> str:
@@ -99,6 +101,7 @@ class EvseDropped(Violation, frozen=True, kw_only=True):
     code = "LOC203"
     severity = Severity.ERROR
     spec = "§8.1"
+    about = "object"
     location: str
     uids: str
 
@@ -126,6 +129,7 @@ class EvseBackFromRemoved(Violation, frozen=True, kw_only=True):
     code = "LOC204"
     severity = Severity.WARNING
     spec = "§8.1, §8.3.2"
+    about = "object"
     evse: str
     problem: str
 
@@ -155,6 +159,7 @@ class PatchWithoutResync(Violation, frozen=True, kw_only=True):
     code = "LOC205"
     severity = Severity.WARNING
     spec = "§4.1.4.3"
+    about = "request"
     item: str
 
     def message(self) -> str:

@@ -47,6 +47,7 @@ class EvseStatusContradictsSession(Violation, frozen=True, kw_only=True):
     code = "LOC303"
     severity = Severity.WARNING
     spec = "§8.4.22"
+    about = "object"
     default_enabled = False
     evse: str
     problem: str

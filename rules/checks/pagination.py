@@ -48,6 +48,7 @@ class PaginationHeadersMissing(_PageProblem, frozen=True, kw_only=True):
     code = "ENV130"
     severity = Severity.ERROR
     spec = "§4.1.4.1"
+    about = "response"
 
 
 class PageTooLarge(_PageProblem, frozen=True, kw_only=True):
@@ -68,6 +69,7 @@ class PageTooLarge(_PageProblem, frozen=True, kw_only=True):
     code = "ENV131"
     severity = Severity.ERROR
     spec = "§4.1.4.1"
+    about = "response"
 
 
 class NextLinkMissing(_PageProblem, frozen=True, kw_only=True):
@@ -89,6 +91,7 @@ class NextLinkMissing(_PageProblem, frozen=True, kw_only=True):
     code = "ENV132"
     severity = Severity.ERROR
     spec = "§4.1.4.1"
+    about = "response"
 
 
 class NextLinkOnLastPage(_PageProblem, frozen=True, kw_only=True):
@@ -109,6 +112,7 @@ class NextLinkOnLastPage(_PageProblem, frozen=True, kw_only=True):
     code = "ENV133"
     severity = Severity.WARNING
     spec = "§4.1.4.1"
+    about = "response"
 
 
 class MalformedNextLink(_PageProblem, frozen=True, kw_only=True):
@@ -130,6 +134,7 @@ class MalformedNextLink(_PageProblem, frozen=True, kw_only=True):
     code = "ENV134"
     severity = Severity.ERROR
     spec = "§4.1.4.1"
+    about = "response"
 
 
 class ObjectOutsideDateWindow(_PageProblem, frozen=True, kw_only=True):
@@ -152,6 +157,7 @@ class ObjectOutsideDateWindow(_PageProblem, frozen=True, kw_only=True):
     code = "ENV135"
     severity = Severity.ERROR
     spec = "§4.1.4.1"
+    about = "response"
 
 
 class BadPaginationParameter(_PageProblem, frozen=True, kw_only=True):
@@ -173,6 +179,7 @@ class BadPaginationParameter(_PageProblem, frozen=True, kw_only=True):
     code = "ENV136"
     severity = Severity.ERROR
     spec = "§4.1.4.1"
+    about = "request"
 
 
 def _non_negative(value: str | None) -> int | None:

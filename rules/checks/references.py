@@ -40,6 +40,7 @@ class UnknownTariffReference(Violation, frozen=True, kw_only=True):
     code = "LOC301"
     severity = Severity.WARNING
     spec = "§8.3.3"
+    about = "object"
     tariff: str
 
     def message(self) -> str:
@@ -65,6 +66,7 @@ class UnknownSessionLocation(Violation, frozen=True, kw_only=True):
     code = "SES301"
     severity = Severity.WARNING
     spec = "§9.3.1"
+    about = "object"
     problem: str
 
     def message(self) -> str:
@@ -90,6 +92,7 @@ class UnknownCdrToken(Violation, frozen=True, kw_only=True):
     code = "TOK302"
     severity = Severity.WARNING
     spec = "§10.4.5"
+    about = "object"
     uid: str
 
     def message(self) -> str:
@@ -116,6 +119,7 @@ class OverlappingTariffs(Violation, frozen=True, kw_only=True):
     code = "LOC302"
     severity = Severity.WARNING
     spec = "§8.3.3"
+    about = "object"
     connector: str
     first: str
     second: str

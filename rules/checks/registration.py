@@ -66,6 +66,7 @@ class FetchAfterCredentials(Violation, frozen=True, kw_only=True):
     code = "CRD203"
     severity = Severity.ERROR
     spec = "§7.1.1, §7.2.2, §7.2.3"
+    about = "response"
     problem: str
 
     def message(self) -> str:
@@ -92,6 +93,7 @@ class PostWhileRegistered(Violation, frozen=True, kw_only=True):
     code = "CRD207"
     severity = Severity.ERROR
     spec = "§7.2.2"
+    about = "response"
     status: int
 
     def message(self) -> str:
@@ -118,6 +120,7 @@ class UpdateWhileUnregistered(Violation, frozen=True, kw_only=True):
     code = "CRD208"
     severity = Severity.ERROR
     spec = "§7.2.3, §7.2.4"
+    about = "response"
     method: str
     status: int
 
@@ -149,6 +152,7 @@ class RegistrationOutcomeMismatch(Violation, frozen=True, kw_only=True):
     code = "CRD210"
     severity = Severity.WARNING
     spec = "§7.1.5, §7.1.6"
+    about = "response"
     problem: str
 
     def message(self) -> str:
@@ -177,6 +181,7 @@ class VersionsUrlNotVersions(Violation, frozen=True, kw_only=True):
     code = "CRD212"
     severity = Severity.ERROR
     spec = "§7.3.1, §6.1"
+    about = "request"
 
     def message(self) -> str:
         return "the credentials `url` is not a versions endpoint: GET of it returns version details"

@@ -49,6 +49,7 @@ class CancelOfUnknownReservation(Violation, frozen=True, kw_only=True):
     code = "CMD207"
     severity = Severity.WARNING
     spec = "§13.3.1"
+    about = "request"
     reservation: str
 
     def message(self) -> str:
@@ -75,6 +76,7 @@ class ReservationWithoutSession(Violation, frozen=True, kw_only=True):
     code = "CMD208"
     severity = Severity.WARNING
     spec = "§13.3.4, §9.1.4"
+    about = "response"
     reservation: str
     token: str
     location: str
@@ -106,6 +108,7 @@ class ReservationSessionNotReserved(Violation, frozen=True, kw_only=True):
     code = "SES210"
     severity = Severity.ERROR
     spec = "§9.1.4, §13.3.4"
+    about = "object"
     session: str
     status: str
 

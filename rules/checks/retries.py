@@ -50,6 +50,7 @@ class FailedPushResent(Violation, frozen=True, kw_only=True):
     code = "ENV403"
     severity = Severity.WARNING
     spec = "§4.4"
+    about = "request"
     method: str
     url: str
 

@@ -55,6 +55,7 @@ class PushForUndeclaredParty(Violation, frozen=True, kw_only=True):
     code = "CRD301"
     severity = Severity.WARNING
     spec = "§4.1.5.1, §4.1.6"
+    about = "request"
     what: str
     party: str
     role: str

@@ -33,6 +33,7 @@ class UnknownEndpoint(_Unrouted, frozen=True, kw_only=True):
     code = "ENV013"
     severity = Severity.WARNING
     spec = "§6.2"
+    about = "request"
 
 
 class _MethodNotAllowed(_Unrouted, frozen=True, kw_only=True):
@@ -58,6 +59,7 @@ class TokensMethodNotAllowed(_MethodNotAllowed, frozen=True, kw_only=True):
     code = "TOK004"
     severity = Severity.ERROR
     spec = "§12.2"
+    about = "request"
 
 
 class LocationsMethodNotAllowed(_MethodNotAllowed, frozen=True, kw_only=True):
@@ -79,6 +81,7 @@ class LocationsMethodNotAllowed(_MethodNotAllowed, frozen=True, kw_only=True):
     code = "LOC004"
     severity = Severity.ERROR
     spec = "§8.2"
+    about = "request"
 
 
 class TariffsMethodNotAllowed(_MethodNotAllowed, frozen=True, kw_only=True):
@@ -99,6 +102,7 @@ class TariffsMethodNotAllowed(_MethodNotAllowed, frozen=True, kw_only=True):
     code = "TAR002"
     severity = Severity.ERROR
     spec = "§11.2"
+    about = "request"
 
 
 class SessionsMethodNotAllowed(_MethodNotAllowed, frozen=True, kw_only=True):
@@ -120,6 +124,7 @@ class SessionsMethodNotAllowed(_MethodNotAllowed, frozen=True, kw_only=True):
     code = "SES005"
     severity = Severity.ERROR
     spec = "§9.2"
+    about = "request"
 
 
 class CommandsMethodNotAllowed(_MethodNotAllowed, frozen=True, kw_only=True):
@@ -139,6 +144,7 @@ class CommandsMethodNotAllowed(_MethodNotAllowed, frozen=True, kw_only=True):
     code = "CMD005"
     severity = Severity.ERROR
     spec = "§13.2"
+    about = "request"
 
 
 class CdrsMethodNotAllowed(_MethodNotAllowed, frozen=True, kw_only=True):
@@ -160,6 +166,7 @@ class CdrsMethodNotAllowed(_MethodNotAllowed, frozen=True, kw_only=True):
     code = "CDR003"
     severity = Severity.ERROR
     spec = "§10.2"
+    about = "request"
 
 
 class UnknownCommandType(_Unrouted, frozen=True, kw_only=True):
@@ -181,6 +188,7 @@ class UnknownCommandType(_Unrouted, frozen=True, kw_only=True):
     code = "CMD001"
     severity = Severity.ERROR
     spec = "§13.2.1.1"
+    about = "request"
 
 
 METHOD_NOT_ALLOWED: dict[str, type[_Unrouted]] = {

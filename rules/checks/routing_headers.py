@@ -24,9 +24,13 @@ _PARTY_RE: Final = re.compile(r"^[\x20-\x7E]{3}$")
 
 class _RoutingProblem(Violation, frozen=True, kw_only=True):
     problem: str
+    side: str | None = None  # the message whose headers are wrong, where the rule's `about` cannot tell
 
     def message(self) -> str:
         return self.problem
+
+    def judges(self) -> str:
+        return self.side or self.about
 
 
 class RoutingHeadersMissing(_RoutingProblem, frozen=True, kw_only=True):
@@ -50,6 +54,7 @@ class RoutingHeadersMissing(_RoutingProblem, frozen=True, kw_only=True):
     code = "ENV107"
     severity = Severity.ERROR
     spec = "§4.1.8.2, §4.1.8.6"
+    about = "request"
 
 
 class RoutingHeadersOnConfiguration(_RoutingProblem, frozen=True, kw_only=True):
@@ -71,6 +76,7 @@ class RoutingHeadersOnConfiguration(_RoutingProblem, frozen=True, kw_only=True):
     code = "ENV108"
     severity = Severity.ERROR
     spec = "§4.1.8.2"
+    about = "request"
 
 
 class MalformedRoutingHeader(_RoutingProblem, frozen=True, kw_only=True):
@@ -91,6 +97,7 @@ class MalformedRoutingHeader(_RoutingProblem, frozen=True, kw_only=True):
     code = "ENV109"
     severity = Severity.ERROR
     spec = "§4.1.8.2"
+    about = "request"
 
 
 class RoutingHeadersNotSwapped(_RoutingProblem, frozen=True, kw_only=True):
@@ -112,6 +119,7 @@ class RoutingHeadersNotSwapped(_RoutingProblem, frozen=True, kw_only=True):
     code = "ENV110"
     severity = Severity.ERROR
     spec = "§4.1.8.6"
+    about = "response"
 
 
 # The four routing headers of a message, in the order FROM country, FROM party, TO country, TO party.
@@ -124,22 +132,26 @@ def _values(message: MessageView) -> Values:
     return header(_NAMES[0]), header(_NAMES[1]), header(_NAMES[2]), header(_NAMES[3])
 
 
-def _party(side: str, country: str | None, party: str | None) -> tuple[Party | None, Report | None]:
+def _party(message: str, side: str, country: str | None, party: str | None) -> tuple[Party | None, Report | None]:
     """The pair of headers of `side` as a party, or what is wrong with it."""
     if country is None and party is None:
         return None, None
     country_name, party_name = ROUTING_HEADERS[side]
     if country is None or party is None:
         missing = country_name if country is None else party_name
-        return None, (MalformedRoutingHeader(problem=f"{missing} is missing from its pair"), None)
+        return None, (MalformedRoutingHeader(problem=f"{message} {missing} is missing from its pair", side=message),
+                      None)
     if not _COUNTRY_RE.match(country) or not _PARTY_RE.match(party):
-        return None, (MalformedRoutingHeader(problem=f"{side.upper()} party {country}/{party} is not CiString(2)/CiString(3)"), None)
+        return None, (MalformedRoutingHeader(
+            problem=f"{message} {side.upper()} party {country}/{party} is not CiString(2)/CiString(3)", side=message),
+            None)
     return (country.upper(), party.upper()), None
 
 
-def _pairs(values: Values, found: list[Report]) -> tuple[tuple[Party | None, Report | None], ...]:
-    """The FROM and TO parties of a message, each with what is wrong with its pair (also added to `found`)."""
-    pairs = (_party("from", values[0], values[1]), _party("to", values[2], values[3]))
+def _pairs(message: str, values: Values, found: list[Report]) -> tuple[tuple[Party | None, Report | None], ...]:
+    """The FROM and TO parties of `message` (request or response), each with what is wrong with its pair
+    (also added to `found`)."""
+    pairs = (_party(message, "from", values[0], values[1]), _party(message, "to", values[2], values[3]))
     found.extend(problem for _, problem in pairs if problem is not None)
     return pairs
 
@@ -158,18 +170,19 @@ def _judge(configuration: str | None, request: Values, response: Values | None) 
         for side, values in (("request", request), ("response", response)):
             if values is not None and any(value is not None for value in values):
                 found.append((RoutingHeadersOnConfiguration(
-                    problem=f"{configuration} {side} carries OCPI routing headers"), None))
+                    problem=f"{configuration} {side} carries OCPI routing headers", side=side), None))
         return tuple(found)
-    (sender, bad_sender), (receiver, _) = _pairs(request, found)
+    (sender, bad_sender), (receiver, _) = _pairs("request", request, found)
     if sender is None and bad_sender is None:
         found.append((RoutingHeadersMissing(problem="request has no OCPI-from-country-code/OCPI-from-party-id"), None))
     if response is None:
         return tuple(found)
-    (answered_from, bad_from), (answered_to, bad_to) = _pairs(response, found)
+    (answered_from, bad_from), (answered_to, bad_to) = _pairs("response", response, found)
     missing = [side for side, party, bad in (("FROM", answered_from, bad_from), ("TO", answered_to, bad_to))
                if party is None and bad is None]
     if missing:
-        found.append((RoutingHeadersMissing(problem=f"response has no OCPI-{'/'.join(missing)} routing headers"), None))
+        found.append((RoutingHeadersMissing(problem=f"response has no OCPI-{'/'.join(missing)} routing headers",
+                                            side="response"), None))
     if sender is not None and answered_to is not None and answered_to != sender:
         found.append((RoutingHeadersNotSwapped(
             problem=f"response TO {'/'.join(answered_to)} is not the request's FROM {'/'.join(sender)}"

@@ -49,6 +49,7 @@ class SeqReport(NamedTuple):
     path: str | None = None
     notes: tuple[Note, ...] = ()
     severity: str | None = None  # when a table cell says warning for an error rule
+    about: str | None = None  # the message judged, where the rule's own `judges()` cannot tell
 
 
 Watched = frozenset[str] | None  # the modules a checker is fed; None: all

@@ -49,6 +49,7 @@ class SessionTokenOfOtherParty(Violation, frozen=True, kw_only=True):
     code = "SES305"
     severity = Severity.WARNING
     spec = "§10.4.5, §4.1.8"
+    about = "object"
     token_party: str
     receiver: str
 

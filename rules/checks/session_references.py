@@ -63,6 +63,7 @@ class ReferenceNotFromAuthorization(Violation, frozen=True, kw_only=True):
     code = "TOK301"
     severity = Severity.ERROR
     spec = "§9.3.1, §10.3.1"
+    about = "object"
     token: str
     reference: str
     expected: str
@@ -95,6 +96,7 @@ class SessionReferenceNotLastGiven(Violation, frozen=True, kw_only=True):
     code = "SES303"
     severity = Severity.ERROR
     spec = "§9.3.1"
+    about = "object"
     session: str
     reference: str
     expected: str
@@ -125,6 +127,7 @@ class CdrAuthorizationNotSession(Violation, frozen=True, kw_only=True):
     code = "CDR306"
     severity = Severity.ERROR
     spec = "§10.3.1"
+    about = "object"
     problem: str
 
     def message(self) -> str:

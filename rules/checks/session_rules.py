@@ -25,6 +25,7 @@ class IllegalSessionTransition(Violation, frozen=True, kw_only=True):
     code = "SES201"
     severity = Severity.ERROR
     spec = "§9.4.3, §9.1.4"
+    about = "object"
     session: str
     before: str
     after: str
@@ -52,6 +53,7 @@ class SessionChangedAfterCompletion(Violation, frozen=True, kw_only=True):
     code = "SES202"
     severity = Severity.ERROR
     spec = "§9.1.1, §9.4.3"
+    about = "object"
     session: str
 
     def message(self) -> str:
@@ -76,6 +78,7 @@ class SessionEnergyDecreased(Violation, frozen=True, kw_only=True):
     code = "SES203"
     severity = Severity.ERROR
     spec = "§9.3.1"
+    about = "object"
     session: str
     before: float
     after: float
@@ -102,6 +105,7 @@ class SessionPatchedBeforePut(Violation, frozen=True, kw_only=True):
     code = "SES205"
     severity = Severity.WARNING
     spec = "§9.1.1, §4.1.4.3"
+    about = "object"
     session: str
 
     def message(self) -> str:
@@ -126,6 +130,7 @@ class ChargingPeriodsOutOfOrder(Violation, frozen=True, kw_only=True):
     code = "SES206"
     severity = Severity.ERROR
     spec = "§9.2.2.3"
+    about = "object"
     session: str
     start: str
     last: str
@@ -152,6 +157,7 @@ class SessionTimesChanged(Violation, frozen=True, kw_only=True):
     code = "SES207"
     severity = Severity.WARNING
     spec = "§9.3.1"
+    about = "object"
     session: str
     field: str
 
@@ -177,6 +183,7 @@ class SessionLeftOpen(Violation, frozen=True, kw_only=True):
     code = "SES208"
     severity = Severity.WARNING
     spec = "§9.1.1"
+    about = "object"
     session: str
     status: str
 
@@ -209,6 +216,7 @@ class SessionUpdateOutOfOrder(Violation, frozen=True, kw_only=True):
     code = "SES204"
     severity = Severity.ERROR
     spec = "§9.3.1, §4.1.4"
+    about = "object"
     session: str
     before: str
     after: str

@@ -50,6 +50,7 @@ class ChargingPeriodTariffNotListed(Violation, frozen=True, kw_only=True):
     code = "SES306"
     severity = Severity.WARNING
     spec = "§10.4.6, §8.3.3"
+    about = "object"
     session: str
     tariff: str
     problem: str
@@ -78,6 +79,7 @@ class SessionOnRemovedEvse(Violation, frozen=True, kw_only=True):
     code = "SES307"
     severity = Severity.WARNING
     spec = "§8.1, §9.3.1"
+    about = "object"
     session: str
     evse: str
 

@@ -56,6 +56,7 @@ class SessionTimeInFuture(Violation, frozen=True, kw_only=True):
     code = "SES401"
     severity = Severity.WARNING
     spec = "§16.2"
+    about = "object"
     session: str
     field: str
     seconds: float
@@ -85,6 +86,7 @@ class SessionNotUpdated(Violation, frozen=True, kw_only=True):
     code = "SES402"
     severity = Severity.WARNING
     spec = "§9.3.1"
+    about = "object"
     session: str
     interval: float
 

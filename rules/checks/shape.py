@@ -40,6 +40,7 @@ class MalformedVersions(_Malformed, frozen=True, kw_only=True):
     code = "VER001"
     severity = Severity.ERROR
     spec = "§6.1.1"
+    about = "response"
     what = "versions list"
 
 
@@ -63,6 +64,7 @@ class MalformedVersionDetails(_Malformed, frozen=True, kw_only=True):
     code = "VER002"
     severity = Severity.ERROR
     spec = "§6.2.1, §6.2.2"
+    about = "response"
     what = "version details"
 
 
@@ -86,6 +88,7 @@ class MalformedCredentials(_Malformed, frozen=True, kw_only=True):
     code = "CRD001"
     severity = Severity.ERROR
     spec = "§7.3.1, §7.4.1"
+    about = "object"
     what = "Credentials"
 
 
@@ -108,6 +111,7 @@ class CredentialsAnswerWithoutCredentials(Violation, frozen=True, kw_only=True):
     code = "CRD002"
     severity = Severity.ERROR
     spec = "§7.2.1-7.2.3"
+    about = "response"
 
     def message(self) -> str:
         return "the credentials answer carries no Credentials object in data"
@@ -131,6 +135,7 @@ class MalformedToken(_Malformed, frozen=True, kw_only=True):
     code = "TOK001"
     severity = Severity.ERROR
     spec = "§12.3.2"
+    about = "object"
     what = "Token"
 
 
@@ -152,6 +157,7 @@ class TokenPatchWithoutLastUpdated(Violation, frozen=True, kw_only=True):
     code = "TOK002"
     severity = Severity.ERROR
     spec = "§12.2.1.3"
+    about = "request"
 
     def message(self) -> str:
         return "Token PATCH body lacks last_updated"
@@ -176,6 +182,7 @@ class MalformedAuthorization(_Malformed, frozen=True, kw_only=True):
     code = "TOK003"
     severity = Severity.ERROR
     spec = "§12.3.1, §12.4.3"
+    about = "object"
     what = "authorization"
 
 
@@ -199,6 +206,7 @@ class MalformedLocation(_Malformed, frozen=True, kw_only=True):
     code = "LOC001"
     severity = Severity.ERROR
     spec = "§8.3, §8.4"
+    about = "object"
     what = "Location object"
 
 
@@ -223,6 +231,7 @@ class CoordinatePrecision(Violation, frozen=True, kw_only=True):
     code = "LOC005"
     severity = Severity.ERROR
     spec = "§8.4.13, §8.4.1"
+    about = "object"
     value: str
 
     def message(self) -> str:
@@ -247,6 +256,7 @@ class LocationPatchWithoutLastUpdated(Violation, frozen=True, kw_only=True):
     code = "LOC003"
     severity = Severity.ERROR
     spec = "§8.2.2.3"
+    about = "request"
 
     def message(self) -> str:
         return "Location PATCH body lacks last_updated"
@@ -270,6 +280,7 @@ class MalformedTariff(_Malformed, frozen=True, kw_only=True):
     code = "TAR001"
     severity = Severity.ERROR
     spec = "§11.3.1, §11.4"
+    about = "object"
     what = "Tariff"
 
 
@@ -292,6 +303,7 @@ class MalformedSession(_Malformed, frozen=True, kw_only=True):
     code = "SES001"
     severity = Severity.ERROR
     spec = "§9.3.1"
+    about = "object"
     what = "Session"
 
 
@@ -313,6 +325,7 @@ class SessionPatchWithoutLastUpdated(Violation, frozen=True, kw_only=True):
     code = "SES002"
     severity = Severity.ERROR
     spec = "§9.2.2.3"
+    about = "request"
 
     def message(self) -> str:
         return "Session PATCH body lacks last_updated"
@@ -336,6 +349,7 @@ class MalformedChargingPreferences(_Malformed, frozen=True, kw_only=True):
     code = "SES004"
     severity = Severity.ERROR
     spec = "§9.2.1.2, §9.4.1"
+    about = "object"
     what = "charging preferences"
 
 
@@ -358,6 +372,7 @@ class MalformedCommand(_Malformed, frozen=True, kw_only=True):
     code = "CMD002"
     severity = Severity.ERROR
     spec = "§13.2.1.2, §13.3"
+    about = "request"
     what = "command body"
 
 
@@ -380,6 +395,7 @@ class MalformedCommandResponse(_Malformed, frozen=True, kw_only=True):
     code = "CMD003"
     severity = Severity.ERROR
     spec = "§13.3.2"
+    about = "response"
     what = "CommandResponse"
 
 
@@ -403,6 +419,7 @@ class MalformedCommandResult(_Malformed, frozen=True, kw_only=True):
     code = "CMD004"
     severity = Severity.ERROR
     spec = "§13.3.3, §13.2.2.2"
+    about = "request"
     what = "CommandResult"
 
 
@@ -425,6 +442,7 @@ class MalformedCdr(_Malformed, frozen=True, kw_only=True):
     code = "CDR001"
     severity = Severity.ERROR
     spec = "§10.3.1"
+    about = "object"
     what = "CDR"
 
 
@@ -446,6 +464,7 @@ class CdrPostWithoutLocation(Violation, frozen=True, kw_only=True):
     code = "CDR002"
     severity = Severity.ERROR
     spec = "§10.2.2.2"
+    about = "response"
 
     def message(self) -> str:
         return "the CDR POST was accepted without a Location header"
@@ -470,6 +489,7 @@ class MalformedData(_Malformed, frozen=True, kw_only=True):
     code = "ENV002"
     severity = Severity.ERROR
     spec = "§4.1.7"
+    about = "response"
     what = "data"
 
 
@@ -493,6 +513,7 @@ class RequestWrappedInEnvelope(Violation, frozen=True, kw_only=True):
     code = "ENV004"
     severity = Severity.ERROR
     spec = "§4.1.7, §13.2.2.2"
+    about = "request"
 
     def message(self) -> str:
         return "request body is wrapped in a response envelope; send the bare object"

@@ -40,6 +40,7 @@ class TariffDeletedWhileListed(Violation, frozen=True, kw_only=True):
     code = "TAR201"
     severity = Severity.WARNING
     spec = "§11.2.2.3"
+    about = "request"
     tariff: str
     connectors: str
 
@@ -66,6 +67,7 @@ class StaleTariffUpdate(Violation, frozen=True, kw_only=True):
     code = "TAR202"
     severity = Severity.ERROR
     spec = "§11.3.1"
+    about = "object"
     tariff: str
     before: str
     after: str
@@ -95,6 +97,7 @@ class TariffCurrencyMismatch(Violation, frozen=True, kw_only=True):
     code = "TAR301"
     severity = Severity.WARNING
     spec = "§9.3.1, §10.3.1"
+    about = "object"
     tariff: str
     tariff_currency: str
     used_by: str

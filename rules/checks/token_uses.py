@@ -64,6 +64,7 @@ class WhitelistUseOfNeverToken(Violation, frozen=True, kw_only=True):
     code = "TOK204"
     severity = Severity.ERROR
     spec = "§12.4.5"
+    about = "object"
     token: str
     what: str
 
@@ -93,6 +94,7 @@ class InvalidTokenUsedLocally(Violation, frozen=True, kw_only=True):
     code = "TOK205"
     severity = Severity.WARNING
     spec = "§12.1.1, §12.4.5"
+    about = "object"
     token: str
 
     def message(self) -> str:
@@ -120,6 +122,7 @@ class RefusedTokenStarted(Violation, frozen=True, kw_only=True):
     code = "TOK206"
     severity = Severity.ERROR
     spec = "§12.3.1, §12.4.1"
+    about = "object"
     token: str
     allowed: str
 
@@ -151,6 +154,7 @@ class OfflineTokenUsedWhileOnline(Violation, frozen=True, kw_only=True):
     code = "TOK208"
     severity = Severity.WARNING
     spec = "§12.4.5"
+    about = "object"
     token: str
 
     def message(self) -> str:
@@ -179,6 +183,7 @@ class AuthRequestWithoutAuthorize(Violation, frozen=True, kw_only=True):
     code = "SES304"
     severity = Severity.WARNING
     spec = "§10.4.1"
+    about = "object"
     token: str
 
     def message(self) -> str:

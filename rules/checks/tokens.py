@@ -72,6 +72,7 @@ class TokenPatchedBeforePut(Violation, frozen=True, kw_only=True):
     code = "TOK201"
     severity = Severity.WARNING
     spec = "§4.1.4.3"
+    about = "object"
     token: str
 
     def message(self) -> str:
@@ -100,6 +101,7 @@ class StaleTokenUpdate(Violation, frozen=True, kw_only=True):
     code = "TOK202"
     severity = Severity.ERROR
     spec = "§12.3.2, §4.1.4"
+    about = "object"
     token: str
     stamp: str
     accepted: str
@@ -130,6 +132,7 @@ class AlwaysTokenAuthorized(Violation, frozen=True, kw_only=True):
     code = "TOK203"
     severity = Severity.ERROR
     spec = "§12.4.5"
+    about = "request"
     token: str
 
     def message(self) -> str:
@@ -156,6 +159,7 @@ class InvalidTokenAuthorized(Violation, frozen=True, kw_only=True):
     code = "TOK209"
     severity = Severity.ERROR
     spec = "§12.3.1, §12.1.1"
+    about = "response"
     token: str
 
     def message(self) -> str:

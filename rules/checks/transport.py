@@ -53,6 +53,7 @@ class NotAnEnvelope(Violation, frozen=True, kw_only=True):
     code = "ENV001"
     severity = Severity.ERROR
     spec = "§4.1.7"
+    about = "response"
     reason: str
 
     def message(self) -> str:
@@ -76,6 +77,7 @@ class RequestBodyNotJson(Violation, frozen=True, kw_only=True):
     code = "ENV003"
     severity = Severity.ERROR
     spec = "§5"
+    about = "request"
     method: str
 
     def message(self) -> str:
@@ -109,6 +111,7 @@ class RequestWithoutJsonContentType(_NotJsonContentType, frozen=True, kw_only=Tr
     code = "ENV005"
     severity = Severity.ERROR
     spec = "§4.1.4"
+    about = "request"
     side = "request"
 
 
@@ -129,6 +132,7 @@ class ResponseWithoutJsonContentType(_NotJsonContentType, frozen=True, kw_only=T
     code = "ENV012"
     severity = Severity.WARNING
     spec = "§4.1.7"
+    about = "response"
     side = "response"
 
 
@@ -150,6 +154,7 @@ class MissingAuthorization(Violation, frozen=True, kw_only=True):
     code = "ENV101"
     severity = Severity.ERROR
     spec = "§4.1.2"
+    about = "request"
 
     def message(self) -> str:
         return "request has no Authorization header"
@@ -174,6 +179,7 @@ class MalformedAuthorization(Violation, frozen=True, kw_only=True):
     code = "ENV102"
     severity = Severity.ERROR
     spec = "§4.1.2"
+    about = "request"
     scheme: str
 
     def message(self) -> str:
@@ -200,6 +206,7 @@ class AuthorizationNotBase64(Violation, frozen=True, kw_only=True):
     code = "ENV103"
     severity = Severity.ERROR
     spec = "§4.1.2"
+    about = "request"
 
     def message(self) -> str:
         return "the Authorization token is not Base64-encoded (2.1.1/2.2 style raw token)"
@@ -208,9 +215,13 @@ class AuthorizationNotBase64(Violation, frozen=True, kw_only=True):
 class _HeaderNotEchoed(Violation, frozen=True, kw_only=True):
     header: str
     problem: str
+    side: str | None = None  # the message whose headers are wrong, where the rule's `about` cannot tell
 
     def message(self) -> str:
         return f"{self.header}: {self.problem}"
+
+    def judges(self) -> str:
+        return self.side or self.about
 
 
 class RequestIdNotEchoed(_HeaderNotEchoed, frozen=True, kw_only=True):
@@ -232,6 +243,7 @@ class RequestIdNotEchoed(_HeaderNotEchoed, frozen=True, kw_only=True):
     code = "ENV104"
     severity = Severity.ERROR
     spec = "§4.2"
+    about = "response"
 
 
 class CorrelationIdNotEchoed(_HeaderNotEchoed, frozen=True, kw_only=True):
@@ -253,6 +265,7 @@ class CorrelationIdNotEchoed(_HeaderNotEchoed, frozen=True, kw_only=True):
     code = "ENV105"
     severity = Severity.ERROR
     spec = "§4.2"
+    about = "response"
 
 
 class EnvelopeTimestampNotDateTime(Violation, frozen=True, kw_only=True):
@@ -274,6 +287,7 @@ class EnvelopeTimestampNotDateTime(Violation, frozen=True, kw_only=True):
     code = "ENV008"
     severity = Severity.ERROR
     spec = "§16.2"
+    about = "response"
     reason: str
 
     def message(self) -> str:
@@ -299,6 +313,7 @@ class UndefinedStatusCode(Violation, frozen=True, kw_only=True):
     code = "ENV120"
     severity = Severity.ERROR
     spec = "§5"
+    about = "response"
     status_code: int
 
     def message(self) -> str:
@@ -325,6 +340,7 @@ class CustomStatusCode(Violation, frozen=True, kw_only=True):
     code = "ENV121"
     severity = Severity.WARNING
     spec = "§5"
+    about = "response"
     status_code: int
 
     def message(self) -> str:
@@ -350,6 +366,7 @@ class HubCodeFromParty(Violation, frozen=True, kw_only=True):
     code = "ENV122"
     severity = Severity.ERROR
     spec = "§5.4"
+    about = "response"
     status_code: int
 
     def message(self) -> str:
@@ -374,6 +391,7 @@ class DuplicateRequestId(Violation, frozen=True, kw_only=True):
     code = "ENV106"
     severity = Severity.WARNING
     spec = "§4.2"
+    about = "request"
     request_id: str
     first_seq: int
 
@@ -399,6 +417,7 @@ class SuccessWithHttpError(Violation, frozen=True, kw_only=True):
     code = "ENV123"
     severity = Severity.ERROR
     spec = "§5"
+    about = "response"
     http_status: int
     status_code: int
 
@@ -429,6 +448,7 @@ class HttpErrorForOcpiError(Violation, frozen=True, kw_only=True):
     code = "ENV124"
     severity = Severity.WARNING
     spec = "§5"
+    about = "response"
     http_status: int
     status_code: int
 
@@ -455,6 +475,7 @@ class NoResponse(Violation, frozen=True, kw_only=True):
     code = "ENV402"
     severity = Severity.WARNING
     spec = "§4.4"
+    about = "response"
     error: str
 
     def message(self) -> str:
@@ -480,6 +501,7 @@ class EnvelopeTimestampSkew(Violation, frozen=True, kw_only=True):
     code = "ENV401"
     severity = Severity.WARNING
     spec = "§4.1.7, §16.2"
+    about = "response"
     seconds: float
 
     def message(self) -> str:
@@ -609,7 +631,7 @@ def _echoed(name: str, request: MessageView, response: MessageView, rule: type[_
             found: list[Report]) -> None:
     sent = request.header(name)
     if sent is None:
-        found.append((rule(header=name, problem="missing on the request"), None))
+        found.append((rule(header=name, problem="missing on the request", side="request"), None))
         return
     echoed = response.header(name)
     if echoed is None:

@@ -91,6 +91,7 @@ class OffAdvertisedEndpoint(Violation, frozen=True, kw_only=True):
     code = "VER201"
     severity = Severity.WARNING
     spec = "§4.3, §6.2"
+    about = "request"
     module_called: str
     callee: str
     advertised: str
@@ -122,6 +123,7 @@ class OtherVersionThanRegistered(Violation, frozen=True, kw_only=True):
     code = "VER202"
     severity = Severity.WARNING
     spec = "§7.1.2, §7.2.3"
+    about = "request"
     used: str
     selected: str
 

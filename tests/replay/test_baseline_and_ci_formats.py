@@ -114,7 +114,7 @@ def test_github_annotations_point_at_capture_lines() -> None:
     lines = result.stdout.splitlines()
     assert len(lines) == 5
     assert lines[0] == (f"::error file={FAULTY},line=8,title=ENV130 pagination-headers-missing"
-                        "::X-Total-Count is missing")
+                        "::X-Total-Count is missing (partner's response)")
 
 
 def test_junit_is_well_formed_xml_whatever_the_capture_holds(tmp_path: Path) -> None:
@@ -169,9 +169,11 @@ def test_junit_fails_only_on_findings_the_baseline_does_not_accept(tmp_path: Pat
     worse = copy_with(tmp_path, append=(unechoed(90002),))  # one new ENV104, on a versions exchange
     new = run("replay", str(worse), "--baseline", str(baseline), "--format", "junit", "-o", str(report))
     assert new.returncode == 1
-    failed = [case.get("name", "") for case in ET.parse(report).iter("testcase") if case.find("failure") is not None]
-    assert failed == ["scenario partner-discovers-hub: the partner GETs the hub's versions and version details",
-                      "rule ENV104 request-id-not-echoed"]  # the new finding is on an exchange of that scenario
+    failed = [(suite.get("name", "").rsplit("::", 1)[1], case.get("name", ""))
+              for suite in ET.parse(report).iter("testsuite") for case in suite.iter("testcase")
+              if case.find("failure") is not None]
+    # The hub's answer did not echo the partner's X-Request-ID: the hub's suite fails, not the partner's Versions.
+    assert failed == [("hub", "rule ENV104 request-id-not-echoed")]
 
 
 def test_rules_not_selected_leave_their_baseline_entries_alone(tmp_path: Path) -> None:

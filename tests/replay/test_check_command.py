@@ -45,7 +45,8 @@ def test_a_finding_that_went_away_fails_as_surely_as_a_new_one(tmp_path: Path) -
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         f"FAIL  {capture}: {exchanges_in(capture)} exchanges",
-        f"      unexpected: {capture}:29: CMD202 START_SESSION was ACCEPTED (timeout 5 s) but no CommandResult came",
+        f"      unexpected: {capture}:29: CMD202 START_SESSION was ACCEPTED (timeout 5 s) but no CommandResult came "
+        "(partner's response)",
         f"      missing: CMD203 at seq {cmd202['seq']}",
         "Checked 1 captures: 0 as expected, 1 not.",
     ]

@@ -57,8 +57,19 @@ def test_it_renders_without_console_errors_and_filters_findings(tmp_path: Path) 
     dom, console = render(report(tmp_path).as_uri() + "?severity=warning")
     assert console == []
     assert "Showing 1 of 2 findings" in dom  # the script ran and applied the filter from the URL
-    rows = re.findall(r'<tr data-module="[^"]*" data-code="(\w+)" data-severity="\w+"( hidden(?:="")?)?>', dom)
+    rows = re.findall(r'<tr data-module="[^"]*" data-code="(\w+)" data-severity="\w+" data-culprit="\w*"'
+                      r'( hidden(?:="")?)?>', dom)
     assert sorted(rows) == [("CMD204", ""), ("SES203", ' hidden=""')]
+
+
+def test_each_finding_says_who_is_at_fault_and_links_to_that_message(tmp_path: Path) -> None:
+    text = report(tmp_path).read_text()
+    # SES203: the partner's PATCH (seq 32, line 33) lowered kwh; CMD204: the partner's second CommandResult.
+    ses203 = re.search(r'<tr data-module="sessions" data-code="SES203"[^>]*>.*?</tr>', text)
+    assert ses203 is not None and 'data-culprit="partner"' in ses203[0] and "partner&#x27;s request" in ses203[0]
+    target = re.search(r'href="#(x0-\d+-request)"', ses203[0])
+    assert target is not None and f'<pre id="{target[1]}">' in text  # the link lands on the request itself
+    assert '<select name="culprit">' in text
 
 
 @needs_chromium

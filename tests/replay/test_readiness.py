@@ -78,9 +78,11 @@ def test_the_full_form_shows_the_exchange_the_value_and_the_notes() -> None:
                             capture_output=True, text=True, timeout=60)
     lines = result.stdout.splitlines()
     start = next(i for i, line in enumerate(lines) if " SES203 [error] " in line)
-    request, value, note = lines[start + 1:start + 4]
+    assert lines[start].endswith("(partner's request)")
+    request, value, help_line, note = lines[start + 1:start + 5]
     assert request.startswith("   --> PATCH http://") and "/sessions/PT/CPO/S1 (seq 32, to_hub) -> HTTP 200" in request
-    assert value == "    | $.kwh: 1.5"
+    assert value == "    | request $.kwh: 1.5"
+    assert help_line == "    = help: expected: `kwh` non-decreasing until COMPLETED."
     assert note == "    = note: last update of the session (seq 31, line 32)"
     checklist = lines[lines.index("  Sessions     failing           4/4 scenarios  1 error") + 1:][:4]
     assert checklist[1].startswith("      ! the Session updated while ACTIVE [§9.2.2.3] seen with findings (seq ")

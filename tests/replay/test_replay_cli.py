@@ -45,8 +45,8 @@ def test_the_readiness_table_never_shows_unexercised_modules_as_ready(tmp_path: 
     path = capture(tmp_path / "clean.jsonl", EXCHANGE, SECOND)
     lines = run("replay", str(path)).stdout.splitlines()
     heading = lines.index(f"Readiness of the CPO partner in {path}:")
-    assert lines[heading + 1] == ("  note: the partner pushed nothing that tells its role: judged as a CPO; "
-                                  "--role says otherwise")
+    assert lines[heading + 1] == ("  note: the partner declared no role in a credentials exchange and pushed "
+                                  "nothing that tells it: judged as a CPO; give --role emsp if it is an eMSP")
     table = lines[heading + 2:][:8]
     assert [line.split()[0] for line in table] == [
         "Versions", "Credentials", "Tokens", "Locations", "Tariffs", "Sessions", "Commands", "CDRs"]
@@ -59,8 +59,7 @@ def test_a_role_the_traffic_contradicts_is_pointed_out(tmp_path: Path) -> None:
     clean_emsp = str(REPO / "captures" / "clean-emsp.jsonl")
     wrong = run("replay", clean_emsp, "--role", "cpo").stdout.splitlines()
     assert wrong[wrong.index(f"Readiness of the CPO partner in {clean_emsp}:") + 1] == (
-        "  note: judged as --role cpo, but the partner pushed only what an EMSP pushes (commands, tokens): "
-        "check --role")
+        "  note: judged as --role cpo, but the partner's credentials declare it an eMSP: check --role")
     for role in ([], ["--role", "emsp"]):  # inferred, or given and borne out: no note
         assert "note:" not in run("replay", clean_emsp, *role).stdout
     report = json.loads(run("replay", clean_emsp, "--role", "cpo", "--format", "json").stdout)
@@ -137,7 +136,7 @@ def test_a_body_nested_too_deep_for_the_checks_is_a_finding(tmp_path: Path, dept
     result = run("replay", str(path))
     assert result.returncode == 1 and result.stderr == "", result.stderr
     assert finding_lines(result.stdout, path) in (
-        [f"{path}:3: VER001 versions list is malformed: Expected `object`, got `array` [$.data[0]]"],
+        [f"{path}:3: VER001 versions list is malformed: Expected `object`, got `array` [$.data[0]] (hub's response)"],
         [f"{path}:3: CAP001 not a valid exchange: JSON is nested too deeply"],
     )
 
@@ -188,16 +187,16 @@ def test_control_characters_from_a_capture_are_shown_escaped_in_every_text_forma
     shown = r"no OCPI module in path /ocpi/vers\x00ions\x1b[31m\nX\uffff"
     concise = run("replay", str(path))
     assert concise.returncode == 1
-    assert finding_lines(concise.stdout, path) == [f"{path}:2: ENV013 {shown}"]
+    assert finding_lines(concise.stdout, path) == [f"{path}:2: ENV013 {shown} (partner's request)"]
     full = run("replay", "--format", "full", str(path)).stdout.splitlines()
-    assert full[:2] == [f"{path}:2: ENV013 [warning] {shown}",
+    assert full[:2] == [f"{path}:2: ENV013 [warning] {shown} (partner's request)",
                         rf"   --> GET https://hub.example.org/ocpi/vers\x00ions\x1b[31m\nX\uffff (seq 1, to_hub) "
                         "-> HTTP 200"]
     github = run("replay", "--format", "github", str(path)).stdout
-    assert github == f"::warning file={path},line=2,title=ENV013 unknown-endpoint::{shown}\n"
+    assert github == f"::warning file={path},line=2,title=ENV013 unknown-endpoint::{shown} (partner's request)\n"
     junit = ElementTree.fromstring(run("replay", "--format", "junit", str(path)).stdout.encode())
     [failure] = [f for f in junit.iter("failure") if "ENV013" in (f.text or "") or shown in (f.text or "")]
-    assert failure.text == f"{path}:2: warning: {shown}"
+    assert failure.text == f"{path}:2: warning: {shown} (partner's request)"
 
 
 def test_select_and_ignore_filter_what_is_reported(tmp_path: Path) -> None:
@@ -226,9 +225,11 @@ def test_json_report_has_the_documented_fields(tmp_path: Path) -> None:
     [finding] = report["findings"]
     assert set(report) == {"schema", "tool", "findings", "summary", "captures"} and report["schema"] == 1
     assert set(finding) == {"code", "name", "severity", "module", "capture", "line", "seq", "direction", "path",
-                            "message", "hint", "notes", "exchange_module", "object"}  # as README lists them
+                            "message", "hint", "notes", "exchange_module", "object", "about",
+                            "culprit"}  # as README lists them
     assert (finding["code"], finding["module"], finding["line"], finding["seq"], finding["direction"]) == (
         "CAP003", "capture", 3, 1, "to_hub")
+    assert (finding["about"], finding["culprit"]) == (None, None)  # the capture file's own fault: no party's
     assert report["summary"]["findings"] == 1 and report["summary"]["errors"] == 1
 
 
@@ -246,6 +247,7 @@ def test_rules_lists_and_rule_explains(tmp_path: Path) -> None:
     listing = run("rules").stdout.splitlines()
     assert any(line.startswith("CAP001  error    capture      malformed-exchange-line") for line in listing)
     assert "## Why it matters" in run("rule", "CAP002").stdout
+    assert "judges: the response (its sender, the callee, is at fault)" in run("rule", "CRD206").stdout
 
 
 def test_import_a_har_then_replay_it(tmp_path: Path) -> None:

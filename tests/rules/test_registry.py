@@ -44,10 +44,22 @@ def test_a_missing_doc_section_fails_at_definition() -> None:
             code = "CAP097"
             severity = Severity.ERROR
             spec = "x"
+            about = "capture"
 
             def message(self) -> str:
                 return "x"
     assert REGISTRY.get("CAP097") is None
+
+
+@pytest.mark.parametrize("about", [None, "partner", "Request"])
+def test_a_rule_that_does_not_say_which_message_it_judges_fails_at_definition(about: str | None) -> None:
+    attributes = {"__doc__": FULL_DOC, "code": "CAP096", "severity": Severity.ERROR, "spec": "x",
+                  "message": lambda self: "x"}
+    if about is not None:
+        attributes["about"] = about
+    with pytest.raises(RuleDefinitionError, match="about must be one of request, response, object, capture"):
+        type("Unjudged", (Violation,), attributes, frozen=True)
+    assert REGISTRY.get("CAP096") is None
 
 
 @pytest.mark.parametrize("code", ["CAP", "XYZ101", "SES901", "ses201", None])
@@ -117,3 +129,18 @@ def test_every_registered_rule_is_documented_in_full() -> None:
         assert rule.spec.strip() and rule.name and rule.module, rule.code
         text = documentation(rule)
         assert text.startswith(f"{rule.code} {rule.name}\n") and f"spec: {rule.spec}" in text
+
+
+def test_every_rule_gives_its_findings_a_help_line_from_its_expected_section() -> None:
+    assert all(rule.expected_doc and "\n" not in rule.expected_doc for rule in REGISTRY)
+    session_rule = REGISTRY.get("SES203")
+    assert session_rule is not None
+    finding = session_rule(session="PT/CPO/S1", before=3.2, after=1.5)
+    assert finding.hint() is None and finding.help() == "expected: `kwh` non-decreasing until COMPLETED."
+
+
+def test_an_empty_expected_section_fails_at_definition() -> None:
+    doc = FULL_DOC.replace("## Expected\ntext", "## Expected\n")
+    with pytest.raises(RuleDefinitionError, match="Expected section is empty"):
+        type("Helpless", (Violation,), {"__doc__": doc, "code": "CAP095", "severity": Severity.ERROR, "spec": "x",
+                                        "about": "capture", "message": lambda self: "x"}, frozen=True)
