@@ -24,7 +24,7 @@ from ocpi_tap.rules.checks.routing_headers import check_routing_headers
 from ocpi_tap.rules.checks.pipeline import sequencers
 from ocpi_tap.rules.checks.sequencing import Checker, Observed
 from ocpi_tap.rules.checks.routing import METHOD_NOT_ALLOWED, UnknownCommandType, UnknownEndpoint
-from ocpi_tap.rules.checks.transport import TransportChecker, response_envelope
+from ocpi_tap.rules.checks.transport import TransportChecker, response_envelope, usable_envelope
 from ocpi_tap.rules.exchange import ExchangeView
 from ocpi_tap.rules.findings import Note, Where
 from ocpi_tap.rules.model import RawEnvelope
@@ -76,6 +76,7 @@ class Engine:
         envelope = response_envelope(exchange)
         for violation, path in self._transport.check(exchange, envelope, ended_at):
             self._report(violation, where, path)
+        envelope = usable_envelope(exchange, envelope)  # a malformed envelope reported, its data still judged
         if isinstance(route, NoRoute):
             self._report(_unrouted(route), where, None)
             return

@@ -8,10 +8,22 @@ from typing import Any, Final
 import msgspec
 
 from .model import RawEnvelope, decoder_for
-from .model.types import DATETIME_PATTERN, PRINTABLE_PATTERN, PRINTABLE_ASCII_PATTERN
+from .model.types import DATETIME_PATTERN, PRINTABLE_ASCII_PATTERN, PRINTABLE_PATTERN, DateTime
 
 _PATH_RE: Final = re.compile(r"^(?P<message>.*?)(?: - at `(?P<path>\$[^`]*)`)?$", re.DOTALL)
 _envelope_decoder: Final = msgspec.json.Decoder(RawEnvelope)
+
+
+class _LooseEnvelope(msgspec.Struct):
+    """An answer's envelope fields, each of any type: what is left to read when the envelope as a whole fails."""
+
+    data: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    status_code: Any = None
+    status_message: Any = None
+    timestamp: Any = None
+
+
+_loose_envelope_decoder: Final = msgspec.json.Decoder(_LooseEnvelope)
 
 
 # msgspec names the regex a string failed; people want to read what was meant.
@@ -52,6 +64,27 @@ def decode_envelope(body: msgspec.Raw) -> RawEnvelope | ShapeError:
         return _envelope_decoder.decode(body)
     except msgspec.MsgspecError as error:
         return shape_error(error)
+
+
+def salvage_envelope(body: msgspec.Raw) -> RawEnvelope | None:
+    """What can still be read of an answer whose envelope failed to decode: its `data`, its `status_code`
+    (an integer, or a string of digits), and its `timestamp` only where that is a valid DateTime (else "").
+    None when not even that is there (not a JSON object, or no usable status_code)."""
+    try:
+        loose = _loose_envelope_decoder.decode(body)
+    except msgspec.MsgspecError:
+        return None
+    code = loose.status_code
+    if isinstance(code, str) and code.isascii() and code.isdigit():
+        code = int(code)
+    if not isinstance(code, int) or isinstance(code, bool):
+        return None
+    try:
+        timestamp = msgspec.convert(loose.timestamp, DateTime)
+    except msgspec.ValidationError:
+        timestamp = ""
+    message = loose.status_message if isinstance(loose.status_message, str) else None
+    return RawEnvelope(data=loose.data, status_code=code, status_message=message, timestamp=timestamp)
 
 
 def model_key(route_type: str) -> str:

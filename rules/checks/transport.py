@@ -16,7 +16,7 @@ from typing import ClassVar, Final
 
 from msgspec import UNSET
 
-from ..decoding import ShapeError, decode_envelope
+from ..decoding import ShapeError, decode_envelope, salvage_envelope
 from ..exchange import ExchangeView, MessageView
 from ..model import RawEnvelope, parse_datetime
 from ..profiles import Profile
@@ -588,6 +588,10 @@ class TransportChecker:
                 found.append((EnvelopeTimestampNotDateTime(reason=envelope.message), envelope.path))
             else:
                 found.append((NotAnEnvelope(reason=envelope.message), envelope.path))
+            # One defect must not hide the others: judge the status code of what is left.
+            salvaged = usable_envelope(exchange, envelope)
+            if isinstance(salvaged, RawEnvelope):
+                self._status(salvaged, exchange, ended_at, found)
         else:
             self._status(envelope, exchange, ended_at, found)
 
@@ -609,7 +613,7 @@ class TransportChecker:
         if 2000 <= code <= 3999 and 400 <= http <= 599 and http not in _NAMED_HTTP_ERRORS:
             if http != 400 or exchange.request.body is not UNSET or not exchange.request.has_body:
                 found.append((HttpErrorForOcpiError(http_status=http, status_code=code), "$.status_code"))
-        if ended_at is not None:
+        if ended_at is not None and envelope.timestamp:  # "": a salvaged envelope's timestamp was no DateTime
             skew = parse_datetime(envelope.timestamp).timestamp() - ended_at
             if abs(skew) > self._tolerance:
                 found.append((EnvelopeTimestampSkew(seconds=skew), "$.timestamp"))
@@ -646,3 +650,12 @@ def response_envelope(exchange: ExchangeView) -> RawEnvelope | ShapeError | None
     if response is None or response.body is UNSET:
         return None
     return decode_envelope(response.body)
+
+
+def usable_envelope(exchange: ExchangeView,
+                    envelope: RawEnvelope | ShapeError | None) -> RawEnvelope | ShapeError | None:
+    """`envelope`, or for one that failed as a whole, what is left of it to judge (its `data` and
+    `status_code`): the transport rules report the envelope's fault, the rest is still checked."""
+    if not isinstance(envelope, ShapeError) or exchange.response is None or exchange.response.body is UNSET:
+        return envelope
+    return salvage_envelope(exchange.response.body) or envelope

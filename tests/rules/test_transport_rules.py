@@ -121,9 +121,10 @@ def test_a_sender_reusing_a_request_id(tmp_path: Path) -> None:
 
 def test_the_shape_finding_carries_the_json_path(tmp_path: Path) -> None:
     bad = envelope(b'{"status_code": "1000", "timestamp": "2026-11-23T09:00:01Z"}')(clean_exchange())
-    [finding] = check_capture(write_capture(tmp_path / "c.jsonl", bad)).findings
+    finding, missing_data = check_capture(write_capture(tmp_path / "c.jsonl", bad)).findings
     assert finding.path == "$.status_code"
     assert finding.message == "response is not an OCPI envelope: Expected `int`, got `str`"
+    assert (missing_data.code, missing_data.path) == ("VER001", "$.data")  # what is left is judged too
 
 
 def test_the_mobie_profile_makes_raw_tokens_a_warning(tmp_path: Path) -> None:
