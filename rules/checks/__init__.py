@@ -24,6 +24,7 @@ from . import occupancy as occupancy
 from . import pagination as pagination
 from . import parties as parties
 from . import pipeline as pipeline
+from . import redirects as redirects
 from . import references as references
 from . import registration as registration
 from . import reservations as reservations
