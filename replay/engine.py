@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from msgspec import UNSET
+
 from ocpi_tap.rules.checks.bodies import Bodies, decode_bodies
 from ocpi_tap.rules.checks.capture import CheckerFailed
 from ocpi_tap.rules.checks.identity import check_ids
@@ -26,6 +28,7 @@ from ocpi_tap.rules.checks.pipeline import sequencers
 from ocpi_tap.rules.checks.sequencing import Checker, Observed
 from ocpi_tap.rules.checks.routing import METHOD_NOT_ALLOWED, UnknownCommandType, UnknownEndpoint
 from ocpi_tap.rules.checks.transport import TransportChecker, response_envelope, usable_envelope
+from ocpi_tap.rules.decoding import loose_response_url
 from ocpi_tap.rules.exchange import ExchangeView
 from ocpi_tap.rules.findings import Note, Where
 from ocpi_tap.rules.model import RawEnvelope
@@ -128,8 +131,13 @@ class Engine:
             self._routes.learn_versions(callee, exchange.request.url, [(str(v.version), v.url) for v in data])
         elif route.operation == "version_details" and data is not None:
             self._routes.learn_endpoints(callee, [(e.identifier, str(e.role), e.url) for e in data.endpoints])
-        elif route.operation == "command" and bodies.request is not None and route.key and route.key.command:
-            response_url = getattr(bodies.request, "response_url", None)
+        elif route.operation == "command" and route.key and route.key.command:
+            if bodies.request is not None:
+                response_url = getattr(bodies.request, "response_url", None)
+            elif exchange.request.body is not UNSET:  # a malformed command still names where its result goes
+                response_url = loose_response_url(exchange.request.body)
+            else:
+                response_url = None
             if response_url:
                 self._routes.learn_response_url(response_url, route.key.command)
         elif route.module == "cdrs" and route.operation == "post" and exchange.response is not None:

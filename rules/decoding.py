@@ -87,6 +87,22 @@ def salvage_envelope(body: msgspec.Raw) -> RawEnvelope | None:
     return RawEnvelope(data=loose.data, status_code=code, status_message=message, timestamp=timestamp)
 
 
+class _ResponseUrlOnly(msgspec.Struct):
+    response_url: Any = None
+
+
+_response_url_decoder: Final = msgspec.json.Decoder(_ResponseUrlOnly)
+
+
+def loose_response_url(body: msgspec.Raw) -> str | None:
+    """The `response_url` of a command body that failed to decode as its type, if it has a string one."""
+    try:
+        value = _response_url_decoder.decode(body).response_url
+    except msgspec.MsgspecError:
+        return None
+    return value if isinstance(value, str) and value else None
+
+
 def model_key(route_type: str) -> str:
     """A route's type name (`location[]`, `version[]`) as the model registry names it."""
     return route_type[:-2] + "_list" if route_type.endswith("[]") else route_type

@@ -19,6 +19,9 @@ from collections.abc import Iterator
 from typing import ClassVar
 from dataclasses import dataclass
 
+from msgspec import UNSET
+
+from ..decoding import loose_response_url
 from ..findings import Where
 from ..recent import Recent
 from ..registry import Severity, Violation
@@ -231,7 +234,11 @@ class CommandsChecker:
             yield SeqReport(SlowCommandResponse(command=command, seconds=seconds, limit=self._slow), observed.where)
 
     def _command(self, observed: Observed) -> None:
-        response_url = getattr(observed.request, "response_url", None)
+        if observed.request is not None:
+            response_url = getattr(observed.request, "response_url", None)
+        else:  # a malformed command (reported) still tells where its result goes
+            body = observed.exchange.request.body
+            response_url = None if body is UNSET else loose_response_url(body)
         if response_url is None or observed.key is None or observed.ended_at is None:
             return
         command = str(observed.key.command)
