@@ -138,7 +138,7 @@ class ScenarioTracker:
         full = []  # candidates whose examples fill up with this exchange: no longer candidates after it
         for candidate in candidates:
             s, t, step = candidate
-            if (step.sender == sender
+            if ((step.sender == sender or step.sender == "either")
                     and (step.command is None or step.command == command)
                     and (step.result is None or step.result == result)
                     and _status_matches(step.status, observed.status_code)

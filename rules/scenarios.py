@@ -19,6 +19,9 @@ from typing import Final, Literal
 import msgspec
 
 Sender = Literal["partner", "hub"]
+# Who sends a step's request: a party, or `either` where both directions show the module (the partner
+# registering with the hub, or the hub registering with the partner).
+StepSender = Literal["partner", "hub", "either"]
 MODULE_ORDER: Final = ("versions", "credentials", "tokens", "locations", "tariffs", "sessions", "commands", "cdrs")
 MODULE_TITLES: Final = {
     "versions": "Versions", "credentials": "Credentials", "tokens": "Tokens", "locations": "Locations",
@@ -29,7 +32,7 @@ MODULE_TITLES: Final = {
 class Step(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     module: str
     operations: tuple[str, ...]
-    sender: Sender
+    sender: StepSender
     command: str | None = None
     status: str | None = "1xxx"  # the answer's OCPI status_code; None: any answer, or none
     result: str | None = None
@@ -65,10 +68,12 @@ def _configuration() -> list[Scenario]:
                      Step(module="versions", operations=("version_details",), sender="hub")),
     ]
     credentials = [
-        *_both_roles("credentials", "register", "registration: POST credentials with token A, answered with token C",
-                     "§7.2.2", Step(module="credentials", operations=("post",), sender="partner")),
-        *_both_roles("credentials", "update", "credentials update: PUT with a new token", "§7.2.3",
-                     Step(module="credentials", operations=("put",), sender="partner")),
+        *_both_roles("credentials", "register",
+                     "registration: POST credentials with token A, answered with a new token (either party "
+                     "registering with the other)",
+                     "§7.2.2", Step(module="credentials", operations=("post",), sender="either")),
+        *_both_roles("credentials", "update", "credentials update: PUT with a new token (by either party)",
+                     "§7.2.3", Step(module="credentials", operations=("put",), sender="either")),
     ]
     return versions + credentials
 

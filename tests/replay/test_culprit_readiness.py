@@ -111,3 +111,21 @@ def test_the_terminal_and_json_reports_show_the_hubs_side_apart(tmp_path: Path) 
     [finding] = report["findings"]
     assert (finding["about"], finding["culprit"]) == ("response", "hub")
     assert report["captures"][0]["readiness"]["hub"] == {"errors": 1, "warnings": 0, "codes": {"ENV104": 1}}
+
+
+@pytest.mark.parametrize("direction", ["to_hub", "to_partner"])
+def test_either_direction_of_the_registration_shows_the_credentials_module(tmp_path: Path, direction: str) -> None:
+    callee = HUB if direction == "to_hub" else PARTNER
+    register = ocpi_exchange("POST", f"{callee}/credentials", CREDENTIALS, dict(CREDENTIALS, roles=[HUB_ROLE]),
+                             direction=direction)
+    readiness = assessed(tmp_path, register)
+    [credentials] = [m for m in readiness.modules if m.module == "credentials"]
+    marks = {s.id: s.mark for s in credentials.scenarios}
+    # seen with findings: a lone POST lacks the discovery before it and the server's fetches (CRD201, CRD203)
+    assert marks == {"register": "seen with findings", "update": "not seen"}
+
+
+def test_a_refused_registration_earns_no_credit(tmp_path: Path) -> None:
+    refused = ocpi_exchange("POST", f"{PARTNER}/credentials", CREDENTIALS, direction="to_partner", status_code=2001)
+    [credentials] = [m for m in assessed(tmp_path, refused).modules if m.module == "credentials"]
+    assert {s.id: s.mark for s in credentials.scenarios} == {"register": "not seen", "update": "not seen"}
