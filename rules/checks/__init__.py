@@ -15,6 +15,7 @@ from . import charging_preferences as charging_preferences
 from . import command_locations as command_locations
 from . import command_sessions as command_sessions
 from . import commands as commands
+from . import copies as copies
 from . import credentials as credentials
 from . import fingerprints as fingerprints
 from . import identity as identity

@@ -18,6 +18,7 @@ from .charging_preferences import ChargingPreferencesChecker
 from .command_locations import CommandLocationsChecker
 from .command_sessions import CommandSessionsChecker
 from .commands import CommandsChecker
+from .copies import CopiesChecker
 from .credentials import CredentialsChecker
 from .inventory import Inventory
 from .locations import LocationsChecker
@@ -61,6 +62,6 @@ def sequencers(profile: Profile) -> list[Checker]:
         CommandLocationsChecker(inventory, sites),
         authorizations, TokenUsesChecker(tokens, authorizations), SessionReferencesChecker(authorizations),
         SessionPartiesChecker(),
-        # Transport across messages.
-        RetriesChecker(),
+        # Transport across messages: retries, and pushed objects as pulled and as kept.
+        RetriesChecker(), CopiesChecker(),
     ]
