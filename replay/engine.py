@@ -66,8 +66,8 @@ class Engine:
         where = Where(line=line, seq=exchange.seq, direction=exchange.direction, module=route.module,
                       object=route.object if isinstance(route, Route) else None)
         envelope = response_envelope(exchange)
-        for violation, path in self._transport.check(exchange, envelope, ended_at):
-            self._report(violation, where, path)
+        for violation, path, severity in self._transport.check(exchange, envelope, ended_at):
+            self._report(violation, where, path, severity=severity)
         if isinstance(route, NoRoute):
             self._report(_unrouted(route), where, None)
             return

@@ -101,8 +101,8 @@ def _repair_report(done: Repair, key: str, profile: Profile, prefix: str) -> Rep
     path = under(prefix, done.path)
     if done.kind == "coordinate_precision":
         return Report(CoordinatePrecision(value=done.original), path)
-    severity = "warning" if done.kind == "datetime_length" else profile.datetime_offset_severity
-    return Report(_malformed(key, _DATETIME_REASONS[done.kind].format(done.original)), path, severity)
+    rule = _malformed(key, _DATETIME_REASONS[done.kind].format(done.original))
+    return Report(rule, path, profile.tolerated_severity(done.kind, type(rule)))
 
 
 def decode_bodies(
