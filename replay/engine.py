@@ -24,7 +24,8 @@ from ocpi_tap.rules.checks.routing_headers import check_routing_headers
 from ocpi_tap.rules.checks.pipeline import sequencers
 from ocpi_tap.rules.checks.sequencing import Checker, Observed
 from ocpi_tap.rules.checks.routing import METHOD_NOT_ALLOWED, UnknownCommandType, UnknownEndpoint
-from ocpi_tap.rules.checks.transport import TransportChecker, response_envelope
+from ocpi_tap.rules.checks.transport import TransportChecker, response_envelope, tolerated_envelope
+from ocpi_tap.rules.decoding import ShapeError
 from ocpi_tap.rules.exchange import ExchangeView
 from ocpi_tap.rules.findings import Note, Where
 from ocpi_tap.rules.model import RawEnvelope
@@ -68,6 +69,10 @@ class Engine:
         envelope = response_envelope(exchange)
         for violation, path, severity in self._transport.check(exchange, envelope, ended_at):
             self._report(violation, where, path, severity=severity)
+        if isinstance(envelope, ShapeError) and exchange.response is not None:
+            tolerated = tolerated_envelope(exchange.response, envelope)  # ENV008 said so; read it all the same
+            if tolerated is not None:
+                envelope = tolerated[0]
         if isinstance(route, NoRoute):
             self._report(_unrouted(route), where, None)
             return

@@ -92,7 +92,7 @@ def severity_choices(rule: type[Violation], profiles: Iterable[Profile] = PROFIL
     text = f"severity by profile: {each({p.name: p.severity_of(rule) for p in chosen})}\n"
     forms: tuple[RepairKind, ...] = getattr(rule, "tolerated_forms", ())
     if forms:
-        text += "tolerated forms, reported with this code at their own severity:\n"
+        text += "tolerated forms (reported with this code, the message then read as if written right):\n"
         for kind in forms:
             text += f"  {FORMS[kind]}: {each({p.name: p.tolerated_severity(kind, rule) for p in chosen})}\n"
     return text

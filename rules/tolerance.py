@@ -48,12 +48,12 @@ FORMS: Final[dict[RepairKind, str]] = {
 }
 
 
-def datetime_form(value: str) -> RepairKind | None:
-    """The tolerated form a DateTime that failed its pattern is written in (the offset first, as `repair`
-    reports it), or None if it is not one."""
+def datetime_put_right(value: str) -> tuple[str, RepairKind] | None:
+    """A DateTime that failed its pattern, put right, with the tolerated form it was written in (the offset
+    first, as `repair` reports it); None if it is in none."""
     repairs: list[Repair] = []
-    _datetime(value, "$", repairs)
-    return repairs[0].kind if repairs else None
+    fixed = _datetime(value, "$", repairs)
+    return (fixed, repairs[0].kind) if repairs else None
 
 
 def repair(body: bytes) -> tuple[bytes, list[Repair]] | None:

@@ -15,14 +15,14 @@ from collections import OrderedDict
 from typing import ClassVar, Final, NamedTuple
 
 import orjson
-from msgspec import UNSET
+from msgspec import UNSET, Raw
 
 from ..decoding import ShapeError, decode_envelope
 from ..exchange import ExchangeView, MessageView
 from ..model import RawEnvelope, parse_datetime
 from ..profiles import Profile
 from ..registry import Severity, Violation
-from ..tolerance import RepairKind, datetime_form
+from ..tolerance import RepairKind, datetime_put_right
 
 class Report(NamedTuple):
     violation: Violation
@@ -269,7 +269,8 @@ class EnvelopeTimestampNotDateTime(Violation, frozen=True, kw_only=True):
     ## Why it matters
     OCPI forbids offsets (even `+00:00`); strict parsers refuse them. A
     timestamp that fails only by a form the catalogue tolerates (12.6) has
-    the severity the profile gives that form in bodies too.
+    the severity the profile gives that form in bodies too, and the answer
+    is checked as if the timestamp had been written right.
 
     ## Example
     `"timestamp": "2026-11-23T09:00:00+00:00"`.
@@ -573,23 +574,17 @@ class TransportChecker:
             found.append(Report(NotAnEnvelope(reason=reason), None))
         elif isinstance(envelope, ShapeError):
             if envelope.path == "$.timestamp":
-                found.append(Report(EnvelopeTimestampNotDateTime(reason=envelope.message), envelope.path,
-                                    self._timestamp_severity(response)))
+                tolerated = tolerated_envelope(response, envelope)
+                severity = None
+                if tolerated is not None:
+                    severity = self._profile.tolerated_severity(tolerated[1], EnvelopeTimestampNotDateTime)
+                found.append(Report(EnvelopeTimestampNotDateTime(reason=envelope.message), envelope.path, severity))
+                if tolerated is not None:
+                    self._status(tolerated[0], exchange, ended_at, found)
             else:
                 found.append(Report(NotAnEnvelope(reason=envelope.message), envelope.path))
         else:
             self._status(envelope, exchange, ended_at, found)
-
-    def _timestamp_severity(self, response: MessageView) -> str | None:
-        """The profile's severity for a timestamp written in a form the catalogue tolerates (as in bodies),
-        None (the rule's) for any other fault."""
-        body = response.body
-        try:
-            timestamp = orjson.loads(bytes(body)).get("timestamp") if body is not UNSET else None
-        except (orjson.JSONDecodeError, AttributeError):
-            return None
-        form = datetime_form(timestamp) if isinstance(timestamp, str) else None
-        return self._profile.tolerated_severity(form, EnvelopeTimestampNotDateTime) if form else None
 
     def _status(self, envelope: RawEnvelope, exchange: ExchangeView, ended_at: float | None,
                 found: list[Report]) -> None:
@@ -638,6 +633,26 @@ def _echoed(name: str, request: MessageView, response: MessageView, rule: type[_
         found.append(Report(rule(header=name, problem=f"not echoed in the response (request had {sent!r})"), None))
     elif echoed != sent:
         found.append(Report(rule(header=name, problem=f"response has {echoed!r}, request had {sent!r}"), None))
+
+
+def tolerated_envelope(response: MessageView, failed: ShapeError) -> tuple[RawEnvelope, RepairKind] | None:
+    """An envelope that failed only by its timestamp written in a form the catalogue tolerates (12.6),
+    decoded with the timestamp put right, and that form; None for any other fault. Only failed envelopes
+    get here."""
+    body = response.body
+    if failed.path != "$.timestamp" or body is UNSET:
+        return None
+    try:
+        value = orjson.loads(bytes(body))
+    except orjson.JSONDecodeError:
+        return None
+    timestamp = value.get("timestamp") if isinstance(value, dict) else None
+    put_right = datetime_put_right(timestamp) if isinstance(timestamp, str) else None
+    if put_right is None:
+        return None
+    value["timestamp"] = put_right[0]
+    envelope = decode_envelope(Raw(orjson.dumps(value)))
+    return (envelope, put_right[1]) if isinstance(envelope, RawEnvelope) else None
 
 
 def response_envelope(exchange: ExchangeView) -> RawEnvelope | ShapeError | None:

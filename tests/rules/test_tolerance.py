@@ -10,13 +10,14 @@ import pytest
 
 import msgspec
 
-from captures import write_capture
+from captures import ocpi_exchange, write_capture
+from ocpi_tap.replay.capture import Exchange
 from ocpi_tap.replay.check import check_capture
 from ocpi_tap.rules.profiles import PROFILES
 from ocpi_tap.rules.registry import Selection
 from ocpi_tap.rules.tolerance import repair
 from test_body_rules import HUB, LOCATION, PER_MESSAGE, SESSION
-from test_sessions_and_cdrs import PUT, URL, day, patch, stamp
+from test_sessions_and_cdrs import PUT, URL, at, day, patch, stamp
 
 ENVELOPE_SELECTION = Selection(select=["ENV008", "SES001"])
 
@@ -117,3 +118,33 @@ def test_a_tolerated_form_has_the_same_severity_in_the_envelope_as_in_a_body(tmp
     assert envelope_stamped(tmp_path, offset, "mobie", role) == [("ENV008", "warning")]
     assert envelope_stamped(tmp_path, "23/11/2026 09:00", "mobie", role) == [("ENV008", "error")]  # not tolerated
     assert envelope_stamped(tmp_path, "2026-11-23T09:00:01Z", "mobie", role) == []
+
+
+@pytest.mark.parametrize("role", ["CPO", "EMSP"])
+def test_an_answer_behind_a_tolerated_timestamp_is_still_read(tmp_path: Path, role: str) -> None:
+    """The EVSE PATCH finds the location its pull read, and the answer's status code is still checked."""
+    pull_base, pull_direction = ("https://cpo.example.com/ocpi/2.2.1", "to_partner") if role == "CPO" else (
+        HUB, "to_hub")
+    push_base, push_direction = (HUB, "to_hub") if role == "CPO" else (
+        "https://cpo.example.com/ocpi/2.2.1", "to_partner")
+
+    def pulled(timestamp: str, status_code: int = 1000) -> list[tuple[str, str]]:
+        envelope = {"data": [LOCATION], "status_code": status_code, "timestamp": timestamp}
+        pull = ocpi_exchange("GET", f"{pull_base}/locations?offset=0&limit=10", direction=pull_direction,
+                             raw_response=msgspec.json.encode(envelope),
+                             response_headers=[("X-Total-Count", "1"), ("X-Limit", "10")])
+        patch_evse = ocpi_exchange("PATCH", f"{push_base}/locations/PT/CPO/L1/E1", seq=2, direction=push_direction,
+                                   request_body={"status": "CHARGING", "last_updated": "2026-11-23T09:05:00Z"})
+        result = check_capture(write_capture(tmp_path / "c.jsonl", *at_seconds(pull, patch_evse)),
+                               Selection(select=["ENV008", "ENV120", "LOC202"]), profile=PROFILES["mobie"],
+                               partner_role=role)
+        return [(f.code, f.severity) for f in result.findings]
+
+    assert pulled("2026-11-23T09:00:01+00:00") == [("ENV008", "warning")]
+    assert pulled("2026-11-23T09:00:01+00:00", 200) == [("ENV008", "warning"), ("ENV120", "error"),
+                                                         ("LOC202", "warning")]  # no success: no data read
+    assert pulled("2026-11-23 09:00") == [("ENV008", "error"), ("LOC202", "warning")]  # nothing to read
+
+
+def at_seconds(*exchanges: Exchange) -> list[Exchange]:
+    return [at(exchange, n, n) for n, exchange in enumerate(exchanges, start=1)]
