@@ -29,8 +29,9 @@ class Profile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     pagination_offsets: bool = True
     # CMD401: seconds a CommandResult may come after the response's timeout.
     command_grace_seconds: float = 5.0
-    # Catalogue 12.6: a body DateTime with a numeric UTC offset (`+00:00`). Either way the
-    # object is still checked as if written right; over-long fractions are always a warning.
+    # Catalogue 12.6: a DateTime with a numeric UTC offset (`+00:00`), in a body or the envelope
+    # (ENV008). Either way the message is still read as if written right; over-long fractions are
+    # always a warning (`tolerated_severity`; `ocpi-tap rule CODE` prints both).
     datetime_offset_severity: Literal["error", "warning"] = "error"
     # ENV401, SES401: how far a timestamp may be from the capture's clock.
     timestamp_tolerance_seconds: float = 300.0
