@@ -597,9 +597,10 @@ def list_rules() -> None:
 def show_rule(code: str) -> None:
     """Print the documentation of rule CODE (e.g. CAP001)."""
     from ocpi_tap.rules import checks as _  # noqa: F401  (registers the rules)
+    from ocpi_tap.rules.profiles import severity_choices
     from ocpi_tap.rules.registry import REGISTRY, documentation
 
     rule = REGISTRY.get(code)
     if rule is None:
         raise click.BadParameter(f"no rule {code!r}; `ocpi-tap rules` lists them", param_hint="CODE")
-    click.echo(documentation(rule), nl=False)
+    click.echo(documentation(rule, severity_choices(rule)), nl=False)

@@ -84,8 +84,8 @@ class Engine:
                 self._report(redirects, where)
             return
         envelope = response_envelope(exchange)
-        for violation, path in self._transport.check(exchange, envelope, ended_at):
-            self._report(violation, where, path)
+        for violation, path, severity in self._transport.check(exchange, envelope, ended_at):
+            self._report(violation, where, path, severity=severity)
         envelope = usable_envelope(exchange, envelope)  # a malformed envelope reported, its data still judged
         if isinstance(route, NoRoute):
             self._report(_unrouted(route), where, None)
@@ -98,7 +98,7 @@ class Engine:
         for violation, path in check_routing_headers(exchange, route.module):
             self._report(violation, where, path)
         if route.paginated:
-            for violation, path in self._pagination.check(exchange, bodies.data):
+            for violation, path in self._pagination.check(exchange, bodies.data, bodies.sent, bodies.positions):
                 self._report(violation, where, path)
         self._learn(exchange, route, bodies)
         observed = Observed(

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NamedTuple
 
 import msgspec
 from msgspec import UNSET
 
 from ocpi_tap.rules.checks.sequencing import Observed
 from ocpi_tap.rules.findings import Finding
-from ocpi_tap.rules.routes import TO_HUB
+from ocpi_tap.rules.recent import Recent
+from ocpi_tap.rules.routes import TO_HUB, UrlKey, url_key
 from ocpi_tap.rules.scenarios import MODULE_ORDER, MODULE_TITLES, Scenario, Step
 
 EXAMPLES_KEPT: Final = 5  # exchanges remembered per step: enough to show, bounded for long captures
@@ -108,6 +109,41 @@ def _body_status(observed: Observed) -> str | None:
     return None if status is None or status is UNSET else str(status)
 
 
+def _object(observed: Observed) -> tuple[str | None, ...] | None:
+    """The pushed object's identity (module and URL ids, upper-cased), or None where the URL names none."""
+    key = observed.key
+    if key is None or key.id is None:
+        return None
+    return (observed.module, *(part.upper() if isinstance(part, str) else None for part in
+                               (key.country_code, key.party_id, key.id, key.evse_uid, key.connector_id)))
+
+
+class _Pushed(NamedTuple):
+    """What a step about an object's state needs of one push: its status before (None: the object was not
+    pushed before; "": no status known) and after."""
+
+    before: str | None
+    after: str | None
+    body: str | None  # the status the body carries, if any
+
+
+def _answered_with(observed: Observed, header: str) -> bool:
+    response = observed.exchange.response
+    return response is not None and bool(response.header(header))
+
+
+def _state_matches(step: Step, pushed: _Pushed | None) -> bool:
+    if pushed is None:
+        return False
+    if step.first and pushed.before is not None:
+        return False
+    if step.before_status is not None and pushed.before != step.before_status:
+        return False
+    if step.after_statuses and pushed.after not in step.after_statuses:
+        return False
+    return not step.status_change or (pushed.body is not None and pushed.body != (pushed.before or None))
+
+
 class ScenarioTracker:
     """Fed routed exchanges; remembers which scenario steps they showed (for both partner roles)."""
 
@@ -122,6 +158,14 @@ class ScenarioTracker:
         self.exchanges: Counter[str] = Counter()
         self.partner_pushes: Counter[str] = Counter()  # module -> pushes the partner sent, to infer its role
         self.declared_roles: set[str] = set()  # the roles (CPO, EMSP) the partner's Credentials declared
+        # The status each object's accepted pushes left it in ("" none known), for the modules steps ask it of.
+        self._stateful = frozenset(step.module for scenario in self.scenarios for step in scenario.steps
+                                   if step.stateful)
+        self._states: Recent[tuple[str | None, ...], str] = Recent()
+        # Steps a later step answers (a callback), and the response_urls of the exchanges that showed them.
+        self._answered = frozenset((s, step.answers) for s, scenario in enumerate(self.scenarios)
+                                   for step in scenario.steps if step.answers is not None)
+        self._awaiting: dict[int, set[UrlKey]] = {}
 
     def feed(self, observed: Observed) -> None:
         self.exchanges[observed.module] += 1
@@ -130,6 +174,9 @@ class ScenarioTracker:
             self._declared(observed.request if sender == "partner" else observed.data)
         if sender == "partner" and observed.operation in ("put", "patch", "post", "command"):
             self.partner_pushes[observed.module] += 1
+        pushed = None
+        if observed.module in self._stateful and observed.operation in ("put", "patch"):
+            pushed = self._push(observed)
         candidates = self._by_operation.get((observed.module, observed.operation))
         if not candidates:
             return
@@ -140,12 +187,16 @@ class ScenarioTracker:
             s, t, step = candidate
             if ((step.sender == sender or step.sender == "either")
                     and (step.command is None or step.command == command)
-                    and (step.result is None or step.result == result)
+                    and (not step.results or result in step.results)
                     and _status_matches(step.status, observed.status_code)
-                    and (step.body_status is None or step.body_status == _body_status(observed))
-                    and (step.level is None or step.level == _level(observed.key))):
+                    and (step.level is None or step.level == _level(observed.key))
+                    and (step.header is None or _answered_with(observed, step.header))
+                    and (not step.stateful or _state_matches(step, pushed))
+                    and (step.answers is None or url_key(observed.exchange.request.url) in self._awaiting.get(s, ()))):
                 seen = self._seen[s][t]
                 seen.append(observed.exchange.seq)
+                if (s, t) in self._answered:
+                    self._await(s, observed)
                 if len(seen) == EXAMPLES_KEPT:
                     full.append(candidate)
         for candidate in full:  # a step with all its examples has nothing more to learn
@@ -163,6 +214,23 @@ class ScenarioTracker:
     def declared_role(self) -> str | None:
         """The one partner role (CPO or EMSP) its Credentials declared, if they declared exactly one."""
         return next(iter(self.declared_roles)) if len(self.declared_roles) == 1 else None
+
+    def _push(self, observed: Observed) -> _Pushed | None:
+        """The push's status before and after; an accepted push leaves its object in the status after."""
+        key = _object(observed)
+        if key is None:
+            return None
+        before = self._states.get(key)
+        body = _body_status(observed)
+        after = body if body is not None else before
+        if observed.accepted:
+            self._states[key] = after or ""
+        return _Pushed(before, after, body)
+
+    def _await(self, s: int, observed: Observed) -> None:
+        response_url = getattr(observed.request, "response_url", None)
+        if isinstance(response_url, str):
+            self._awaiting.setdefault(s, set()).add(url_key(response_url))
 
     def infer_role(self) -> str:
         """The partner's role: the one its Credentials declared, else from what it pushed (CPOs push

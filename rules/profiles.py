@@ -7,11 +7,14 @@ is the plain specification, for other hubs and direct peers.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final, Literal
 
 import msgspec
 
+from .registry import Violation
 from .scenarios import CERTIFICATION, Scenario
+from .tolerance import FORMS, RepairKind
 
 
 class Profile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -26,8 +29,9 @@ class Profile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     pagination_offsets: bool = True
     # CMD401: seconds a CommandResult may come after the response's timeout.
     command_grace_seconds: float = 5.0
-    # Catalogue 12.6: a body DateTime with a numeric UTC offset (`+00:00`). Either way the
-    # object is still checked as if written right; over-long fractions are always a warning.
+    # Catalogue 12.6: a DateTime with a numeric UTC offset (`+00:00`), in a body or the envelope
+    # (ENV008). Either way the message is still read as if written right; over-long fractions are
+    # always a warning (`tolerated_severity`; `ocpi-tap rule CODE` prints both).
     datetime_offset_severity: Literal["error", "warning"] = "error"
     # ENV401, SES401: how far a timestamp may be from the capture's clock.
     timestamp_tolerance_seconds: float = 300.0
@@ -44,6 +48,17 @@ class Profile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     require_handshake: bool = True
     # The readiness report: what a certification day exercises, per module and partner role.
     scenarios: tuple[Scenario, ...] = CERTIFICATION
+
+    def severity_of(self, rule: type[Violation]) -> str:
+        """The severity the rule's findings have under this profile."""
+        return self.severities.get(rule.code, rule.severity.value)
+
+    def tolerated_severity(self, kind: RepairKind, rule: type[Violation]) -> str:
+        """The severity of a value `rule` reports only for a form the catalogue tolerates (12.6): the same
+        in a body and in the envelope. An over-long fraction is a warning everywhere, a numeric offset as
+        `datetime_offset_severity` says; the profile's setting for the rule itself wins over both."""
+        own = "warning" if kind == "datetime_length" else self.datetime_offset_severity
+        return self.severities.get(rule.code, own)
 
 
 PROFILES: Final = {
@@ -66,3 +81,19 @@ PROFILES: Final = {
     ),
 }
 DEFAULT_PROFILE: Final = "mobie"
+
+
+def severity_choices(rule: type[Violation], profiles: Iterable[Profile] = PROFILES.values()) -> str:
+    """What each profile makes of the rule's severity, as `ocpi-tap rule CODE` prints it."""
+    chosen = list(profiles)
+
+    def each(severity_in: dict[str, str]) -> str:
+        return ", ".join(f"{name} {severity}" for name, severity in severity_in.items())
+
+    text = f"severity by profile: {each({p.name: p.severity_of(rule) for p in chosen})}\n"
+    forms: tuple[RepairKind, ...] = getattr(rule, "tolerated_forms", ())
+    if forms:
+        text += "tolerated forms (reported with this code, the message then read as if written right):\n"
+        for kind in forms:
+            text += f"  {FORMS[kind]}: {each({p.name: p.tolerated_severity(kind, rule) for p in chosen})}\n"
+    return text

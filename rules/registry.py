@@ -175,12 +175,14 @@ _JUDGES: Final = {
 }
 
 
-def documentation(rule: type[Violation]) -> str:
-    """The rule's documentation as `ocpi-tap rule CODE` prints it."""
+def documentation(rule: type[Violation], severities: str = "") -> str:
+    """The rule's documentation as `ocpi-tap rule CODE` prints it; `severities`, lines saying what the
+    profiles make of its severity (`profiles.severity_choices`), go under its head."""
     head = (
         f"{rule.code} {rule.name}\n"
         f"module: {rule.module} · kind: {kind_of(rule.code)} · severity: {rule.severity.value} · spec: {rule.spec}\n"
         f"judges: {_JUDGES[rule.about]}\n"
+        + severities
     )
     if not rule.default_enabled:
         head += "off by default: `--select` it by code or module prefix\n"

@@ -40,6 +40,22 @@ class Repair(NamedTuple):
     original: str
 
 
+# What each tolerated form is, as `ocpi-tap rule CODE` names it.
+FORMS: Final[dict[RepairKind, str]] = {
+    "datetime_offset": "a DateTime with a numeric UTC offset (`+00:00`)",
+    "datetime_length": "a DateTime longer than 25 characters (too many fractional digits)",
+    "coordinate_precision": "a coordinate without 5 to 7 decimals",
+}
+
+
+def datetime_put_right(value: str) -> tuple[str, RepairKind] | None:
+    """A DateTime that failed its pattern, put right, with the tolerated form it was written in (the offset
+    first, as `repair` reports it); None if it is in none."""
+    repairs: list[Repair] = []
+    fixed = _datetime(value, "$", repairs)
+    return (fixed, repairs[0].kind) if repairs else None
+
+
 def repair(body: bytes) -> tuple[bytes, list[Repair]] | None:
     """The body with the tolerated forms put right and what was changed, or None if nothing was."""
     try:

@@ -2,7 +2,10 @@
 
 Fed an exchange with its route and its already decoded envelope, it gives
 back the typed request body and `data` (for the checkers that follow) and
-the shape findings. Each body is decoded once.
+the shape findings. Each body is decoded once; only a page (a `data` list
+of objects) that fails as a whole is decoded again object by object, so
+that one malformed object neither hides the others from the checkers nor
+the faults of the objects after it.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple, Protocol
 
+import msgspec
 from msgspec import UNSET, Raw
 
 from ..decoding import ShapeError, decode_as, model_key, under
@@ -37,6 +41,10 @@ class Report(NamedTuple):
 
 
 _ENVELOPE_KEYS: Final = (b'"status_code"', b'"timestamp"')
+# A page's type key -> its objects' (the lists a malformed object must not take down whole).
+_ITEM_KEYS: Final = {key: key.removesuffix("_list") for key in
+                     ("location_list", "tariff_list", "session_list", "cdr_list", "token_list", "client_info_list")}
+_raw_list: Final = msgspec.json.Decoder(list[Raw])
 
 
 class RouteView(Protocol):
@@ -57,6 +65,9 @@ class Bodies:
     request: Any = None
     data: Any = None
     reports: list[Report] = field(default_factory=list)
+    # A page some of whose objects did not decode: how many it held, and where in it each object of `data` was.
+    sent: int | None = None
+    positions: list[int] | None = None
 
 
 def _looks_wrapped(body: Raw) -> bool:
@@ -90,8 +101,8 @@ def _repair_report(done: Repair, key: str, profile: Profile, prefix: str) -> Rep
     path = under(prefix, done.path)
     if done.kind == "coordinate_precision":
         return Report(CoordinatePrecision(value=done.original), path)
-    severity = "warning" if done.kind == "datetime_length" else profile.datetime_offset_severity
-    return Report(_malformed(key, _DATETIME_REASONS[done.kind].format(done.original)), path, severity)
+    rule = _malformed(key, _DATETIME_REASONS[done.kind].format(done.original))
+    return Report(rule, path, profile.tolerated_severity(done.kind, type(rule)))
 
 
 def decode_bodies(
@@ -130,6 +141,8 @@ def decode_bodies(
             bodies.reports.append(Report(_malformed(key, "`data` is missing"), "$.data"))
         else:
             decoded = decode_as(envelope.data, key, profile.ocpi_version)
+            if isinstance(decoded, ShapeError) and key in _ITEM_KEYS:
+                decoded = _each_item(envelope.data, decoded, key, profile, bodies)
             if isinstance(decoded, ShapeError):
                 decoded = _second_chance(envelope.data, decoded, key, profile, "$.data", bodies.reports)
             if isinstance(decoded, ShapeError):
@@ -137,3 +150,29 @@ def decode_bodies(
             else:
                 bodies.data = decoded
     return bodies
+
+
+def _each_item(data: Raw, failed: ShapeError, key: str, profile: Profile, bodies: Bodies) -> Any:
+    """A page that failed as a whole, decoded object by object: the objects that decode (after their own
+    second chance), each one that does not reported at its own path. `failed` where `data` is no array, or
+    where every object decodes as it is (then the page broke a rule of the list itself)."""
+    try:
+        items = _raw_list.decode(data)
+    except msgspec.MsgspecError:
+        return failed
+    item_key, kept, positions, fell = _ITEM_KEYS[key], [], [], False
+    for index, item in enumerate(items):
+        decoded = decode_as(item, item_key, profile.ocpi_version)
+        if isinstance(decoded, ShapeError):
+            fell, prefix = True, f"$.data[{index}]"
+            decoded = _second_chance(item, decoded, item_key, profile, prefix, bodies.reports)
+            if isinstance(decoded, ShapeError):
+                bodies.reports.append(Report(_malformed(key, decoded.message), under(prefix, decoded.path)))
+                continue
+        kept.append(decoded)
+        positions.append(index)
+    if not fell:
+        return failed
+    if len(kept) < len(items):
+        bodies.sent, bodies.positions = len(items), positions
+    return kept

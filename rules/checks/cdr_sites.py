@@ -5,8 +5,8 @@ Theory of operation: the session sites checker (fed before this one) holds,
 per session, a snapshot of its connector taken when the session was first
 seen. A CDR POST takes its session's site (the session's story ends there)
 and compares its `cdr_location` and `tariffs` with that snapshot; a CDR of
-a session the capture never showed, or of an EVSE other than the
-session's (CDR301), is left alone. TAR301 compares the currency of every
+a session the capture never showed (CDR307), or of an EVSE other than the
+session's, is left alone. TAR301 compares the currency of every
 tariff the CDR names with the tariff as the inventory holds it.
 """
 

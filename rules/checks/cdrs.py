@@ -127,17 +127,19 @@ class CdrForInvalidSession(Violation, frozen=True, kw_only=True):
 
 class CdrContradictsSession(Violation, frozen=True, kw_only=True):
     """## What it checks
-    A CDR names a session seen in the capture, with that session's token.
+    A CDR of a session seen in the capture carries that session's token.
+    (A CDR of a session the capture never showed is CDR307.)
 
     ## Why it matters
     The eMSP matches CDRs to sessions and tokens to bill its customer; a
-    CDR that matches none cannot be billed to anyone.
+    CDR whose token is not its session's is billed to the wrong contract,
+    or not at all.
 
     ## Example
-    A CDR whose session_id was never pushed, or whose cdr_token uid differs.
+    Session S1 for token uid U1, then a CDR for S1 with cdr_token uid U7.
 
     ## Expected
-    The CDR's session_id and cdr_token those of the session it bills.
+    The CDR's cdr_token that of the session it bills.
     """
 
     code = "CDR301"
@@ -148,6 +150,34 @@ class CdrContradictsSession(Violation, frozen=True, kw_only=True):
 
     def message(self) -> str:
         return self.problem
+
+
+class CdrOfUnknownSession(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A CDR names in `session_id` a session pushed or read in the capture.
+
+    ## Why it matters
+    The eMSP matches the CDR to the session the driver followed; a CDR of a
+    session it never got cannot be checked against it. A session that began
+    before the capture is unknown through no fault of the traffic, so this
+    is a warning, as for updates of sessions, tokens and locations never
+    PUT in the capture (SES205, TOK201, LOC202).
+
+    ## Example
+    A CDR with `"session_id": "S9"`, and no Session S9 anywhere before it.
+
+    ## Expected
+    The Session PUT (and updated to COMPLETED) before its CDR is POSTed.
+    """
+
+    code = "CDR307"
+    severity = Severity.WARNING
+    spec = "§10.3.1, §9.3.1"
+    about = "request"
+    session: str
+
+    def message(self) -> str:
+        return f"CDR for session {self.session}, which is not in this capture"
 
 
 class CdrDiffersFromSession(Violation, frozen=True, kw_only=True):
@@ -225,8 +255,7 @@ class CdrsChecker:
         label = "/".join(session_key)
         state = self._sessions.status_of(session_key)
         if state is None:
-            yield SeqReport(CdrContradictsSession(problem=f"CDR for session {label}, never seen in the capture"),
-                            where, "$.session_id")
+            yield SeqReport(CdrOfUnknownSession(session=label), where, "$.session_id")
             return
         notes = (note(f"last update of the session ({state.status})", state.where),)
         if state.status == "INVALID":

@@ -103,6 +103,10 @@ class Inventory:
         self._tariff_parties: set[tuple[str, str]] = set()
         self.removed: dict[tuple[str, str, str], tuple[LocKey, Where]] = {}  # (cc, pid, uid) of REMOVED EVSEs
         self._users: dict[TariffKey, set[tuple[str, str]]] = {}  # tariff -> (location id, uid/connector) hints
+        # Locations and tariffs PUT with a body that did not decode (their shape rule said so): seen, though
+        # nothing of them is known, so what refers to them is not "unknown" as well.
+        self.unreadable_locations: set[LocKey] = set()
+        self.unreadable_tariffs: set[TariffKey] = set()
 
     # -- reading ---------------------------------------------------------
 
@@ -125,6 +129,13 @@ class Inventory:
                 return key
         keys = self._by_id.get(location_id.upper())
         return next(iter(keys)) if keys is not None and len(keys) == 1 else None
+
+    def seen_location(self, key: LocKey) -> bool:
+        """The location was PUT or read, if perhaps in a body that could not be read."""
+        return key in self.locations or key in self.unreadable_locations
+
+    def seen_tariff(self, key: TariffKey) -> bool:
+        return key in self.tariffs or key in self.unreadable_tariffs
 
     def knows_locations_of(self, party: tuple[str, str]) -> bool:
         return (party[0].upper(), party[1].upper()) in self._location_parties
@@ -289,6 +300,12 @@ class Inventory:
 
     def delete_tariff(self, key: TariffKey) -> None:
         self.tariffs.pop(key, None)
+        self.unreadable_tariffs.discard(key)
+
+
+def unreadable_push(observed: Observed) -> bool:
+    """A PUT whose body was sent but did not decode (its shape rule reported it)."""
+    return observed.operation == "put" and observed.request is None and observed.exchange.request.has_body
 
 
 def older(stamp: str, than: str) -> bool:

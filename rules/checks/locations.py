@@ -7,7 +7,8 @@ that vanish, LOC204 EVSEs coming back from REMOVED), then written, unless
 the receiver refused it. GET answers are written without checks. A refused
 PATCH opens a "needs resync" episode for its object that a GET or PUT of it
 (or of a parent) closes; a PATCH inside an open episode is LOC205, said once
-per episode.
+per episode. A whole Location PUT with a body that could not be read (its
+shape rule said so) still counts as PUT for LOC202.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Any, ClassVar
 from .. import model as m
 from ..findings import Where
 from ..registry import Severity, Violation
-from .inventory import REMOVED, Inventory, LocKey, failed, location_objects, older, party_of, present
+from .inventory import (REMOVED, Inventory, LocKey, failed, location_objects, older, party_of, present,
+                        unreadable_push)
 from .sequencing import Observed, SeqReport, Watched, note
 
 Path = tuple[str, ...]  # the object's key below its location: (), (uid,), (uid, connector id)
@@ -196,8 +198,11 @@ class LocationsChecker:
         if observed.operation not in ("put", "patch") or target is None:
             return
         location, path = target
+        if not path and unreadable_push(observed):
+            self._inventory.unreadable_locations.add(location)
         record = self._inventory.location(location)
-        if (record is None or not record.whole) and (observed.operation == "patch" or path):
+        known = record.whole if record is not None else location in self._inventory.unreadable_locations
+        if not known and (observed.operation == "patch" or path):
             if location not in self._reported_unknown:
                 self._reported_unknown.add(location)
                 yield SeqReport(UpdateOfUnknownLocation(location="/".join(location)), observed.where)

@@ -4,7 +4,7 @@ the request's offset/limit/date parameters, and whether the page fits them."""
 from __future__ import annotations
 
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
@@ -211,12 +211,16 @@ class PaginationChecker:
     def __init__(self, profile: Profile) -> None:
         self._offsets = profile.pagination_offsets
 
-    def check(self, exchange: ExchangeView, data: list[Any] | None) -> Iterator[Report]:
+    def check(self, exchange: ExchangeView, data: list[Any] | None, sent: int | None = None,
+              positions: Sequence[int] | None = None) -> Iterator[Report]:
+        """`sent` and `positions` where some objects of the page did not decode: how many objects the page
+        held, and the index in it of each object of `data`."""
         query = parse_qs(urlsplit(exchange.request.url).query, keep_blank_values=True)
         yield from self._parameters(query)
         response = exchange.response
         if response is None or data is None:
             return  # no page to check: no answer, an error answer, or data that did not decode
+        count = len(data) if sent is None else sent
         total = _non_negative(response.header("X-Total-Count"))
         limit = _non_negative(response.header("X-Limit"))
         for name, value in (("X-Total-Count", total), ("X-Limit", limit)):
@@ -227,21 +231,21 @@ class PaginationChecker:
                 ), None
         asked = _non_negative(_first(query, "limit"))
         for bound, name in ((limit, "X-Limit"), (asked, "the request's limit")):
-            if bound is not None and len(data) > bound:
-                yield PageTooLarge(problem=f"{len(data)} objects on a page, over {name} of {bound}"), None
+            if bound is not None and count > bound:
+                yield PageTooLarge(problem=f"{count} objects on a page, over {name} of {bound}"), None
         link = response.header("Link")
         next_url = yield from self._link(link, query)
         offset = _non_negative(_first(query, "offset")) or 0
         if self._offsets and total is not None:
-            if offset + len(data) < total and next_url is None and (link is None or _next_link(link) is not None):
+            if offset + count < total and next_url is None and (link is None or _next_link(link) is not None):
                 yield NextLinkMissing(
-                    problem=f"no rel=\"next\" link although offset {offset} + {len(data)} returned < X-Total-Count {total}"
+                    problem=f"no rel=\"next\" link although offset {offset} + {count} returned < X-Total-Count {total}"
                 ), None
-            elif offset + len(data) >= total and next_url is not None:
+            elif offset + count >= total and next_url is not None:
                 yield NextLinkOnLastPage(
-                    problem=f"rel=\"next\" link on the last page (offset {offset} + {len(data)} >= X-Total-Count {total})"
+                    problem=f"rel=\"next\" link on the last page (offset {offset} + {count} >= X-Total-Count {total})"
                 ), None
-        yield from self._window(query, data)
+        yield from self._window(query, data, positions)
 
     @staticmethod
     def _parameters(query: dict[str, list[str]]) -> Iterator[Report]:
@@ -272,7 +276,7 @@ class PaginationChecker:
         return url
 
     @staticmethod
-    def _window(query: dict[str, list[str]], data: list[Any]) -> Iterator[Report]:
+    def _window(query: dict[str, list[str]], data: list[Any], positions: Sequence[int] | None) -> Iterator[Report]:
         bounds = []
         for name in ("date_from", "date_to"):
             value = _first(query, name)
@@ -280,7 +284,7 @@ class PaginationChecker:
         date_from, date_to = bounds
         if date_from is None and date_to is None:
             return
-        for index, item in enumerate(data):
+        for index, item in zip(positions or range(len(data)), data):
             stamp = getattr(item, "last_updated", None)
             if not isinstance(stamp, str):
                 continue

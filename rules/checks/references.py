@@ -210,9 +210,11 @@ class ReferencesChecker:
                     tariff_ids: list[str]) -> Iterator[SeqReport]:
         known: list[tuple[str, TariffRecord]] = []
         for tariff in tariff_ids:
-            record = self._inventory.tariff((location[0], location[1], tariff.upper()))
+            tkey = (location[0], location[1], tariff.upper())
+            record = self._inventory.tariff(tkey)
             if record is None:
-                yield SeqReport(UnknownTariffReference(tariff=tariff), observed.where)
+                if not self._inventory.seen_tariff(tkey):  # else PUT unreadable: its shape rule said so
+                    yield SeqReport(UnknownTariffReference(tariff=tariff), observed.where)
             else:
                 known.append((tariff, record))
         for i, (first, a) in enumerate(known):
@@ -225,12 +227,12 @@ class ReferencesChecker:
                                     notes=(note(f"tariff {first}", a.where), note(f"tariff {second}", b.where)))
 
     def _session(self, observed: Observed, session: Any) -> Iterator[SeqReport]:
-        location = self._inventory.location((session.country_code.upper(), session.party_id.upper(),
-                                             session.location_id.upper()))
-        if location is None:
+        lkey = (session.country_code.upper(), session.party_id.upper(), session.location_id.upper())
+        location = self._inventory.location(lkey)
+        if location is None and not self._inventory.seen_location(lkey):
             yield SeqReport(UnknownSessionLocation(problem=f"session at location {session.location_id}, "
                                                    "not seen in this capture"), observed.where, "$.location_id")
-        elif location.whole and session.evse_uid.upper() not in location.evses and session.evse_uid != "#NA":
+        elif location is not None and location.whole and session.evse_uid.upper() not in location.evses and session.evse_uid != "#NA":
             yield SeqReport(UnknownSessionLocation(problem=f"session at EVSE {session.evse_uid}, not an EVSE of "
                                                    f"location {session.location_id}"), observed.where, "$.evse_uid")
         yield from self._token(observed, session.cdr_token.uid)

@@ -7,7 +7,8 @@ the latest of each per token. A session started by AUTH_REQUEST carries
 the reference of the latest AuthorizationInfo for its token, one started
 by COMMAND that of the latest accepted command, unless the other source
 gave a newer one since (a reservation later authorized at the Charge
-Point). This is checked at every push that carries the session's
+Point); a source that gave no reference does not replace one given before
+it. This is checked at every push that carries the session's
 auth_method or reference; a WHITELIST session had no reference given and
 is not checked. The CDR repeats the session's last auth_method and
 reference. Each object is reported once.
@@ -78,7 +79,8 @@ class SessionReferenceNotLastGiven(Violation, frozen=True, kw_only=True):
     A session's authorization_reference is the last one the eMSP gave for
     it: the `authorization_reference` field of the accepted StartSession or
     ReserveNow that led to it, or of a later AuthorizationInfo for its
-    token.
+    token that carries one (an answer without a reference does not replace
+    the one given before).
 
     ## Why it matters
     The eMSP looks the session up by that reference to show it in the
@@ -210,7 +212,9 @@ class SessionReferencesChecker:
             return None
         since: list[Authorization | Vouched] = [s for s in (authorization, command)
                                                 if s is not None and s.order >= first.order]
-        return max(since, key=lambda s: s.order)
+        # An answer without a reference gives none: it does not replace the one given before it (§9.3.1).
+        given = [s for s in since if s.reference is not None]
+        return max(given or since, key=lambda s: s.order)
 
     def _cdr(self, observed: Observed, cdr: Any) -> Iterator[SeqReport]:
         method, reference = str(cdr.auth_method), cdr.authorization_reference

@@ -9,7 +9,8 @@ a heap; as the clock advances past a deadline (before the exchange at hand
 is taken as an update), the session is reported if that update is still
 its last (SES402). Stale heap entries (the session was updated since, or
 left ACTIVE) are dropped as they come up, so each exchange costs a heap
-peek, not a scan of the sessions. `finish()` checks the deadlines passed
+peek, not a scan of the sessions. A malformed update of an ACTIVE session
+(its shape rule reports it) still counts as one. `finish()` checks the deadlines passed
 by the end of the last exchange. Statuses come from the sessions checker,
 fed the same exchanges first.
 """
@@ -114,19 +115,29 @@ class SessionClockChecker:
         now = observed.started_at
         if self._deadlines:
             yield from self._passed(now, observed.where)
-        if observed.module != "sessions" or observed.operation not in ("put", "patch") or observed.request is None:
+        if observed.module != "sessions" or observed.operation not in ("put", "patch"):
             return
         key = observed.key
         if key is None or key.country_code is None or key.party_id is None or key.id is None:
             return
         session_key = object_key(key.country_code, key.party_id, key.id)
+        if observed.request is None:
+            # A malformed update (reported by its shape rule) was still sent: it restarts the watch of an
+            # ACTIVE session, whose status it cannot be read to change.
+            if observed.exchange.request.has_body and session_key in self._active:
+                self._watch(session_key, now, observed.where)
+            return
         yield from self._future(session_key, observed.request, now, observed.where)
         state = self._sessions.status_of(session_key)
         if state is not None and state.status == "ACTIVE":
-            self._active[session_key] = observed.where
-            heapq.heappush(self._deadlines, (now + self._interval, next(self._order), session_key, observed.where))
+            self._watch(session_key, now, observed.where)
         else:
             self._active.pop(session_key, None)
+
+    def _watch(self, key: SessionKey, now: float, update: Where) -> None:
+        """`update` is the session's last: its silence is reported once the interval after it has passed."""
+        self._active[key] = update
+        heapq.heappush(self._deadlines, (now + self._interval, next(self._order), key, update))
 
     def _future(self, key: SessionKey, body: Any, now: float, where: Where) -> Iterator[SeqReport]:
         for name in TIMES:

@@ -11,10 +11,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 from ..registry import Severity, Violation
+from ..tolerance import RepairKind
 
 
 class _Malformed(Violation, frozen=True, kw_only=True):
     what: ClassVar[str] = "body"
+    # Reported, with the profile's severity for them, also where only these forms break the body.
+    tolerated_forms: ClassVar[tuple[RepairKind, ...]] = ("datetime_offset", "datetime_length")
     reason: str
 
     def message(self) -> str:

@@ -6,7 +6,8 @@ the shared `Inventory`. A PUT is compared with the tariff the inventory
 holds (TAR202: `last_updated` only moves forward), a DELETE with the
 connectors that still list the tariff (TAR201); then the inventory follows
 what the receiver accepted. Tariffs read by GET (lists or single) are
-written without checks.
+written without checks. A PUT whose body could not be read marks its tariff
+as seen, so that connectors naming it are not told it is unknown.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import ClassVar
 
 from .. import model as m
 from ..registry import Severity, Violation
-from .inventory import Inventory, TariffKey, failed, items, older, party_of
+from .inventory import Inventory, TariffKey, failed, items, older, party_of, unreadable_push
 from .sequencing import Observed, SeqReport, Watched, note
 
 
@@ -128,6 +129,8 @@ class TariffsChecker:
             if not failed(observed):
                 self._inventory.delete_tariff(target)
             return
+        if target is not None and unreadable_push(observed):
+            self._inventory.unreadable_tariffs.add(target)
         if observed.operation == "put" and isinstance(observed.request, m.Tariff) and target is not None:
             yield from self._stale(observed, target, observed.request)
             if not failed(observed):

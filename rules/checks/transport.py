@@ -12,17 +12,22 @@ import binascii
 import functools
 import re
 from collections import OrderedDict
-from typing import ClassVar, Final
+from typing import ClassVar, Final, NamedTuple
 
-from msgspec import UNSET
+import orjson
+from msgspec import UNSET, Raw
 
 from ..decoding import ShapeError, decode_envelope, salvage_envelope
 from ..exchange import ExchangeView, MessageView
 from ..model import RawEnvelope, parse_datetime
 from ..profiles import Profile
 from ..registry import Severity, Violation
+from ..tolerance import RepairKind, datetime_put_right
 
-Report = tuple[Violation, str | None]  # the violation and a JSON path, if any
+class Report(NamedTuple):
+    violation: Violation
+    path: str | None  # a JSON path, if any
+    severity: str | None = None  # this occurrence's own, where it differs from the rule's
 
 _DEFINED_STATUS_CODES: Final = frozenset({1000, 2000, 2001, 2002, 2003, 2004, 3000, 3001, 3002, 3003, 4000, 4001, 4002, 4003})
 _PUSH_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
@@ -275,7 +280,10 @@ class EnvelopeTimestampNotDateTime(Violation, frozen=True, kw_only=True):
     25 characters.
 
     ## Why it matters
-    OCPI forbids offsets (even `+00:00`); strict parsers refuse them.
+    OCPI forbids offsets (even `+00:00`); strict parsers refuse them. A
+    timestamp that fails only by a form the catalogue tolerates (12.6) has
+    the severity the profile gives that form in bodies too, and the answer
+    is checked as if the timestamp had been written right.
 
     ## Example
     `"timestamp": "2026-11-23T09:00:00+00:00"`.
@@ -288,6 +296,8 @@ class EnvelopeTimestampNotDateTime(Violation, frozen=True, kw_only=True):
     severity = Severity.ERROR
     spec = "§16.2"
     about = "response"
+    # Reported with the profile's severity for them, the same as in bodies (catalogue 12.6).
+    tolerated_forms: ClassVar[tuple[RepairKind, ...]] = ("datetime_offset", "datetime_length")
     reason: str
 
     def message(self) -> str:
@@ -536,6 +546,7 @@ class TransportChecker:
     REQUEST_ID_WINDOW: Final = 20_000
 
     def __init__(self, profile: Profile) -> None:
+        self._profile = profile
         self._tolerance = profile.timestamp_tolerance_seconds
         self._request_ids: dict[str, OrderedDict[str, int]] = {}
 
@@ -548,18 +559,18 @@ class TransportChecker:
         self._reused_request_id(exchange, found)
         if request.has_body:
             if not _is_json_media_type(request.header("Content-Type")):
-                found.append((RequestWithoutJsonContentType(found=request.header("Content-Type")), None))
+                found.append(Report(RequestWithoutJsonContentType(found=request.header("Content-Type")), None))
             if request.body is UNSET and request.method in _PUSH_METHODS:
-                found.append((RequestBodyNotJson(method=request.method), None))
+                found.append(Report(RequestBodyNotJson(method=request.method), None))
         response = exchange.response
         if response is None:
             error = exchange.error if exchange.error is not UNSET else "none recorded"
-            found.append((NoResponse(error=str(error)), None))
+            found.append(Report(NoResponse(error=str(error)), None))
             return found
         _echoed("X-Request-ID", request, response, RequestIdNotEchoed, found)
         _echoed("X-Correlation-ID", request, response, CorrelationIdNotEchoed, found)
         if response.has_body and not _is_json_media_type(response.header("Content-Type")):
-            found.append((ResponseWithoutJsonContentType(found=response.header("Content-Type")), None))
+            found.append(Report(ResponseWithoutJsonContentType(found=response.header("Content-Type")), None))
         self._envelope(exchange, response, envelope, ended_at, found)
         return found
 
@@ -572,7 +583,7 @@ class TransportChecker:
             seen = self._request_ids[exchange.direction] = OrderedDict()
         first = seen.get(request_id)
         if first is not None:
-            found.append((DuplicateRequestId(request_id=request_id, first_seq=first), None))
+            found.append(Report(DuplicateRequestId(request_id=request_id, first_seq=first), None))
             return
         seen[request_id] = exchange.seq
         if len(seen) > self.REQUEST_ID_WINDOW:
@@ -582,16 +593,20 @@ class TransportChecker:
                   ended_at: float | None, found: list[Report]) -> None:
         if envelope is None:
             reason = "the body is not JSON" if response.has_body else "the body is empty"
-            found.append((NotAnEnvelope(reason=reason), None))
+            found.append(Report(NotAnEnvelope(reason=reason), None))
         elif isinstance(envelope, ShapeError):
             if envelope.path == "$.timestamp":
-                found.append((EnvelopeTimestampNotDateTime(reason=envelope.message), envelope.path))
+                tolerated = tolerated_envelope(response, envelope)
+                severity = None
+                if tolerated is not None:
+                    severity = self._profile.tolerated_severity(tolerated[1], EnvelopeTimestampNotDateTime)
+                found.append(Report(EnvelopeTimestampNotDateTime(reason=envelope.message), envelope.path, severity))
             else:
-                found.append((NotAnEnvelope(reason=envelope.message), envelope.path))
+                found.append(Report(NotAnEnvelope(reason=envelope.message), envelope.path))
             # One defect must not hide the others: judge the status code of what is left.
-            salvaged = usable_envelope(exchange, envelope)
-            if isinstance(salvaged, RawEnvelope):
-                self._status(salvaged, exchange, ended_at, found)
+            usable = usable_envelope(exchange, envelope)
+            if isinstance(usable, RawEnvelope):
+                self._status(usable, exchange, ended_at, found)
         else:
             self._status(envelope, exchange, ended_at, found)
 
@@ -602,32 +617,32 @@ class TransportChecker:
         if code != 1000:  # the usual answer breaks none of the status code rules
             custom = 1900 <= code <= 4999 and code % 1000 >= 900
             if code not in _DEFINED_STATUS_CODES and not custom:
-                found.append((UndefinedStatusCode(status_code=code), "$.status_code"))
+                found.append(Report(UndefinedStatusCode(status_code=code), "$.status_code"))
             if custom:
-                found.append((CustomStatusCode(status_code=code), "$.status_code"))
+                found.append(Report(CustomStatusCode(status_code=code), "$.status_code"))
             if 4000 <= code <= 4999 and exchange.direction == "to_partner":
-                found.append((HubCodeFromParty(status_code=code), "$.status_code"))
+                found.append(Report(HubCodeFromParty(status_code=code), "$.status_code"))
         http = exchange.response.status
         if 1000 <= code <= 1999 and not 200 <= http <= 299:
-            found.append((SuccessWithHttpError(http_status=http, status_code=code), "$.status_code"))
+            found.append(Report(SuccessWithHttpError(http_status=http, status_code=code), "$.status_code"))
         if 2000 <= code <= 3999 and 400 <= http <= 599 and http not in _NAMED_HTTP_ERRORS:
             if http != 400 or exchange.request.body is not UNSET or not exchange.request.has_body:
-                found.append((HttpErrorForOcpiError(http_status=http, status_code=code), "$.status_code"))
+                found.append(Report(HttpErrorForOcpiError(http_status=http, status_code=code), "$.status_code"))
         if ended_at is not None and envelope.timestamp:  # "": a salvaged envelope's timestamp was no DateTime
             skew = parse_datetime(envelope.timestamp).timestamp() - ended_at
             if abs(skew) > self._tolerance:
-                found.append((EnvelopeTimestampSkew(seconds=skew), "$.timestamp"))
+                found.append(Report(EnvelopeTimestampSkew(seconds=skew), "$.timestamp"))
 
 
 @functools.lru_cache(maxsize=256)  # a capture uses a handful of Authorization values, over and over
 def _authorization(value: str | None) -> tuple[Report, ...]:
     if value is None:
-        return ((MissingAuthorization(), None),)
+        return (Report(MissingAuthorization(), None),)
     scheme, space, token = value.partition(" ")
     if scheme != "Token" or not space or not token or token.startswith(" "):
-        return ((MalformedAuthorization(scheme=scheme), None),)
+        return (Report(MalformedAuthorization(scheme=scheme), None),)
     if token.startswith("redacted:sha256:") or (not token.startswith("redacted:") and not _is_base64_token(token)):
-        return ((AuthorizationNotBase64(), None),)
+        return (Report(AuthorizationNotBase64(), None),)
     return ()
 
 
@@ -635,13 +650,33 @@ def _echoed(name: str, request: MessageView, response: MessageView, rule: type[_
             found: list[Report]) -> None:
     sent = request.header(name)
     if sent is None:
-        found.append((rule(header=name, problem="missing on the request", side="request"), None))
+        found.append(Report(rule(header=name, problem="missing on the request", side="request"), None))
         return
     echoed = response.header(name)
     if echoed is None:
-        found.append((rule(header=name, problem=f"not echoed in the response (request had {sent!r})"), None))
+        found.append(Report(rule(header=name, problem=f"not echoed in the response (request had {sent!r})"), None))
     elif echoed != sent:
-        found.append((rule(header=name, problem=f"response has {echoed!r}, request had {sent!r}"), None))
+        found.append(Report(rule(header=name, problem=f"response has {echoed!r}, request had {sent!r}"), None))
+
+
+def tolerated_envelope(response: MessageView, failed: ShapeError) -> tuple[RawEnvelope, RepairKind] | None:
+    """An envelope that failed only by its timestamp written in a form the catalogue tolerates (12.6),
+    decoded with the timestamp put right, and that form; None for any other fault. Only failed envelopes
+    get here."""
+    body = response.body
+    if failed.path != "$.timestamp" or body is UNSET:
+        return None
+    try:
+        value = orjson.loads(bytes(body))
+    except orjson.JSONDecodeError:
+        return None
+    timestamp = value.get("timestamp") if isinstance(value, dict) else None
+    put_right = datetime_put_right(timestamp) if isinstance(timestamp, str) else None
+    if put_right is None:
+        return None
+    value["timestamp"] = put_right[0]
+    envelope = decode_envelope(Raw(orjson.dumps(value)))
+    return (envelope, put_right[1]) if isinstance(envelope, RawEnvelope) else None
 
 
 def response_envelope(exchange: ExchangeView) -> RawEnvelope | ShapeError | None:
@@ -658,4 +693,7 @@ def usable_envelope(exchange: ExchangeView,
     `status_code`): the transport rules report the envelope's fault, the rest is still checked."""
     if not isinstance(envelope, ShapeError) or exchange.response is None or exchange.response.body is UNSET:
         return envelope
+    tolerated = tolerated_envelope(exchange.response, envelope)  # only the timestamp's form was off: read it all
+    if tolerated is not None:
+        return tolerated[0]
     return salvage_envelope(exchange.response.body) or envelope

@@ -250,6 +250,17 @@ def test_rules_lists_and_rule_explains(tmp_path: Path) -> None:
     assert "judges: the response (its sender, the callee, is at fault)" in run("rule", "CRD206").stdout
 
 
+def test_rule_shows_the_severity_each_profile_gives() -> None:
+    lines = run("rule", "LOC005").stdout.splitlines()
+    assert "severity by profile: mobie warning, ocpi-2.2.1 error" in lines
+    lines = run("rule", "ENV008").stdout.splitlines()
+    assert "severity by profile: mobie error, ocpi-2.2.1 error" in lines
+    assert "  a DateTime with a numeric UTC offset (`+00:00`): mobie warning, ocpi-2.2.1 error" in lines
+    assert ("  a DateTime longer than 25 characters (too many fractional digits): mobie warning, "
+            "ocpi-2.2.1 warning") in lines
+    assert "tolerated forms" not in run("rule", "CDR307").stdout
+
+
 def test_import_a_har_then_replay_it(tmp_path: Path) -> None:
     entry = {
         "startedDateTime": "2026-11-23T10:00:00.000+01:00",

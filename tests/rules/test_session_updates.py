@@ -11,7 +11,7 @@ from captures import ocpi_exchange, write_capture
 from ocpi_tap.replay.capture import Exchange, format_timestamp
 from ocpi_tap.replay.check import check_capture
 from ocpi_tap.rules.profiles import PROFILES
-from test_body_rules import EVSE, HUB, LOCATION, PARTNER, SESSION
+from test_body_rules import CDR, EVSE, HUB, LOCATION, PARTNER, SESSION
 from test_sessions_and_cdrs import ACTIVE, CDR_POST, COMPLETED, PUT, SESSIONS_ONLY, T0, URL, at, day, patch, stamp
 
 
@@ -108,3 +108,31 @@ def test_a_silence_until_the_end_of_the_capture_is_reported_at_finish(tmp_path: 
     assert found(tmp_path, [put, active, soon]) == [("SES208", 2, "warning")]
     slow = msgspec.structs.replace(soon, ended=format_timestamp(T0 + 1000))  # the capture ends past the deadline
     assert found(tmp_path, [put, active, slow]) == [("SES208", 2, "warning"), ("SES402", 2, "warning")]
+
+
+def updates_with_a_malformed_one(tmp_path: Path, role: str, next_update: float) -> list[tuple[str, int | None, str]]:
+    """ACTIVE at 2 s, a PATCH whose kwh is a string at 800 s, the next update at `next_update` s."""
+    base, direction = (HUB, "to_hub") if role == "CPO" else (PARTNER, "to_partner")  # the CPO sends
+
+    def sent(seq: int, second: float, method: str, path: str, body: Any) -> Exchange:
+        envelope = {"status_code": 1000, "timestamp": format_timestamp(T0 + second)[:19] + "Z"}
+        return at(ocpi_exchange(method, base + path, body, seq=seq, direction=direction,
+                                raw_response=msgspec.json.encode(envelope)), seq, second)
+
+    session = "/sessions/PT/CPO/S1"
+    exchanges = [sent(1, 1, "PUT", session, PUT[2]), sent(2, 2, "PATCH", session, ACTIVE[2]),
+                 sent(3, 800, "PATCH", session, patch(13, kwh="2.5")),
+                 sent(4, next_update, "PATCH", session, patch(30, kwh=3.0)),
+                 sent(5, next_update + 60, "PATCH", session, patch(31, status="COMPLETED", end_date_time=stamp(31))),
+                 sent(6, next_update + 120, "POST", "/cdrs", dict(CDR, session_id="S1"))]
+    result = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges), SESSIONS_ONLY,
+                           profile=PROFILES["ocpi-2.2.1"], partner_role=role)
+    return [(f.code, f.seq, f.severity) for f in result.findings if f.code.startswith("SES")]
+
+
+def test_a_malformed_update_is_reported_once_and_still_counts_as_an_update(tmp_path: Path) -> None:
+    for role in ("CPO", "EMSP"):
+        assert updates_with_a_malformed_one(tmp_path, role, 1600) == [("SES001", 3, "error")], role
+        # Silent for too long after the malformed update: the silence is counted from it.
+        assert updates_with_a_malformed_one(tmp_path, role, 2000) == [("SES001", 3, "error"),
+                                                                      ("SES402", 3, "warning")], role

@@ -13,7 +13,7 @@ from ocpi_tap.replay.capture import Exchange, format_timestamp
 from ocpi_tap.replay.check import check_capture
 from ocpi_tap.rules.profiles import PROFILES
 from ocpi_tap.rules.registry import Selection
-from test_body_rules import CDR, HUB, SESSION
+from test_body_rules import CDR, HUB, PARTNER, SESSION
 
 URL = f"{HUB}/sessions/PT/CPO/S1"
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc).timestamp()  # the envelopes' timestamp
@@ -166,9 +166,23 @@ def test_cdr_for_an_invalid_session(tmp_path: Path) -> None:
     assert codes(tmp_path, day(PUT, invalid, CDR_POST)) == [("CDR207", "warning")]
 
 
-def test_cdr_that_contradicts_its_session(tmp_path: Path) -> None:
+def test_cdr_of_a_session_not_in_the_capture_is_a_warning_like_other_objects_never_put(tmp_path: Path) -> None:
     unknown = ("POST", f"{HUB}/cdrs", dict(CDR, session_id="S9"))
-    assert codes(tmp_path, day(unknown)) == [("CDR301", "error")]
+    for role, base, direction in (("CPO", HUB, "to_hub"), ("EMSP", PARTNER, "to_partner")):
+        def posted(*steps: tuple[str, str, Any]) -> list[tuple[str, str]]:
+            exchanges = [at(ocpi_exchange(method, url.replace(HUB, base), body, seq=n, direction=direction), n, n)
+                         for n, (method, url, body) in enumerate(steps, start=1)]
+            result = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges),
+                                   Selection(select=["CDR301", "CDR307", "SES205"]), profile=PROFILES["ocpi-2.2.1"],
+                                   partner_role=role)
+            return [(f.code, f.severity) for f in result.findings]
+
+        assert posted(unknown) == [("CDR307", "warning")], role
+        assert posted(("PATCH", URL, patch(1, kwh=2.0))) == [("SES205", "warning")], role  # the same fault
+        assert posted(PUT, COMPLETED, ("POST", f"{HUB}/cdrs", dict(CDR, session_id="S1"))) == [], role
+
+
+def test_cdr_that_contradicts_its_session(tmp_path: Path) -> None:
     other_token = ("POST", f"{HUB}/cdrs", dict(CDR, session_id="S1", cdr_token=dict(CDR["cdr_token"], uid="U7")))
     assert codes(tmp_path, day(PUT, COMPLETED, other_token)) == [("CDR301", "error")]
 

@@ -219,6 +219,36 @@ def test_a_command_session_without_the_commands_reference(tmp_path: Path) -> Non
     assert codes(tmp_path, command, session(2, 600, auth_method="COMMAND", authorization_reference="R-5")) == []
 
 
+def test_an_authorization_without_a_reference_does_not_replace_the_commands(tmp_path: Path) -> None:
+    command = start(1, 500, authorization_reference="R-5")
+    kept = session(3, 600, auth_method="COMMAND", authorization_reference="R-5")
+    assert codes(tmp_path, command, authorize(2, 550, reference=None), kept) == []
+    dropped = session(3, 600, auth_method="COMMAND")
+    assert codes(tmp_path, command, authorize(2, 550, reference=None), dropped) == [("SES303", 3)]
+    replaced = session(3, 600, auth_method="COMMAND", authorization_reference="A-77")
+    assert codes(tmp_path, command, authorize(2, 550), replaced) == []  # an answer with one does replace it
+
+
+def test_the_partner_as_emsp_gives_no_reference_in_its_answer(tmp_path: Path) -> None:
+    """The hub (the CPO side) pushes the session; the partner sent the command and answered the authorize."""
+    def hub_session(seq: int, second: float, **changes: Any) -> Exchange:
+        body = dict(SESSION, start_date_time=LATER, last_updated=LATER, **changes)
+        return ex(seq, second, "PUT", f"{PARTNER}/sessions/PT/CPO/S1", body)
+
+    command = ex(1, 500, "POST", f"{HUB}/commands/START_SESSION",
+                 dict(START, response_url=f"{PARTNER}/commands/START_SESSION/42", authorization_reference="R-5"),
+                 {"result": "ACCEPTED", "timeout": 30})
+    answer = authorize(2, 550, reference=None, url=f"{PARTNER}/tokens/U1/authorize")
+
+    def emsp_codes(*exchanges: Exchange) -> list[tuple[str, int | None]]:
+        found = check_capture(write_capture(tmp_path / "e.jsonl", *exchanges), TOKENS_ONLY,
+                              profile=PROFILES["ocpi-2.2.1"], partner_role="EMSP").findings
+        return [(f.code, f.seq) for f in found]
+
+    assert emsp_codes(command, answer, hub_session(3, 600, auth_method="COMMAND", authorization_reference="R-5")) == []
+    assert emsp_codes(command, answer, hub_session(3, 600, auth_method="COMMAND")) == [("SES303", 3)]
+
+
 def test_a_reference_changed_by_a_patch(tmp_path: Path) -> None:
     command = start(1, 500, authorization_reference="R-5")
     started = session(2, 600, auth_method="COMMAND", authorization_reference="R-5")

@@ -8,12 +8,18 @@ from pathlib import Path
 import orjson
 import pytest
 
-from captures import write_capture
+import msgspec
+
+from captures import ocpi_exchange, write_capture
+from ocpi_tap.replay.capture import Exchange
 from ocpi_tap.replay.check import check_capture
 from ocpi_tap.rules.profiles import PROFILES
+from ocpi_tap.rules.registry import Selection
 from ocpi_tap.rules.tolerance import repair
 from test_body_rules import HUB, LOCATION, PER_MESSAGE, SESSION
-from test_sessions_and_cdrs import PUT, URL, day, patch, stamp
+from test_sessions_and_cdrs import PUT, URL, at, day, patch, stamp
+
+ENVELOPE_SELECTION = Selection(select=["ENV008", "SES001"])
 
 
 @pytest.mark.parametrize(
@@ -86,3 +92,60 @@ def test_coordinate_precision_is_its_own_rule(tmp_path: Path) -> None:
     assert findings(tmp_path, [put], "mobie") == [("LOC005", 1, "warning")]
     clean = ("PUT", f"{HUB}/locations/PT/CPO/L1", LOCATION)
     assert findings(tmp_path, [clean], "ocpi-2.2.1") == []
+
+
+def envelope_stamped(tmp_path: Path, timestamp: str, profile: str, role: str) -> list[tuple[str, str]]:
+    """A session PUT whose answer's envelope timestamp is `timestamp`, sent by the CPO (the partner as CPO,
+    or the hub to an eMSP partner)."""
+    [exchange] = day(PUT)
+    assert exchange.response is not None
+    envelope = msgspec.json.encode({"status_code": 1000, "timestamp": timestamp})
+    exchange = msgspec.structs.replace(exchange, response=msgspec.structs.replace(
+        exchange.response, body=msgspec.Raw(envelope)))
+    if role == "EMSP":
+        exchange = msgspec.structs.replace(exchange, direction="to_partner", request=msgspec.structs.replace(
+            exchange.request, url=exchange.request.url.replace(HUB, "https://cpo.example.com/ocpi/2.2.1")))
+    result = check_capture(write_capture(tmp_path / "c.jsonl", exchange), ENVELOPE_SELECTION,
+                           profile=PROFILES[profile], partner_role=role)
+    return [(f.code, f.severity) for f in result.findings]
+
+
+@pytest.mark.parametrize("role", ["CPO", "EMSP"])
+def test_a_tolerated_form_has_the_same_severity_in_the_envelope_as_in_a_body(tmp_path: Path, role: str) -> None:
+    long, offset = "2026-11-23T09:00:01.123456Z", "2026-11-23T09:00:01+00:00"
+    assert envelope_stamped(tmp_path, long, "ocpi-2.2.1", role) == [("ENV008", "warning")]
+    assert envelope_stamped(tmp_path, offset, "ocpi-2.2.1", role) == [("ENV008", "error")]
+    assert envelope_stamped(tmp_path, offset, "mobie", role) == [("ENV008", "warning")]
+    assert envelope_stamped(tmp_path, "23/11/2026 09:00", "mobie", role) == [("ENV008", "error")]  # not tolerated
+    assert envelope_stamped(tmp_path, "2026-11-23T09:00:01Z", "mobie", role) == []
+
+
+@pytest.mark.parametrize("role", ["CPO", "EMSP"])
+def test_an_answer_behind_a_tolerated_timestamp_is_still_read(tmp_path: Path, role: str) -> None:
+    """The EVSE PATCH finds the location its pull read, and the answer's status code is still checked."""
+    pull_base, pull_direction = ("https://cpo.example.com/ocpi/2.2.1", "to_partner") if role == "CPO" else (
+        HUB, "to_hub")
+    push_base, push_direction = (HUB, "to_hub") if role == "CPO" else (
+        "https://cpo.example.com/ocpi/2.2.1", "to_partner")
+
+    def pulled(timestamp: str, status_code: int = 1000) -> list[tuple[str, str]]:
+        envelope = {"data": [LOCATION], "status_code": status_code, "timestamp": timestamp}
+        pull = ocpi_exchange("GET", f"{pull_base}/locations?offset=0&limit=10", direction=pull_direction,
+                             raw_response=msgspec.json.encode(envelope),
+                             response_headers=[("X-Total-Count", "1"), ("X-Limit", "10")])
+        patch_evse = ocpi_exchange("PATCH", f"{push_base}/locations/PT/CPO/L1/E1", seq=2, direction=push_direction,
+                                   request_body={"status": "CHARGING", "last_updated": "2026-11-23T09:05:00Z"})
+        result = check_capture(write_capture(tmp_path / "c.jsonl", *at_seconds(pull, patch_evse)),
+                               Selection(select=["ENV008", "ENV120", "LOC202"]), profile=PROFILES["mobie"],
+                               partner_role=role)
+        return [(f.code, f.severity) for f in result.findings]
+
+    assert pulled("2026-11-23T09:00:01+00:00") == [("ENV008", "warning")]
+    assert pulled("2026-11-23T09:00:01+00:00", 200) == [("ENV008", "warning"), ("ENV120", "error"),
+                                                         ("LOC202", "warning")]  # no success: no data read
+    # Not a tolerated form: an error, and still the data is read (issue 16: one defect must not hide the others).
+    assert pulled("2026-11-23 09:00") == [("ENV008", "error")]
+
+
+def at_seconds(*exchanges: Exchange) -> list[Exchange]:
+    return [at(exchange, n, n) for n, exchange in enumerate(exchanges, start=1)]
