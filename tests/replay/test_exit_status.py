@@ -44,8 +44,9 @@ def warning_day(tmp_path: Path, role: str) -> Path:
 
 
 def error_day(tmp_path: Path, role: str) -> Path:
-    """One error, Versions failing: the versions answer without its envelope's timestamp (ENV001)."""
-    return changed_day(tmp_path, role, "error", rb',"timestamp":"[^"]*"', b"")
+    """Versions failing on an error of the partner: its first versions GET without an Authorization header
+    (ENV101), and so its registration not preceded by a GET with the token it registers with (CRD201, a warning)."""
+    return changed_day(tmp_path, role, "error", rb'\["Authorization","Token redacted:b64:sha256:[0-9a-f]*"\],', b"")
 
 
 def day_start(tmp_path: Path, role: str) -> Path:
@@ -119,21 +120,35 @@ def test_warnings_fail_by_default_and_not_with_fail_on_error(tmp_path: Path, rol
 @pytest.mark.parametrize("role", ROLES)
 def test_errors_fail_unless_fail_on_never_and_a_failing_module_fails_a_requirement(tmp_path: Path, role: str) -> None:
     path = error_day(tmp_path, role)
-    summary = ("Found 1 finding (1 error, 0 warnings) in 55 exchanges of 1 capture; "
+    summary = ("Found 2 findings (1 error, 1 warning) in 55 exchanges of 1 capture; "
                "not ready: Versions (failing: 1 error).")
-    for fail_on in ("warning", "error"):
-        failed = run("replay", str(path), "--role", role, "--fail-on", fail_on)
-        assert failed.returncode == 1
-        assert failed.stdout.splitlines()[-1] == summary  # nothing to add: the findings fail, as always
+    failed = run("replay", str(path), "--role", role)
+    assert failed.returncode == 1
+    assert failed.stdout.splitlines()[-1] == summary  # nothing to add: the findings fail, as always
+    errors_only = run("replay", str(path), "--role", role, "--fail-on", "error")
+    assert errors_only.returncode == 1  # the error fails; the warning is named as not failing
+    assert errors_only.stdout.splitlines()[-2:] == [summary, "1 warning does not fail the run (--fail-on error)."]
     never = run("replay", str(path), "--role", role, "--fail-on", "never")
     assert never.returncode == 0, never.stdout
-    assert never.stdout.splitlines()[-2:] == [summary, "1 finding does not fail the run (--fail-on never)."]
+    assert never.stdout.splitlines()[-2:] == [summary, "2 findings do not fail the run (--fail-on never)."]
     elsewhere = run("replay", str(path), "--role", role, "--fail-on", "never", "--require-ready", "tariffs")
     assert elsewhere.returncode == 0, elsewhere.stdout
     assert elsewhere.stdout.splitlines()[-1] == "Required module ready: Tariffs."
     here = run("replay", str(path), "--role", role, "--fail-on", "never", "--require-ready", "versions")
     assert here.returncode == 1
     assert here.stdout.splitlines()[-1] == "Required module not ready: Versions (failing: 1 error)."
+
+
+def test_a_finding_of_the_hub_fails_the_run_but_not_the_partner_s_readiness(tmp_path: Path) -> None:
+    # The hub's versions answer without its envelope's timestamp (ENV001): the hub's response is at fault.
+    path = changed_day(tmp_path, "cpo", "hub-error", rb',"timestamp":"[^"]*"', b"")
+    result = run("replay", str(path), "--role", "cpo", "--require-ready", "all")
+    assert result.returncode == 1  # a finding is a finding, whoever sent it; the requirement is met
+    assert result.stdout.splitlines()[-2:] == [
+        "Found 1 finding (1 error, 0 warnings) in 55 exchanges of 1 capture; every module ready.",
+        "Required modules ready: every module.",
+    ]
+    assert run("replay", str(path), "--role", "cpo", "--require-ready", "all", "--fail-on", "never").returncode == 0
 
 
 def test_with_several_captures_a_module_must_be_ready_in_each(tmp_path: Path) -> None:
