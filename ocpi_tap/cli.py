@@ -71,8 +71,8 @@ def _required_modules(ctx: click.Context, param: click.Parameter, values: tuple[
         raise click.BadParameter(str(error), param=param) from None
 
 
-def _decision_options(command: Any) -> Any:
-    """`--fail-on` and `--require-ready`: what makes the exit status 1."""
+def _decision_options(command: Any, baseline: bool = False) -> Any:
+    """`--fail-on` and `--require-ready`: what makes the exit status 1 (`baseline`: the command takes one)."""
     command = click.option(
         "--require-ready", multiple=True, metavar="MODULES", callback=_required_modules,
         help="Exit 1 unless these modules are ready in every capture's readiness: module names, comma-separated "
@@ -81,8 +81,8 @@ def _decision_options(command: Any) -> Any:
     return click.option(
         "--fail-on", type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False), default=DEFAULT_FAIL_ON,
         show_default=True,
-        help="Which findings make the exit status 1: warning (errors and warnings), error (errors only) or never. "
-             "With --baseline, only new findings count.",
+        help="Which findings make the exit status 1: warning (errors and warnings), error (errors only) or never."
+             + (" With --baseline, only new findings count." if baseline else ""),
     )(command)
 
 
@@ -348,7 +348,7 @@ def import_(source: Path, output: Path, hub_hosts: tuple[str, ...], force: bool,
               help="The counterparty's profile: hub-specific versions, severities and tolerances.")
 @click.option("--role", type=click.Choice(["cpo", "emsp"], case_sensitive=False),
               help="The partner's OCPI role, where the URLs alone do not tell Sender from Receiver.")
-@_decision_options
+@functools.partial(_decision_options, baseline=True)
 def replay(captures: tuple[Path, ...], output_format: str, output: Path | None, baseline: Path | None,
            update_baseline: bool, jobs: int, select: tuple[str, ...], ignore: tuple[str, ...], profile: str,
            role: str | None, fail_on: str, require_ready: tuple[str, ...]) -> None:
