@@ -79,7 +79,8 @@ def test_bad_lines_are_findings_with_line_numbers_and_the_rest_is_read(tmp_path:
         f"{path}:4: CAP003 seq 1 was already used earlier in this capture",
         f"{path}:5: CAP002 the last line is cut short (recorder stopped mid-write); it is skipped",
     ]
-    assert result.stdout.splitlines()[-1] == "Found 3 findings (2 errors, 1 warning) in 2 exchanges of 1 capture" + NOT_READY
+    assert result.stdout.splitlines()[-1] == (
+        "Found 3 findings (2 errors, 1 warning) in 2 exchanges of 1 capture" + NOT_READY)
 
 
 def test_a_line_whose_times_read_but_whose_request_does_not_is_a_finding_in_its_place(tmp_path: Path) -> None:
@@ -90,7 +91,8 @@ def test_a_line_whose_times_read_but_whose_request_does_not_is_a_finding_in_its_
     assert result.returncode == 1
     assert finding_lines(result.stdout, path) == [
         f"{path}:3: CAP001 not a valid exchange: Expected `str`, got `int` - at `$.request.method`"]
-    assert result.stdout.splitlines()[-1] == "Found 1 finding (1 error, 0 warnings) in 2 exchanges of 1 capture" + NOT_READY
+    assert result.stdout.splitlines()[-1] == (
+        "Found 1 finding (1 error, 0 warnings) in 2 exchanges of 1 capture" + NOT_READY)
 
 
 def test_a_line_that_is_not_utf8_is_a_finding_and_the_rest_is_read(tmp_path: Path) -> None:
@@ -104,7 +106,8 @@ def test_a_line_that_is_not_utf8_is_a_finding_and_the_rest_is_read(tmp_path: Pat
         f"{path}:3: CAP001 not a valid exchange: line is not UTF-8: invalid start byte (byte {at_method})",
         f"{path}:4: CAP001 not a valid exchange: line is not UTF-8: invalid continuation byte (byte {at_body})",
     ]
-    assert result.stdout.splitlines()[-1] == "Found 2 findings (2 errors, 0 warnings) in 2 exchanges of 1 capture" + NOT_READY
+    assert result.stdout.splitlines()[-1] == (
+        "Found 2 findings (2 errors, 0 warnings) in 2 exchanges of 1 capture" + NOT_READY)
     header = tmp_path / "latin1-header.jsonl"
     header.write_bytes(msgspec.json.encode(new_header(note="caf\xe9")).replace(b"caf\xc3\xa9", b"caf\xe9") + b"\n")
     refused = run("replay", str(header))
@@ -124,7 +127,8 @@ def test_a_line_nested_deeper_than_can_be_read_is_a_finding_and_the_rest_is_read
         f"{path}:3: CAP001 not a valid exchange: JSON is nested too deeply",
         f"{path}:4: CAP001 not a valid exchange: JSON is nested too deeply",
     ]
-    assert result.stdout.splitlines()[-1] == "Found 2 findings (2 errors, 0 warnings) in 2 exchanges of 1 capture" + NOT_READY
+    assert result.stdout.splitlines()[-1] == (
+        "Found 2 findings (2 errors, 0 warnings) in 2 exchanges of 1 capture" + NOT_READY)
     header = capture(tmp_path / "deep-header.jsonl")
     header.write_bytes(header.read_bytes().replace(b"{", b'{"x":' + deep + b",", 1))
     refused = run("replay", str(header))
@@ -181,7 +185,8 @@ def test_a_time_of_the_right_form_that_never_was_is_a_finding_and_the_rest_is_re
         f"{path}:4: CAP001 not a valid exchange: 2026-11-23T25:00:01.000000Z is no date and time "
         f"(hour must be in 0..23) - at `$.ended`",
     ]  # and seq 2 on line 5 is no duplicate: line 3 was not an exchange
-    assert result.stdout.splitlines()[-1] == "Found 2 findings (2 errors, 0 warnings) in 2 exchanges of 1 capture" + NOT_READY
+    assert result.stdout.splitlines()[-1] == (
+        "Found 2 findings (2 errors, 0 warnings) in 2 exchanges of 1 capture" + NOT_READY)
 
 
 def test_control_characters_from_a_capture_are_shown_escaped_in_every_text_format(tmp_path: Path) -> None:
