@@ -15,7 +15,7 @@ import click
 from click.core import ParameterSource
 
 from . import __version__
-from .replay.formats import REPORT_FORMATS
+from .replay.formats import DEFAULT_FAIL_ON, FAIL_ON_CHOICES, REPORT_FORMATS, FailOn
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -58,6 +58,32 @@ def _rule_prefixes(ctx: click.Context, param: click.Parameter, prefixes: tuple[s
             f"no rule code starts with {', '.join(map(repr, unknown))}: codes look like CRD211, prefixes "
             f"like CRD or CRD2; `ocpi-tap rules` lists them", param=param)
     return prefixes
+
+
+def _required_modules(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """`--require-ready`: module names (any case, comma lists, repeatable) or `all`; a name that is no
+    module is a mistake, not a requirement met."""
+    from ocpi_tap.replay.outcome import parse_modules
+
+    try:
+        return parse_modules(values)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param=param) from None
+
+
+def _decision_options(command: Any, baseline: bool = False) -> Any:
+    """`--fail-on` and `--require-ready`: what makes the exit status 1 (`baseline`: the command takes one)."""
+    command = click.option(
+        "--require-ready", multiple=True, metavar="MODULES", callback=_required_modules,
+        help="Exit 1 unless these modules are ready in every capture's readiness: module names, comma-separated "
+             "or repeated (versions, credentials, tokens, locations, tariffs, sessions, commands, cdrs), or all.",
+    )(command)
+    return click.option(
+        "--fail-on", type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False), default=DEFAULT_FAIL_ON,
+        show_default=True,
+        help="Which findings make the exit status 1: warning (errors and warnings), error (errors only) or never."
+             + (" With --baseline, only new findings count." if baseline else ""),
+    )(command)
 
 
 def _colour() -> bool:
@@ -322,16 +348,24 @@ def import_(source: Path, output: Path, hub_hosts: tuple[str, ...], force: bool,
               help="The counterparty's profile: hub-specific versions, severities and tolerances.")
 @click.option("--role", type=click.Choice(["cpo", "emsp"], case_sensitive=False),
               help="The partner's OCPI role, where the URLs alone do not tell Sender from Receiver.")
+@functools.partial(_decision_options, baseline=True)
 def replay(captures: tuple[Path, ...], output_format: str, output: Path | None, baseline: Path | None,
            update_baseline: bool, jobs: int, select: tuple[str, ...], ignore: tuple[str, ...], profile: str,
-           role: str | None) -> None:
+           role: str | None, fail_on: str, require_ready: tuple[str, ...]) -> None:
     """Check captures offline: findings, and each module's readiness for certification.
 
-    Exit status: 0 no (new) findings, 1 findings, 2 usage error or unreadable capture or baseline,
-    130 interrupted (Ctrl-C).
+    Exit status: 0 passed, 1 failed: (new) findings at or above --fail-on, or a --require-ready module
+    not ready; 2 usage error or unreadable capture or baseline, 130 interrupted (Ctrl-C).
     """
     _report_replay(list(captures), output_format, select, ignore, profile, role, output, baseline, update_baseline,
-                   jobs)
+                   jobs, _fail_on(fail_on), require_ready)
+
+
+def _fail_on(value: str) -> FailOn:
+    for choice in FAIL_ON_CHOICES:  # click gives the value as typed, in any case
+        if choice == value.lower():
+            return choice
+    raise AssertionError(f"--fail-on {value!r} passed click's choice")
 
 
 @main.command()
@@ -348,8 +382,9 @@ def replay(captures: tuple[Path, ...], output_format: str, output: Path | None, 
 @click.option("--ui", "ui_port", type=click.IntRange(1, 65535), metavar="PORT",
               help="With --live, serve the live page on 127.0.0.1:PORT; it stays up after the day until Ctrl-C. "
                    "Implies --live.")
+@_decision_options
 def demo(role: str, faults: tuple[str, ...], list_faults: bool, output: Path | None, profile: str,
-         live: bool, ui_port: int | None) -> None:
+         live: bool, ui_port: int | None, fail_on: str, require_ready: tuple[str, ...]) -> None:
     """Play a certification day between a mock hub and a mock partner through the recorder, then check it.
 
     Everything runs on free loopback ports: the hub and the partner reach each
@@ -382,7 +417,7 @@ def demo(role: str, faults: tuple[str, ...], list_faults: bool, output: Path | N
             from .live import LiveLink, LiveOptions
 
             checker = LiveLink(LiveOptions(capture=capture, profile=profile, role=role.upper(), ui_port=ui_port,
-                                           colour=_colour()))
+                                           colour=_colour(), fail_on=_fail_on(fail_on), require_ready=require_ready))
             checker.start()
             link = checker  # only a started checker is waited for
             link.wait_warm(60)
@@ -406,7 +441,8 @@ def demo(role: str, faults: tuple[str, ...], list_faults: bool, output: Path | N
                        f"the capture", err=True)
         sys.exit(code if code in (EXIT_CLEAN, EXIT_FINDINGS) else EXIT_ERROR)
     click.echo(f"Recorded {capture} in {time.monotonic() - started:.1f} s; checking it:")
-    _report_replay([capture], "concise", (), (), profile, role)
+    _report_replay([capture], "concise", (), (), profile, role, fail_on=_fail_on(fail_on),
+                   require_ready=require_ready)
 
 
 @main.command()
@@ -464,8 +500,10 @@ def hub(port: int, host: str, role: str, profile: str, public_url: str | None) -
 
 def _report_replay(captures: list[Path], output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],
                    profile: str, role: str | None, output: Path | None = None, baseline: Path | None = None,
-                   update_baseline: bool = False, jobs: int = 1) -> None:
+                   update_baseline: bool = False, jobs: int = 1, fail_on: FailOn = DEFAULT_FAIL_ON,
+                   require_ready: tuple[str, ...] = ()) -> None:
     from ocpi_tap.replay import baseline as baselines
+    from ocpi_tap.replay import outcome as outcomes
     from ocpi_tap.replay import render
     from ocpi_tap.replay.capture import CaptureError
     from ocpi_tap.replay.check import check_capture
@@ -530,7 +568,9 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
             result.findings = [finding for finding in result.findings if id(finding) in new]
         gone = comparison.gone
     colour = output is None and _colour()
-    text = render.report(results, output_format, profile=profile, colour=colour, baselined=baselined)
+    decision = outcomes.decide(results, fail_on, require_ready)
+    text = render.report(results, output_format, profile=profile, colour=colour, baselined=baselined,
+                         outcome=decision)
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -543,7 +583,7 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
         where = " ".join(part for part in (entry.capture, entry.object, entry.path) if part)
         click.echo(f"baseline: {entry.code} at {printable(where)} no longer occurs ({entry.count} fewer); "
                    f"--update-baseline drops it", err=True)
-    sys.exit(EXIT_FINDINGS if any(result.findings for result in results) else EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS if decision.exit_code else EXIT_CLEAN)
 
 
 @main.command()

@@ -39,6 +39,7 @@ import msgspec
 
 from ocpi_tap.replay.capture import CaptureError
 from ocpi_tap.replay.capture.reader import decode_header
+from ocpi_tap.replay.formats import DEFAULT_FAIL_ON, FailOn
 from ocpi_tap.rules.findings import Finding
 
 POLL_SECONDS: Final = 0.05
@@ -57,6 +58,8 @@ class LiveOptions:
     colour: bool = False
     select: tuple[str, ...] = ()  # rule code prefixes, as replay's --select
     ignore: tuple[str, ...] = ()
+    fail_on: FailOn = DEFAULT_FAIL_ON  # as replay's --fail-on and --require-ready: the exit status (demo's)
+    require_ready: tuple[str, ...] = ()
 
 
 class LiveLink:
@@ -95,7 +98,8 @@ class LiveLink:
 
     def close(self, keep_page: bool = False) -> int:
         """The capture is closed: waits for the checker to finish; its exit code:
-        0 no findings, 1 findings, 2 the capture could not be read, anything else a crash.
+        0 passed, 1 failed (findings, or a required module not ready), 2 the capture could not be read,
+        anything else a crash.
         With `keep_page` the checker's live page stays up after the check until Ctrl-C (or SIGTERM)."""
         if not keep_page:
             self._released.set()  # before `closed`: the checker sees both at once
@@ -217,14 +221,14 @@ def check_live(options: LiveOptions, watermark: Any, warm: Any, begun: Any, clos
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         delay = float(os.environ.get(DELAY_VARIABLE) or 0)
-        found = asyncio.run(_check(options, watermark, warm, begun, closed, released, delay))
+        code = asyncio.run(_check(options, watermark, warm, begun, closed, released, delay))
     except CaptureError as error:
         click.echo(f"error: live check: {error}", err=True)
         sys.exit(2)
     except Exception:
         traceback.print_exc()
         sys.exit(EXIT_CRASHED)
-    sys.exit(1 if found else 0)  # as replay: 1 when there are findings
+    sys.exit(code)  # as replay: 1 on findings at or above --fail-on, or a --require-ready module not ready
 
 
 async def _serve_until_released(url: str, released: Any) -> None:
@@ -238,8 +242,9 @@ async def _serve_until_released(url: str, released: Any) -> None:
 
 async def _check(options: LiveOptions, watermark: Any, warm: Any, begun: Any, closed: Any, released: Any,
                  delay: float) -> int:
-    """How many findings there were."""
+    """The exit status, as replay's: 0 passed, 1 failed."""
     from ocpi_tap.replay.live import LiveCheck
+    from ocpi_tap.replay.outcome import decide
     from ocpi_tap.replay.render import closing_lines
     from ocpi_tap.rules.profiles import PROFILES
     from ocpi_tap.rules.registry import Selection
@@ -304,7 +309,8 @@ async def _check(options: LiveOptions, watermark: Any, warm: Any, begun: Any, cl
                        err=True)
         result = check.result
         assert result.readiness is not None
-        click.echo("\n".join(closing_lines([result], colour=options.colour)))
+        outcome = decide([result], options.fail_on, options.require_ready)
+        click.echo("\n".join(closing_lines([result], colour=options.colour, outcome=outcome)))
         if check.order_broken:
             click.echo(f"note: {check.order_broken} exchanges were written later than the recorder's watermark "
                        f"promised, so the live order may differ from the replay's; `ocpi-tap replay {name}` "
@@ -312,7 +318,7 @@ async def _check(options: LiveOptions, watermark: Any, warm: Any, begun: Any, cl
         if page is not None:
             page.status(result.readiness, result.exchanges, check.checked, len(result.findings), finished=True)
             await _serve_until_released(f"http://127.0.0.1:{options.ui_port}/", released)
-        return len(result.findings)
+        return outcome.exit_code
     finally:
         output.close()
         tail.close()

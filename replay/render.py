@@ -17,7 +17,9 @@ import msgspec
 
 from ocpi_tap import __version__
 from ocpi_tap.rules.findings import Finding
+from ocpi_tap.rules.scenarios import MODULE_ORDER, MODULE_TITLES
 
+from . import outcome as outcomes
 from .check import CaptureResult
 from .readiness import HubSide, ModuleReadiness, Readiness
 from .suite import Verdict
@@ -39,20 +41,48 @@ def _count(number: int, noun: str) -> str:
 
 
 def summary(results: Sequence[CaptureResult], baselined: int | None = None) -> str:
-    """The closing line; `baselined`: how many findings a baseline accepted (None: no baseline)."""
+    """The closing line: the findings, and the modules not ready (never "All checks passed" while there are);
+    `baselined`: how many findings a baseline accepted (None: no baseline)."""
     findings = [f for result in results for f in result.findings]
     by_severity = Counter(f.severity for f in findings)
     exchanges = sum(result.exchanges for result in results)
     captures = _count(len(results), "capture")
     accepted = f" ({_count(baselined, 'finding')} accepted by the baseline)" if baselined is not None else ""
+    pending = outcomes.shortfalls(results)
+    not_ready = f"; not ready: {outcomes.describe(pending, len(results) > 1)}" if pending else ""
     if not findings:
-        passed = "No new findings" if baselined is not None else "All checks passed"
-        return f"{passed}: {_count(exchanges, 'exchange')} in {captures}{accepted}."
+        if not pending:
+            passed = "No new findings" if baselined is not None else "All checks passed"
+            return f"{passed}: {_count(exchanges, 'exchange')} in {captures}{accepted}."
+        none = "No new findings" if baselined is not None else "No findings"
+        return f"{none} in {_count(exchanges, 'exchange')} of {captures}{accepted}{not_ready}."
     return (
         f"Found {_count(len(findings), 'new finding' if baselined is not None else 'finding')} "
         f"({_count(by_severity['error'], 'error')}, {_count(by_severity['warning'], 'warning')}) "
-        f"in {_count(exchanges, 'exchange')} of {captures}{accepted}."
+        f"in {_count(exchanges, 'exchange')} of {captures}{accepted}{not_ready or '; every module ready'}."
     )
+
+
+def decision_lines(outcome: outcomes.Outcome, several_captures: bool) -> list[str]:
+    """After the summary, what `--fail-on` and `--require-ready` made of it (nothing when neither was given)."""
+    lines = []
+    if outcome.tolerated:
+        noun = "warning" if outcome.tolerated_errors == 0 else "finding"
+        verb = "does" if outcome.tolerated == 1 else "do"
+        lines.append(f"{_count(outcome.tolerated, noun)} {verb} not fail the run (--fail-on {outcome.fail_on}).")
+    if outcome.require_ready:
+        failed = {shortfall.module for shortfall in outcome.not_ready}
+        everywhere = " in every capture" if several_captures else ""
+        if failed:
+            modules = "modules" if len(failed) > 1 else "module"
+            lines.append(f"Required {modules} not ready: {outcomes.describe(outcome.not_ready, several_captures)}.")
+        elif len(outcome.require_ready) == len(MODULE_ORDER):
+            lines.append(f"Required modules ready{everywhere}: every module.")
+        else:
+            modules = "modules" if len(outcome.require_ready) > 1 else "module"
+            titles = ", ".join(MODULE_TITLES[module] for module in outcome.require_ready)
+            lines.append(f"Required {modules} ready{everywhere}: {titles}.")
+    return lines
 
 
 _VERDICT_COLOURS: Final = {"ready": "green", "failing": "red", "partly exercised": "yellow",
@@ -123,18 +153,29 @@ class _CaptureReport(msgspec.Struct):
 class _Report(msgspec.Struct):
     schema: int
     tool: str
+    exit_code: int  # the command's: 0 passed, 1 failed
+    failed_because: list[str]  # "findings" (at or above fail_on), "not ready" (a required module); empty: passed
+    fail_on: str
+    require_ready: list[str]  # module names
     findings: list[Finding]
     summary: _Summary
     captures: list[_CaptureReport]
 
 
-def json_report(results: Sequence[CaptureResult]) -> bytes:
-    """The stable JSON report: `findings` (one object per finding), `summary`, and per capture its readiness."""
+def json_report(results: Sequence[CaptureResult], outcome: outcomes.Outcome | None = None) -> bytes:
+    """The stable JSON report: the decision (`exit_code`, `failed_because`, and the `fail_on` and
+    `require_ready` it was made with), `findings` (one object per finding), `summary`, and per capture its
+    readiness."""
     findings = [f for result in results for f in result.findings]
     severities = Counter(f.severity for f in findings)
+    outcome = outcome or outcomes.decide(results)
     report = _Report(
         schema=REPORT_SCHEMA_VERSION,
         tool=f"ocpi-tap {__version__}",
+        exit_code=outcome.exit_code,
+        failed_because=outcome.failed_because,
+        fail_on=outcome.fail_on,
+        require_ready=list(outcome.require_ready),
         findings=findings,
         summary=_Summary(
             captures=len(results),
@@ -169,18 +210,19 @@ def verdict_lines(verdict: Verdict) -> list[str]:
 
 
 def report(results: Sequence[CaptureResult], output_format: str, *, profile: str, colour: bool = False,
-           baselined: int | None = None) -> str:
-    """The whole report in `output_format` (one of `formats.REPORT_FORMATS`)."""
+           baselined: int | None = None, outcome: outcomes.Outcome | None = None) -> str:
+    """The whole report in `output_format` (one of `formats.REPORT_FORMATS`); `outcome`: the decision on
+    the results (None: the default `--fail-on`, no `--require-ready`)."""
     from . import ci_formats
     from .full import full_findings
     from .html_report import html_report
 
     if output_format == "json":
-        return json_report(results).decode()
+        return json_report(results, outcome).decode()
     if output_format == "junit":
-        return ci_formats.junit_report(results).decode()
+        return ci_formats.junit_report(results, outcome).decode()
     if output_format == "github":
-        return ci_formats.github_annotations(results)
+        return ci_formats.github_annotations(results, outcome)
     if output_format == "html":
         return html_report(results, profile)
     full = output_format == "full"
@@ -188,16 +230,18 @@ def report(results: Sequence[CaptureResult], output_format: str, *, profile: str
         lines = [line for result in results for line in full_findings(result.capture, result.findings)]
     else:
         lines = [concise_line(finding, colour) for result in results for finding in result.findings]
-    lines += closing_lines(results, full=full, colour=colour, baselined=baselined)
+    lines += closing_lines(results, full=full, colour=colour, baselined=baselined, outcome=outcome)
     return "\n".join(lines) + "\n"
 
 
 def closing_lines(results: Sequence[CaptureResult], *, full: bool = False, colour: bool = False,
-                  baselined: int | None = None) -> list[str]:
-    """What the text formats print after the findings: each capture's readiness, then the summary."""
+                  baselined: int | None = None, outcome: outcomes.Outcome | None = None) -> list[str]:
+    """What the text formats print after the findings: each capture's readiness, the summary, and what
+    `outcome` (the `--fail-on` and `--require-ready` decision; None: the defaults) made of them."""
     lines: list[str] = []
     for result in results:
         if result.readiness is not None:
             lines += readiness_lines(result.readiness, result.capture, full=full, colour=colour)
     lines.append(summary(results, baselined))
+    lines += decision_lines(outcome or outcomes.decide(results), len(results) > 1)
     return lines

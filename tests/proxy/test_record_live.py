@@ -136,7 +136,7 @@ def test_live_findings_are_the_offline_replays(tmp_path: Path) -> None:
     tail = concise[len(findings_printed):]
     assert printed[-len(tail) - 1:-1] == tail
     assert printed[-1] == f"Capture complete: {live.capture}"
-    assert f"in {exchanges_in(live.capture)} exchanges of 1 capture." in tail[-1]
+    assert f"in {exchanges_in(live.capture)} exchanges of 1 capture; not ready: " in tail[-1]
     assert "recorded " in err and "note:" not in err  # the progress line stays on stderr; the order held
 
 
@@ -183,7 +183,7 @@ def test_a_slow_checker_loses_nothing_and_does_not_hold_the_traffic(tmp_path: Pa
     assert re.search(rf"recorded {exchanges} exchanges: .* 0 failed", err)  # the capture is complete
     behind = re.search(r"live check: (\d+) exchanges? w(as|ere) still to check when the recording stopped", err)
     assert behind and 0 < int(behind[1]) <= exchanges
-    assert f"in {exchanges} exchanges of 1 capture." in out
+    assert f"in {exchanges} exchanges of 1 capture; not ready: " in out
     offline = json.loads(replay(live.capture, "json"))
     assert sorted(map(identity, live.live_findings())) == sorted(map(identity, offline["findings"]))
 
@@ -212,7 +212,7 @@ def test_a_second_ctrl_c_stops_the_checker_catching_up(tmp_path: Path) -> None:
         live.kill()
     assert live.process.returncode == 130, out + err
     assert err.splitlines()[-1] == "interrupted"
-    assert "exchanges of 1 capture." not in out  # the checker did not go on to its summary
+    assert "exchanges of 1 capture" not in out  # the checker did not go on to its summary
     assert exchanges_in(live.capture) > 0  # the capture was complete before the second Ctrl-C
 
 
