@@ -173,7 +173,7 @@ class CdrOfUnknownSession(Violation, frozen=True, kw_only=True):
     code = "CDR307"
     severity = Severity.WARNING
     spec = "§10.3.1, §9.3.1"
-    about = "request"
+    about = "object"
     session: str
 
     def message(self) -> str:
