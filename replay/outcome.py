@@ -3,7 +3,9 @@
 One decision, made here once; the exit status, the closing lines, the JSON
 report (`exit_code`, `failed_because`) and the JUnit report all show it.
 Findings fail at or above the `fail_on` severity (`warning`: every finding,
-`error`: errors only, `never`: none); a required module fails unless it is
+`error`: errors only, `never`: none), the hub's never: as the readiness does
+not count them against the partner, they do not fail the partner's run (on a
+real day they are the hub's quirks); a required module fails unless it is
 "ready" in every capture's readiness. Findings a baseline accepted are no
 longer in the results when this is asked, so they never fail; the readiness
 still counts them, as it counts every finding.
@@ -30,8 +32,8 @@ NOT_READY: Final = "not ready"
 
 
 def fails(finding: Finding, fail_on: FailOn) -> bool:
-    """Whether `finding` makes the run fail under `fail_on`."""
-    if fail_on == "never":
+    """Whether `finding` makes the run fail under `fail_on`: never one whose culprit is the hub."""
+    if fail_on == "never" or finding.culprit == "hub":
         return False
     return fail_on == "warning" or finding.severity == "error"
 
@@ -121,8 +123,9 @@ class Outcome:
     fail_on: FailOn = DEFAULT_FAIL_ON
     require_ready: tuple[str, ...] = ()  # module names
     failing: int = 0  # findings at or above `fail_on`
-    tolerated: int = 0  # findings below it
+    tolerated: int = 0  # the partner's findings below it
     tolerated_errors: int = 0  # of those, errors (only under `never`)
+    hubs: int = 0  # the hub's findings, which never fail the run
     not_ready: tuple[Shortfall, ...] = ()  # of the required modules
 
     @property
@@ -137,11 +140,12 @@ class Outcome:
 
 def decide(results: Sequence[CaptureResult], fail_on: FailOn = DEFAULT_FAIL_ON,
            require_ready: Sequence[str] = ()) -> Outcome:
-    findings = [finding for result in results for finding in result.findings]
+    findings = [finding for result in results for finding in result.findings if finding.culprit != "hub"]
+    hubs = sum(1 for result in results for finding in result.findings if finding.culprit == "hub")
     failing = sum(1 for finding in findings if fails(finding, fail_on))
     tolerated = [finding for finding in findings if not fails(finding, fail_on)]
     return Outcome(
         fail_on=fail_on, require_ready=tuple(require_ready), failing=failing, tolerated=len(tolerated),
-        tolerated_errors=sum(1 for finding in tolerated if finding.severity == "error"),
+        tolerated_errors=sum(1 for finding in tolerated if finding.severity == "error"), hubs=hubs,
         not_ready=tuple(shortfalls(results, require_ready)),
     )

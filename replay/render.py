@@ -70,6 +70,9 @@ def decision_lines(outcome: outcomes.Outcome, several_captures: bool) -> list[st
         noun = "warning" if outcome.tolerated_errors == 0 else "finding"
         verb = "does" if outcome.tolerated == 1 else "do"
         lines.append(f"{_count(outcome.tolerated, noun)} {verb} not fail the run (--fail-on {outcome.fail_on}).")
+    if outcome.hubs:
+        verb = "does" if outcome.hubs == 1 else "do"
+        lines.append(f"{_count(outcome.hubs, 'finding')} of the hub's {verb} not fail the partner's run.")
     if outcome.require_ready:
         failed = {shortfall.module for shortfall in outcome.not_ready}
         everywhere = " in every capture" if several_captures else ""

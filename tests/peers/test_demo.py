@@ -75,10 +75,17 @@ def test_demo_command_runs_the_day_and_reports(tmp_path: Path) -> None:
     for module in MODULES:
         assert f"  {module}" in clean.stdout
     assert re.search(r"All checks passed: \d+ exchanges in 1 capture\.\n$", clean.stdout)
-    faulty = subprocess.run([str(BIN / "ocpi-tap"), "demo", "--role", "emsp", "--fault", "cdr-put",
+    faulty = subprocess.run([str(BIN / "ocpi-tap"), "demo", "--role", "cpo", "--fault", "cdr-put",
                              "-o", str(tmp_path / "faulty.jsonl")], capture_output=True, text=True, timeout=120)
     assert faulty.returncode == 1
-    assert " CDR003 " in faulty.stdout
+    assert " CDR003 " in faulty.stdout and "(partner's request)" in faulty.stdout
+    # With an eMSP partner the CDRs are the mock hub's (the CPO's): its fault is reported, and fails no partner.
+    hubs = subprocess.run([str(BIN / "ocpi-tap"), "demo", "--role", "emsp", "--fault", "cdr-put",
+                           "-o", str(tmp_path / "hubs.jsonl")], capture_output=True, text=True, timeout=120)
+    assert hubs.returncode == 0, hubs.stdout
+    assert " CDR003 " in hubs.stdout and "(hub's request)" in hubs.stdout
+    assert "  the hub's side: 2 findings (1 error, 1 warning: CDR003, CDR206), not counted against the partner" in (
+        hubs.stdout.splitlines())
     unknown = subprocess.run([str(BIN / "ocpi-tap"), "demo", "--fault", "no-such-fault"],
                              capture_output=True, text=True, timeout=60)
     assert unknown.returncode == 2 and "--list-faults" in unknown.stderr

@@ -39,8 +39,9 @@ def copy_with(tmp_path: Path, *, prepend: tuple[bytes, ...] = (), append: tuple[
 
 
 def unechoed(seq: int) -> bytes:
-    """A versions GET whose answer does not echo X-Request-ID (ENV104), unlike anything in the capture."""
-    exchange = clean_exchange(seq)
+    """The hub's versions GET, whose answer from the partner does not echo X-Request-ID (ENV104, the partner's
+    fault), unlike anything in the capture."""
+    exchange = clean_exchange(seq, direction="to_partner")
     assert exchange.response is not None
     response = msgspec.structs.replace(exchange.response, headers=[
         (name, value) for name, value in exchange.response.headers if name != "X-Request-ID"])
@@ -174,8 +175,9 @@ def test_junit_fails_only_on_findings_the_baseline_does_not_accept(tmp_path: Pat
     failed = [(suite.get("name", "").rsplit("::", 1)[1], case.get("name", ""))
               for suite in ET.parse(report).iter("testsuite") for case in suite.iter("testcase")
               if case.find("failure") is not None]
-    # The hub's answer did not echo the partner's X-Request-ID: the hub's suite fails, not the partner's Versions.
-    assert failed == [("hub", "rule ENV104 request-id-not-echoed")]
+    # The partner's answer to the hub's versions GET did not echo X-Request-ID: its Versions suite fails.
+    assert failed == [("versions", "scenario hub-discovers-partner: the hub GETs the partner's versions and version "
+                                   "details"), ("versions", "rule ENV104 request-id-not-echoed")]
 
 
 def test_rules_not_selected_leave_their_baseline_entries_alone(tmp_path: Path) -> None:

@@ -142,7 +142,9 @@ def test_a_body_nested_too_deep_for_the_checks_is_a_finding(tmp_path: Path, dept
     deep = b"[" * depth + b"]" * depth
     path = capture(tmp_path / "deep.jsonl", EXCHANGE, SECOND.replace(b'"data":[', b'"data":[' + deep + b",", 1))
     result = run("replay", str(path))
-    assert result.returncode == 1 and result.stderr == "", result.stderr
+    assert result.stderr == "", result.stderr
+    # Exit 1 for the capture's own fault; the hub's malformed answer is reported but fails no partner's run.
+    assert result.returncode == (0 if "VER001" in result.stdout else 1)
     assert finding_lines(result.stdout, path) in (
         [f"{path}:3: VER001 versions list is malformed: Expected `object`, got `array` [$.data[0]] (hub's response)"],
         [f"{path}:3: CAP001 not a valid exchange: JSON is nested too deeply"],
