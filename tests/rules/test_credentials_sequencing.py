@@ -22,8 +22,8 @@ REFUSED = {"status": 401, "status_code": 2000}
 
 
 def found(tmp_path: Path, *exchanges: Exchange, profile: Profile = STRICT,
-          select: list[str] | None = None) -> list[tuple[str, int | None, str]]:
-    result = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges), profile=profile, partner_role="CPO",
+          select: list[str] | None = None, role: str = "CPO") -> list[tuple[str, int | None, str]]:
+    result = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges), profile=profile, partner_role=role,
                            selection=Selection(select=select) if select else None)
     return [(f.code, f.seq, f.severity) for f in result.findings]
 
@@ -45,6 +45,31 @@ def test_token_a_accepted_after_a_failed_registration(tmp_path: Path) -> None:
     failed = step(1, "POST", f"{HUB}/credentials", "token-a", dict(CREDENTIALS, token="token-b"), status_code=3001)
     push = step(3, "PUT", TARIFF_URL, "token-a", TARIFF)
     assert codes(tmp_path, *discovery(), failed, push) == [("CRD202", 3)]
+
+
+def test_token_a_accepted_before_the_registration(tmp_path: Path) -> None:
+    *discovered, post, versions, details = registration()
+    push = step(104, "PUT", TARIFF_URL, "token-a", TARIFF, second=0.3)
+    assert found(tmp_path, *discovered, push, post, versions, details) == [("CRD202", 104, "error")]
+    refused = step(104, "PUT", TARIFF_URL, "token-a", TARIFF, second=0.3, **REFUSED)  # the refusal is right
+    assert found(tmp_path, *discovered, refused, post, versions, details) == []
+
+
+def test_an_emsp_token_push_with_token_a_before_the_registration(tmp_path: Path) -> None:
+    *discovered, post, versions, details = registration()
+    token_url = f"{HUB}/tokens/PT/EMS/U1"
+    push = step(104, "PUT", token_url, "token-a", dict(TOKEN, party_id="EMS"), second=0.3)
+    assert found(tmp_path, *discovered, push, post, versions, details, role="EMSP") == [("CRD202", 104, "error")]
+    refused = step(104, "PUT", token_url, "token-a", dict(TOKEN, party_id="EMS"), second=0.3, **REFUSED)
+    assert found(tmp_path, *discovered, refused, post, versions, details, role="EMSP") == []
+
+
+def test_the_current_token_of_a_capture_begun_mid_connection_is_not_token_a(tmp_path: Path) -> None:
+    reread = step(104, "GET", VERSIONS, "token-c", data=[{"version": "2.2.1", "url": HUB}], second=0.1)
+    push = step(105, "PUT", TARIFF_URL, "token-c", TARIFF, second=0.3)
+    assert found(tmp_path, reread, push) == []
+    # A registration made later with another token A does not make the current token one.
+    assert found(tmp_path, reread, push, *registration()) == []
 
 
 # CRD203: the server fetches the client's endpoints while answering
