@@ -95,6 +95,38 @@ def test_the_server_fetches_while_answering(tmp_path: Path) -> None:
     assert found(tmp_path, *registration()) == []
 
 
+def later(seq: int, url: str, token: str, data: object, direction: str) -> Exchange:
+    """A GET long after the registration (time plays no part: what happened in between does)."""
+    return step(seq, "GET", url, token, data=data, direction=direction, second=200 + seq)
+
+
+def test_a_routine_reread_after_the_connection_is_in_use_is_no_late_fetch(tmp_path: Path) -> None:
+    *before, versions, _details = registration()  # the hub never reads the partner's version details
+    push = step(3, "PUT", TARIFF_URL, "token-c", TARIFF)
+    reread = later(4, PARTNER, "token-b", PARTNER_DETAILS, "to_partner")
+    assert found(tmp_path, *before, versions, push, reread) == [("CRD203", 1, "error")]
+    # With no module traffic between, a fetch after the answer is the registration's, late.
+    assert found(tmp_path, *before, versions, reread) == [("CRD203", 4, "warning")]
+
+
+def test_a_partner_reread_of_the_hub_versions_after_the_hub_registered(tmp_path: Path) -> None:
+    """The hub registers with an eMSP partner; the partner reads the hub's endpoints and, hours later, again."""
+    partner_credentials = dict(CREDENTIALS, url=PARTNER_VERSIONS,
+                               roles=[dict(CREDENTIALS["roles"][0], role="EMSP", party_id="EMS")])  # type: ignore[index]
+    post = step(1, "POST", f"{PARTNER}/credentials", "token-a", dict(HUB_CREDENTIALS, token="token-b"),
+                dict(partner_credentials, token="token-c"), direction="to_partner")
+    fetched = [step(2, "GET", VERSIONS, "token-b", data=[{"version": "2.2.1", "url": HUB}], second=1.01),
+               step(103, "GET", HUB, "token-b", data=HUB_DETAILS, second=1.02)]
+    discovery = [step(101, "GET", PARTNER_VERSIONS, "token-a", data=[{"version": "2.2.1", "url": PARTNER}],
+                      direction="to_partner", second=0.1),
+                 step(102, "GET", PARTNER, "token-a", data=PARTNER_DETAILS, direction="to_partner", second=0.2)]
+    token = step(3, "PUT", f"{HUB}/tokens/PT/EMS/U1", "token-b", dict(TOKEN, party_id="EMS"))
+    reread = [later(4, VERSIONS, "token-b", [{"version": "2.2.1", "url": HUB}], "to_hub"),
+              later(5, HUB, "token-b", HUB_DETAILS, "to_hub")]
+    assert found(tmp_path, *discovery, post, *fetched, token, *reread, role="EMSP") == []
+    assert found(tmp_path, *discovery, post, fetched[0], token, *reread, role="EMSP") == [("CRD203", 1, "error")]
+
+
 # CRD207, CRD208: POST only when unregistered, PUT and DELETE only when registered
 
 
