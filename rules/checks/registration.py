@@ -166,7 +166,9 @@ class RegistrationOutcomeMismatch(Violation, frozen=True, kw_only=True):
 class VersionsUrlNotVersions(Violation, frozen=True, kw_only=True):
     """## What it checks
     The `url` of a credentials POST or PUT body is the client's versions
-    endpoint: the server's GET of it returns a list of Versions.
+    endpoint: the server's GET of it returns a list of Versions. Judged by
+    that answer alone: a versions URL may have any path
+    (`https://cpo.example.com/ocpi/cpo/` is fine).
 
     ## Why it matters
     A client that gives its version details URL instead breaks the server's

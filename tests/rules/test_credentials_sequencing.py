@@ -205,6 +205,48 @@ def test_the_credentials_url_is_a_version_details_url(tmp_path: Path) -> None:
     assert codes(tmp_path, *discovery(), post, details) == [("CRD212", 2)]
 
 
+# Versions URLs are free form: known from the Credentials `url` and from what a GET of them answers
+
+
+def free_form_registration(role: str) -> list[Exchange]:
+    """A registration in which neither versions URL ends in `versions` (the spec allows any URL)."""
+    hub_versions, partner_versions = "https://hub.example.org/ocpi/hub/", "https://cpo.example.com/ocpi/cpo"
+    party = dict(CREDENTIALS["roles"][0], role=role, party_id="CPO" if role == "CPO" else "EMS")  # type: ignore[index]
+    return [
+        step(101, "GET", hub_versions, "token-a", data=[{"version": "2.2.1", "url": HUB}], second=0.1),
+        step(102, "GET", HUB, "token-a", data=HUB_DETAILS, second=0.2),
+        step(1, "POST", f"{HUB}/credentials", "token-a", dict(CREDENTIALS, token="token-b", url=partner_versions,
+                                                               roles=[party]),
+             dict(HUB_CREDENTIALS, token="token-c", url=hub_versions)),
+        step(2, "GET", partner_versions + "/", "token-b", data=[{"version": "2.2.1", "url": PARTNER}],
+             direction="to_partner", second=1.01),
+        step(103, "GET", PARTNER, "token-b", data=PARTNER_DETAILS, direction="to_partner", second=1.02),
+        # Later, each re-reads the other's versions (found by the URL the Credentials gave).
+        step(3, "GET", hub_versions, "token-c", data=[{"version": "2.2.1", "url": HUB}]),
+        step(4, "GET", partner_versions, "token-b", data=[{"version": "2.2.1", "url": PARTNER}],
+             direction="to_partner"),
+    ]
+
+
+def test_versions_urls_that_do_not_end_in_versions(tmp_path: Path) -> None:
+    assert found(tmp_path, *free_form_registration("CPO")) == []
+    assert found(tmp_path, *free_form_registration("EMSP"), role="EMSP") == []
+
+
+def test_a_free_form_versions_url_never_fetched_is_still_missed(tmp_path: Path) -> None:
+    *registered, _versions, details, reread_hub, _reread_partner = free_form_registration("CPO")
+    assert found(tmp_path, *registered, details, reread_hub) == [("CRD203", 1, "error")]
+
+
+def test_a_free_form_versions_url_that_answers_version_details(tmp_path: Path) -> None:
+    post = step(1, "POST", f"{HUB}/credentials", "token-a",
+                dict(CREDENTIALS, token="token-b", url="https://cpo.example.com/ocpi/cpo"),
+                dict(HUB_CREDENTIALS, token="token-c"))
+    details = step(2, "GET", "https://cpo.example.com/ocpi/cpo", "token-b", data=PARTNER_DETAILS,
+                   direction="to_partner", second=1.01)
+    assert codes(tmp_path, *discovery(), post, details) == [("CRD212", 2), ("VER001", 2)]
+
+
 # CRD211: off by default, and off in a profile that does not ask for the handshake
 
 
