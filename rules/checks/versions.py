@@ -1,4 +1,4 @@
-"""VER201, VER202: module traffic goes where, and in the version, the callee advertised (§6.2, §7.1.2).
+"""VER201-VER203: module traffic goes where, and in the version, the callee advertised (§6.2, §7.1.2).
 
 Theory of operation: every version details answer tells, for its
 direction's callee, which URL serves which module in which version. A
@@ -11,6 +11,12 @@ its URL lies under (or the version segment of that URL); module traffic
 under an endpoint of another version is VER202. Each is said once per
 direction and module (VER201) or version (VER202). Nothing is checked for
 a callee whose version details the capture never showed.
+
+Each versions answer tells which versions its callee speaks. Once both
+parties' lists are known (the client reads the server's before it
+registers, the server reads the client's while handling the POST), a pair
+with no version in common is VER203 at the answer that showed it: the
+registration cannot succeed.
 """
 
 from __future__ import annotations
@@ -131,6 +137,46 @@ class OtherVersionThanRegistered(Violation, frozen=True, kw_only=True):
         return f"module traffic uses version {self.used}, but the credentials selected version {self.selected}"
 
 
+class NoCommonVersion(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    The two parties' versions lists (the answers to each one's GET of the
+    other's versions URL) have at least one version in common. Reported at
+    the answer that completes the pair, usually the server's GET of the
+    client's versions while it handles the credentials POST.
+
+    ## Why it matters
+    The registration can only be made in a version both speak; without one
+    the server must refuse it (3001 or 3003) and nothing else can be tested
+    that day. It is the first blocker of a certification day, and is fixed
+    in configuration, before the day.
+
+    ## Example
+    The hub lists only 2.2; the CPO's versions answer lists only 2.2.1 (or
+    2.1.1).
+
+    ## Expected
+    Offer the version the other party speaks (for MOBI.E: 2.2) in the
+    versions list that lacks it, with its version details and endpoints.
+    """
+
+    code = "VER203"
+    severity = Severity.ERROR
+    spec = "§6.1, §7.1.1"
+    about = "response"
+    callee: str
+    offers: str
+    other: str
+    other_offers: str
+
+    def message(self) -> str:
+        return (f"no OCPI version in common: the {self.callee}'s versions list offers {self.offers}, the "
+                f"{self.other}'s {self.other_offers}; the registration cannot succeed")
+
+
+OTHER: Final = {"to_hub": "to_partner", "to_partner": "to_hub"}
+CALLEE: Final = {"to_hub": "hub", "to_partner": "partner"}
+
+
 def _path_version(key: UrlKey) -> str | None:
     return next((segment for segment in reversed(key) if segment in VERSIONS), None)
 
@@ -142,6 +188,8 @@ class VersionsChecker:
         self._advertised: dict[str, _Advertised] = {"to_hub": _Advertised(), "to_partner": _Advertised()}
         self._selected: tuple[str, Where] | None = None  # the version the credentials selected, and where
         self._said: set[tuple[str, str, str]] = set()  # (code, direction, module or version)
+        self._offered: dict[str, tuple[frozenset[str], Where]] = {}  # direction -> its callee's versions, and where
+        self._no_common: set[tuple[frozenset[str], frozenset[str]]] = set()  # pairs reported
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
         advertised = self._advertised.get(observed.exchange.direction)
@@ -149,6 +197,9 @@ class VersionsChecker:
             return
         if observed.operation == "version_details":
             self._learn(advertised, observed)
+            return
+        if observed.operation == "versions":
+            yield from self._versions(observed)
             return
         if observed.module == "versions" or (observed.module, observed.operation) in FREE_FORM:
             return
@@ -167,6 +218,20 @@ class VersionsChecker:
         version = getattr(observed.data, "version", None)
         for endpoint in getattr(observed.data, "endpoints", None) or ():
             advertised.learn(str(endpoint.identifier).lower(), endpoint.url, str(version))
+
+    def _versions(self, observed: Observed) -> Iterator[SeqReport]:
+        if not observed.data:
+            return
+        direction = observed.exchange.direction
+        offers = frozenset(str(version.version) for version in observed.data)
+        self._offered[direction] = (offers, observed.where)
+        other = self._offered.get(OTHER[direction])
+        if other is None or offers & other[0] or (offers, other[0]) in self._no_common:
+            return
+        self._no_common.add((offers, other[0]))
+        yield SeqReport(NoCommonVersion(callee=CALLEE[direction], offers=", ".join(sorted(offers)),
+                                        other=CALLEE[OTHER[direction]], other_offers=", ".join(sorted(other[0]))),
+                        observed.where, notes=(note(f"the {CALLEE[OTHER[direction]]}'s versions list", other[1]),))
 
     def _off_endpoint(self, observed: Observed, advertised: _Advertised) -> Iterator[SeqReport]:
         direction = observed.exchange.direction

@@ -72,3 +72,42 @@ def test_traffic_in_another_version_than_registered(tmp_path: Path) -> None:
 def test_a_mobie_connection_speaks_2_2_throughout(tmp_path: Path) -> None:
     assert codes(tmp_path, *registered("2.2", selected="2.2"), push(3, f"{ORIGIN}/ocpi/2.2/tariffs/PT/CPO/T1"),
                  profile="mobie") == []
+
+
+# VER203: the two versions lists have a version in common
+
+
+def registration_offering(hub: str, partner: str, role: str, status_code: int = 1000) -> list[Exchange]:
+    """The partner reads the hub's versions, registers in the hub's version, and the hub reads the partner's."""
+    party = dict(CREDENTIALS["roles"][0], role=role, party_id="CPO" if role == "CPO" else "EMS")  # type: ignore[index]
+    answer = dict(HUB_CREDENTIALS, token="token-c") if status_code == 1000 else None
+    return [
+        step(101, "GET", VERSIONS, "token-a", data=[{"version": hub, "url": f"{ORIGIN}/ocpi/{hub}"}], second=0.1),
+        step(102, "GET", f"{ORIGIN}/ocpi/{hub}", "token-a", data=details(hub), second=0.2),
+        step(1, "POST", f"{ORIGIN}/ocpi/{hub}/credentials", "token-a", dict(CREDENTIALS, token="token-b",
+                                                                             roles=[party]),
+             answer, status_code=status_code),
+        step(2, "GET", PARTNER_VERSIONS, "token-b", direction="to_partner", second=1.01,
+             data=[{"version": partner, "url": f"{PARTNER_ORIGIN}/ocpi/{partner}"}]),
+    ]
+
+
+def codes_as(tmp_path: Path, role: str, *exchanges: Exchange) -> list[tuple[str, int | None]]:
+    found = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges), profile=PROFILES["ocpi-2.2.1"],
+                          partner_role=role).findings
+    return [(f.code, f.seq) for f in found]
+
+
+def test_a_cpo_with_no_version_in_common_with_the_hub(tmp_path: Path) -> None:
+    refused = registration_offering("2.2.1", "2.1.1", "CPO", status_code=3001)  # refusing it is right
+    assert codes_as(tmp_path, "CPO", *refused) == [("VER203", 2)]
+    read = registration_offering("2.2.1", "2.2.1", "CPO", status_code=3001)
+    assert codes_as(tmp_path, "CPO", *read) == []
+
+
+def test_an_emsp_with_no_version_in_common_with_the_hub(tmp_path: Path) -> None:
+    """MOBI.E speaks 2.2: a partner offering only 2.2.1 cannot register, whatever the hub answers."""
+    accepted = registration_offering("2.2", "2.2.1", "EMSP")  # and the hub never reads the version details
+    assert codes_as(tmp_path, "EMSP", *accepted) == [("CRD203", 1), ("VER203", 2)]
+    both = registration_offering("2.2", "2.2", "EMSP")
+    assert codes_as(tmp_path, "EMSP", *both) == [("CRD203", 1)]
