@@ -1,11 +1,14 @@
-"""VER201-VER203: module traffic goes where, and in the version, the callee advertised (§6.2, §7.1.2).
+"""VER201-VER205: module traffic goes where, and in the version, the callee advertised (§6.2, §7.1.2).
 
 Theory of operation: every version details answer tells, for its
 direction's callee, which URL serves which module in which version. A
 module request is matched to the longest advertised URL that is a prefix of
 its path (paths compared as the route table compares them: duplicate and
 trailing slashes ignored). A request under no advertised URL although the
-callee advertised that module is VER201. The last successful credentials
+callee advertised that module is VER201; a request to a module the
+callee's version details do not list at all is VER204 when the callee
+serves it (its details are wrong) and VER205 when it refuses it (the
+caller guessed). The last successful credentials
 POST or PUT selects the connection's version: the version of the endpoint
 its URL lies under (or the version segment of that URL); module traffic
 under an endpoint of another version is VER202. Each is said once per
@@ -68,6 +71,9 @@ class _Advertised:
                 return found
         return None
 
+    def modules(self) -> list[str]:
+        return sorted({module for module, _ in self.urls.values()})
+
     def urls_of(self, module: str) -> list[str]:
         if not self.urls:
             return []
@@ -105,6 +111,80 @@ class OffAdvertisedEndpoint(Violation, frozen=True, kw_only=True):
     def message(self) -> str:
         return (f"{self.module_called} request is not under the URL the {self.callee} advertised for it "
                 f"({self.advertised})")
+
+
+class ServedModuleNotAdvertised(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A party that serves a module (answers a request to it with an OCPI
+    answer over HTTP 2xx) lists that module among the endpoints of its
+    version details.
+
+    ## Why it matters
+    The other party learns which modules exist, and where, only from the
+    version details: a module served but not advertised is found by
+    guessing, is missing from the registration's check of common modules
+    (3003), and cannot be certified.
+
+    ## Example
+    The partner's version details list credentials and locations, and the
+    hub's PUT of a Token to `/ocpi/2.2.1/tokens/PT/EMS/U1` is answered
+    1000.
+
+    ## Expected
+    An endpoint for the module in the version details of the party that
+    serves it: `{"identifier": "tokens", "role": "RECEIVER", "url":
+    "https://.../ocpi/2.2.1/tokens"}`.
+    """
+
+    code = "VER204"
+    severity = Severity.ERROR
+    spec = "§6.2, §7.1.6"
+    about = "response"
+    module_called: str
+    callee: str
+    advertised: str
+
+    def message(self) -> str:
+        return (f"the {self.callee} serves {self.module_called}, but its version details list no "
+                f"{self.module_called} endpoint (they list: {self.advertised})")
+
+    def hint(self) -> str:
+        return (f"add a {self.module_called} endpoint, with the interface the {self.callee} implements, "
+                f"to the {self.callee}'s version details")
+
+
+class CalledModuleNotAdvertised(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A party calls only modules that the callee's version details list; a
+    request to another module, refused by the callee, is reported against
+    the caller.
+
+    ## Why it matters
+    A module missing from the callee's version details is one the callee
+    does not offer (in this version): calling it anyway is a guessed URL,
+    and the refusals it gets are noise on a certification day.
+
+    ## Example
+    The hub's version details list no tariffs endpoint, and the CPO still
+    PUTs Tariffs, answered HTTP 404.
+
+    ## Expected
+    Call a module only where the callee's version details give its URL;
+    if the callee should offer it, it adds the endpoint to its version
+    details.
+    """
+
+    code = "VER205"
+    severity = Severity.WARNING
+    spec = "§6.2"
+    about = "request"
+    module_called: str
+    callee: str
+    advertised: str
+
+    def message(self) -> str:
+        return (f"{self.module_called} request to the {self.callee}, whose version details list no "
+                f"{self.module_called} endpoint (they list: {self.advertised})")
 
 
 class OtherVersionThanRegistered(Violation, frozen=True, kw_only=True):
@@ -239,11 +319,24 @@ class VersionsChecker:
         if said in self._said:
             return
         urls = advertised.urls_of(observed.module)
+        callee = CALLEE[direction]
         if urls:
             self._said.add(said)
-            callee = "hub" if direction == "to_hub" else "partner"
             yield SeqReport(OffAdvertisedEndpoint(module_called=observed.module, callee=callee,
                                                   advertised=", ".join(urls[:3])), observed.where)
+        elif advertised.urls:
+            yield from self._not_advertised(observed, advertised, callee)
+
+    def _not_advertised(self, observed: Observed, advertised: _Advertised, callee: str) -> Iterator[SeqReport]:
+        response = observed.exchange.response
+        served = response is not None and 200 <= response.status <= 299 and observed.status_code is not None
+        rule: type[ServedModuleNotAdvertised | CalledModuleNotAdvertised] = (
+            ServedModuleNotAdvertised if served else CalledModuleNotAdvertised)
+        said = (rule.code, observed.exchange.direction, observed.module)
+        if said not in self._said:
+            self._said.add(said)
+            yield SeqReport(rule(module_called=observed.module, callee=callee,
+                                 advertised=", ".join(advertised.modules())), observed.where)
 
     def _other_version(self, observed: Observed, versions: frozenset[str]) -> Iterator[SeqReport]:
         if self._selected is None or self._selected[0] in versions:

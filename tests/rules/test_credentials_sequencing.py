@@ -13,7 +13,8 @@ from ocpi_tap.rules.profiles import PROFILES, Profile
 from ocpi_tap.rules.registry import Selection
 from test_body_rules import CREDENTIALS, HUB, PARTNER, TARIFF, TOKEN
 from test_credentials_and_tokens import (
-    HUB_CREDENTIALS, HUB_DETAILS, PARTNER_DETAILS, PARTNER_VERSIONS, VERSIONS, codes, discovery, registration, step,
+    HUB_CREDENTIALS, HUB_DETAILS, PARTNER_DETAILS, PARTNER_VERSIONS, VERSIONS, codes, discovery, every_module,
+    registration, step,
 )
 
 STRICT = PROFILES["ocpi-2.2.1"]
@@ -116,7 +117,7 @@ def test_a_partner_reread_of_the_hub_versions_after_the_hub_registered(tmp_path:
     post = step(1, "POST", f"{PARTNER}/credentials", "token-a", dict(HUB_CREDENTIALS, token="token-b"),
                 dict(partner_credentials, token="token-c"), direction="to_partner")
     fetched = [step(2, "GET", VERSIONS, "token-b", data=[{"version": "2.2.1", "url": HUB}], second=1.01),
-               step(103, "GET", HUB, "token-b", data=HUB_DETAILS, second=1.02)]
+               step(103, "GET", HUB, "token-b", data=every_module(HUB_DETAILS, HUB), second=1.02)]
     discovery = [step(101, "GET", PARTNER_VERSIONS, "token-a", data=[{"version": "2.2.1", "url": PARTNER}],
                       direction="to_partner", second=0.1),
                  step(102, "GET", PARTNER, "token-a", data=PARTNER_DETAILS, direction="to_partner", second=0.2)]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
+
 from captures import write_capture
 from ocpi_tap.replay.capture import Exchange
 from ocpi_tap.replay.check import check_capture
 from ocpi_tap.rules.profiles import PROFILES
-from test_body_rules import CREDENTIALS, TARIFF
+from test_body_rules import CREDENTIALS, PAGE_HEADERS, TARIFF, TOKEN
 from test_credentials_and_tokens import HUB_CREDENTIALS, PARTNER_VERSIONS, VERSIONS, step
 
 ORIGIN = "https://hub.example.org"
@@ -111,3 +113,42 @@ def test_an_emsp_with_no_version_in_common_with_the_hub(tmp_path: Path) -> None:
     assert codes_as(tmp_path, "EMSP", *accepted) == [("CRD203", 1), ("VER203", 2)]
     both = registration_offering("2.2", "2.2", "EMSP")
     assert codes_as(tmp_path, "EMSP", *both) == [("CRD203", 1)]
+
+
+# VER204, VER205: a module the callee's version details do not list
+
+
+def paged(exchange: Exchange) -> Exchange:
+    assert exchange.response is not None
+    return msgspec.structs.replace(exchange, response=msgspec.structs.replace(
+        exchange.response, headers=[*exchange.response.headers, *PAGE_HEADERS]))
+
+
+def test_a_cpo_pulls_tokens_from_a_hub_that_lists_none(tmp_path: Path) -> None:
+    tokens_url = f"{ORIGIN}/ocpi/2.2.1/tokens?offset=0&limit=10"
+    served = paged(step(3, "GET", tokens_url, "token-c", data=[TOKEN]))
+    assert codes(tmp_path, *registered("2.2.1", selected="2.2.1"), served) == [("VER204", 3)]
+    refused = step(3, "GET", tokens_url, "token-c", status=404, status_code=2000)
+    assert codes(tmp_path, *registered("2.2.1", selected="2.2.1"), refused) == [("VER205", 3)]
+    listed = push(3, f"{ORIGIN}/ocpi/2.2.1/tariffs/PT/CPO/T1")
+    assert codes(tmp_path, *registered("2.2.1", selected="2.2.1"), listed) == []
+
+
+def emsp_registered() -> list[Exchange]:
+    return [*registration_offering("2.2.1", "2.2.1", "EMSP"),
+            step(103, "GET", f"{PARTNER_ORIGIN}/ocpi/2.2.1", "token-b", data=details("2.2.1", PARTNER_ORIGIN),
+                 direction="to_partner", second=1.02)]
+
+
+def test_an_emsp_serves_tokens_it_does_not_list(tmp_path: Path) -> None:
+    pulled = paged(step(3, "GET", f"{PARTNER_ORIGIN}/ocpi/2.2.1/tokens?offset=0&limit=10", "token-b",
+                        data=[dict(TOKEN, party_id="EMS")], direction="to_partner"))
+    assert codes_as(tmp_path, "EMSP", *emsp_registered(), pulled) == [("VER204", 3)]
+
+
+def test_an_emsp_pushes_tokens_to_a_hub_that_lists_none(tmp_path: Path) -> None:
+    token_url = f"{ORIGIN}/ocpi/2.2.1/tokens/PT/EMS/U1"
+    refused = step(3, "PUT", token_url, "token-c", dict(TOKEN, party_id="EMS"), status=404, status_code=2000)
+    assert codes_as(tmp_path, "EMSP", *emsp_registered(), refused) == [("VER205", 3)]
+    served = step(3, "PUT", token_url, "token-c", dict(TOKEN, party_id="EMS"))
+    assert codes_as(tmp_path, "EMSP", *emsp_registered(), served) == [("VER204", 3)]
