@@ -1,4 +1,4 @@
-"""VER201-VER205: module traffic goes where, and in the version, the callee advertised (§6.2, §7.1.2).
+"""VER201-VER206: module traffic goes where, and in the version, the callee advertised (§6.2, §7.1.2).
 
 Theory of operation: every version details answer tells, for its
 direction's callee, which URL serves which module in which version. A
@@ -8,7 +8,10 @@ trailing slashes ignored). A request under no advertised URL although the
 callee advertised that module is VER201; a request to a module the
 callee's version details do not list at all is VER204 when the callee
 serves it (its details are wrong) and VER205 when it refuses it (the
-caller guessed). The last successful credentials
+caller guessed). An advertised endpoint (or a version URL a versions list
+named) that answers HTTP 404 where the spec gives 404 no meaning (anything
+but an unknown object, an unknown token's authorize or a charging
+preferences refusal) is not served at all: VER206. The last successful credentials
 POST or PUT selects the connection's version: the version of the endpoint
 its URL lies under (or the version segment of that URL); module traffic
 under an endpoint of another version is VER202. Each is said once per
@@ -187,6 +190,48 @@ class CalledModuleNotAdvertised(Violation, frozen=True, kw_only=True):
                 f"{self.module_called} endpoint (they list: {self.advertised})")
 
 
+class AdvertisedEndpointNotServed(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A URL a party advertised (a module endpoint of its version details, or
+    a version URL of its versions list) is served: a request to it is not
+    answered HTTP 404, whether with an HTML page or a well-formed OCPI
+    answer. The 404s the spec gives a meaning are fine: a GET (or PUT,
+    PATCH, DELETE) of an object that does not exist or belongs to another
+    party, an authorize of an unknown token (2004), charging preferences
+    for an EVSE that cannot take them (2001).
+
+    ## Why it matters
+    The other party calls exactly what was advertised; a 404 there means the
+    module is not deployed, or the reverse proxy does not route the path,
+    and every call to it fails on the certification day.
+
+    ## Example
+    The partner advertises `/ocpi/2.2.1/tokens` as its Tokens Receiver, and
+    the hub's `GET /ocpi/2.2.1/tokens?offset=0` is answered HTTP 404 with
+    `{"status_code": 2000, ...}`.
+
+    ## Expected
+    Serve every advertised endpoint at the URL advertised (check the
+    deployment and the proxy's routes), or take it out of the version
+    details.
+    """
+
+    code = "VER206"
+    severity = Severity.ERROR
+    spec = "§6.1, §6.2, §4.1.2"
+    about = "response"
+    callee: str
+    what: str
+    advertised: str
+    answer: str
+
+    def message(self) -> str:
+        return f"the {self.callee} answers {self.answer} to a {self.what} at the URL it advertised ({self.advertised})"
+
+    def hint(self) -> str:
+        return "serve the endpoint at the advertised URL, or remove it from the version details"
+
+
 class OtherVersionThanRegistered(Violation, frozen=True, kw_only=True):
     """## What it checks
     Module traffic uses endpoints of the version the last successful
@@ -257,6 +302,20 @@ OTHER: Final = {"to_hub": "to_partner", "to_partner": "to_hub"}
 CALLEE: Final = {"to_hub": "hub", "to_partner": "partner"}
 
 
+def _may_be_404(module: str, operation: str, status_code: int | None) -> bool:
+    """Whether the spec gives HTTP 404 a meaning for this request (so it says nothing about the endpoint)."""
+    if module == "credentials":
+        return False  # the endpoint itself: 405 is its refusal
+    if operation in ("get", "put", "patch", "delete"):
+        return True  # an object that does not exist, or a party the client does not hold
+    return (operation, status_code) in {("authorize", 2004), ("charging_preferences", 2001)}
+
+
+def _answer(observed: Observed) -> str:
+    code = observed.status_code
+    return "HTTP 404" + (f" (OCPI {code})" if code is not None else " (no OCPI answer)")
+
+
 def _path_version(key: UrlKey) -> str | None:
     return next((segment for segment in reversed(key) if segment in VERSIONS), None)
 
@@ -268,6 +327,7 @@ class VersionsChecker:
         self._advertised: dict[str, _Advertised] = {"to_hub": _Advertised(), "to_partner": _Advertised()}
         self._selected: tuple[str, Where] | None = None  # the version the credentials selected, and where
         self._said: set[tuple[str, str, str]] = set()  # (code, direction, module or version)
+        self._listed: dict[str, set[UrlKey]] = {"to_hub": set(), "to_partner": set()}  # version URLs listed
         self._offered: dict[str, tuple[frozenset[str], Where]] = {}  # direction -> its callee's versions, and where
         self._no_common: set[tuple[frozenset[str], frozenset[str]]] = set()  # pairs reported
 
@@ -277,6 +337,7 @@ class VersionsChecker:
             return
         if observed.operation == "version_details":
             self._learn(advertised, observed)
+            yield from self._version_not_served(observed)
             return
         if observed.operation == "versions":
             yield from self._versions(observed)
@@ -290,8 +351,14 @@ class VersionsChecker:
                 self._selected = (version, observed.where) if version is not None else None
         if found is None:
             yield from self._off_endpoint(observed, advertised)
-        elif observed.module != "credentials":
+            return
+        if observed.module != "credentials":
             yield from self._other_version(observed, found[1])
+        response = observed.exchange.response
+        if (response is not None and response.status == 404
+                and not _may_be_404(observed.module, observed.operation, observed.status_code)):
+            yield from self._not_served(observed, f"{observed.module} request ({observed.operation})",
+                                        ", ".join(advertised.urls_of(found[0])[:3]))
 
     @staticmethod
     def _learn(advertised: _Advertised, observed: Observed) -> None:
@@ -299,10 +366,27 @@ class VersionsChecker:
         for endpoint in getattr(observed.data, "endpoints", None) or ():
             advertised.learn(str(endpoint.identifier).lower(), endpoint.url, str(version))
 
+    def _not_served(self, observed: Observed, what: str, advertised: str) -> Iterator[SeqReport]:
+        direction = observed.exchange.direction
+        said = ("VER206", direction, observed.module)
+        if said not in self._said:
+            self._said.add(said)
+            yield SeqReport(AdvertisedEndpointNotServed(callee=CALLEE[direction], what=what, advertised=advertised,
+                                                        answer=_answer(observed)), observed.where)
+
+    def _version_not_served(self, observed: Observed) -> Iterator[SeqReport]:
+        response = observed.exchange.response
+        if response is None or response.status != 404:
+            return
+        key = url_key(observed.exchange.request.url)
+        if key in self._listed[observed.exchange.direction]:
+            yield from self._not_served(observed, "GET of version details", "/" + "/".join(key))
+
     def _versions(self, observed: Observed) -> Iterator[SeqReport]:
         if not observed.data:
             return
         direction = observed.exchange.direction
+        self._listed[direction].update(url_key(str(version.url)) for version in observed.data)
         offers = frozenset(str(version.version) for version in observed.data)
         self._offered[direction] = (offers, observed.where)
         other = self._offered.get(OTHER[direction])

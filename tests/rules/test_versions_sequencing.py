@@ -152,3 +152,54 @@ def test_an_emsp_pushes_tokens_to_a_hub_that_lists_none(tmp_path: Path) -> None:
     assert codes_as(tmp_path, "EMSP", *emsp_registered(), refused) == [("VER205", 3)]
     served = step(3, "PUT", token_url, "token-c", dict(TOKEN, party_id="EMS"))
     assert codes_as(tmp_path, "EMSP", *emsp_registered(), served) == [("VER204", 3)]
+
+
+# VER206: what a party advertised is served
+
+
+def partner_advertising(role: str, *endpoints: tuple[str, str]) -> list[Exchange]:
+    """A registration in which the partner's version details list credentials and (module, interface) pairs."""
+    base = f"{PARTNER_ORIGIN}/ocpi/2.2.1"
+    listed = [{"identifier": "credentials", "role": "SENDER", "url": f"{base}/credentials"},
+              *({"identifier": module, "role": interface, "url": f"{base}/{module}"} for module, interface in endpoints)]
+    return [*registration_offering("2.2.1", "2.2.1", role),
+            step(103, "GET", base, "token-b", data={"version": "2.2.1", "endpoints": listed},
+                 direction="to_partner", second=1.02)]
+
+
+def test_a_cpo_answers_404_on_the_locations_it_advertised(tmp_path: Path) -> None:
+    day = partner_advertising("CPO", ("locations", "SENDER"))
+    base = f"{PARTNER_ORIGIN}/ocpi/2.2.1/locations"
+    listing = step(3, "GET", f"{base}?offset=0&limit=10", "token-b", direction="to_partner", status=404,
+                   status_code=2000)
+    assert codes_as(tmp_path, "CPO", *day, listing) == [("VER206", 3)]
+    unknown = step(3, "GET", f"{base}/L9", "token-b", direction="to_partner", status=404, status_code=2003)
+    assert codes_as(tmp_path, "CPO", *day, unknown) == []  # an unknown object: the 404 the spec asks for
+
+
+def html_404(exchange: Exchange) -> Exchange:
+    assert exchange.response is not None
+    headers = [(name, "text/html" if name == "Content-Type" else value) for name, value in exchange.response.headers]
+    page = msgspec.structs.replace(exchange.response, status=404, body=msgspec.UNSET, text="<h1>Not Found</h1>",
+                                   headers=headers)
+    return msgspec.structs.replace(exchange, response=page)
+
+
+def test_an_emsp_answers_404_on_the_tokens_it_advertised(tmp_path: Path) -> None:
+    day = partner_advertising("EMSP", ("tokens", "SENDER"))
+    base = f"{PARTNER_ORIGIN}/ocpi/2.2.1/tokens"
+    listing = html_404(step(3, "GET", f"{base}?offset=0&limit=10", "token-b", direction="to_partner"))
+    assert codes_as(tmp_path, "EMSP", *day, listing) == [("ENV001", 3), ("ENV012", 3), ("VER206", 3)]
+    authorize = step(3, "POST", f"{base}/U9/authorize", "token-b", direction="to_partner", status=404,
+                     status_code=2004)
+    assert codes_as(tmp_path, "EMSP", *day, authorize) == []  # an unknown token: the 404 the spec asks for
+    wrong = step(3, "POST", f"{base}/U9/authorize", "token-b", direction="to_partner", status=404,
+                 status_code=2000)
+    assert codes_as(tmp_path, "EMSP", *day, wrong) == [("VER206", 3)]
+
+
+def test_a_version_url_the_hub_listed_answers_404(tmp_path: Path) -> None:
+    gone = step(3, "GET", f"{ORIGIN}/ocpi/2.2.1", "token-c", status=404, status_code=2000)
+    assert codes(tmp_path, *registered("2.2.1", selected="2.2.1"), gone) == [("VER206", 3)]
+    unlisted = step(3, "GET", f"{ORIGIN}/ocpi/2.1.1", "token-c", status=404, status_code=2000)
+    assert codes(tmp_path, *registered("2.2.1", selected="2.2.1"), unlisted) == []
