@@ -189,6 +189,10 @@ class CalledModuleNotAdvertised(Violation, frozen=True, kw_only=True):
         return (f"{self.module_called} request to the {self.callee}, whose version details list no "
                 f"{self.module_called} endpoint (they list: {self.advertised})")
 
+    def hint(self) -> str:
+        return (f"call {self.module_called} only at a URL the {self.callee}'s version details give; if the "
+                f"{self.callee} should offer it, it adds the endpoint to its version details")
+
 
 class AdvertisedEndpointNotServed(Violation, frozen=True, kw_only=True):
     """## What it checks
@@ -224,12 +228,13 @@ class AdvertisedEndpointNotServed(Violation, frozen=True, kw_only=True):
     what: str
     advertised: str
     answer: str
+    listed_in: str  # where the callee advertised the URL: its version details, or its versions list
 
     def message(self) -> str:
         return f"the {self.callee} answers {self.answer} to a {self.what} at the URL it advertised ({self.advertised})"
 
     def hint(self) -> str:
-        return "serve the endpoint at the advertised URL, or remove it from the version details"
+        return f"serve the URL the {self.callee} advertised, or take it out of its {self.listed_in}"
 
 
 class OtherVersionThanRegistered(Violation, frozen=True, kw_only=True):
@@ -297,6 +302,10 @@ class NoCommonVersion(Violation, frozen=True, kw_only=True):
         return (f"no OCPI version in common: the {self.callee}'s versions list offers {self.offers}, the "
                 f"{self.other}'s {self.other_offers}; the registration cannot succeed")
 
+    def hint(self) -> str:
+        return (f"offer one version both speak: add one of {self.other_offers} to the {self.callee}'s versions list "
+                f"(with its version details), or one of {self.offers} to the {self.other}'s")
+
 
 OTHER: Final = {"to_hub": "to_partner", "to_partner": "to_hub"}
 CALLEE: Final = {"to_hub": "hub", "to_partner": "partner"}
@@ -358,7 +367,7 @@ class VersionsChecker:
         if (response is not None and response.status == 404
                 and not _may_be_404(observed.module, observed.operation, observed.status_code)):
             yield from self._not_served(observed, f"{observed.module} request ({observed.operation})",
-                                        ", ".join(advertised.urls_of(found[0])[:3]))
+                                        ", ".join(advertised.urls_of(found[0])[:3]), "version details")
 
     @staticmethod
     def _learn(advertised: _Advertised, observed: Observed) -> None:
@@ -366,13 +375,14 @@ class VersionsChecker:
         for endpoint in getattr(observed.data, "endpoints", None) or ():
             advertised.learn(str(endpoint.identifier).lower(), endpoint.url, str(version))
 
-    def _not_served(self, observed: Observed, what: str, advertised: str) -> Iterator[SeqReport]:
+    def _not_served(self, observed: Observed, what: str, advertised: str, listed_in: str) -> Iterator[SeqReport]:
         direction = observed.exchange.direction
         said = ("VER206", direction, observed.module)
         if said not in self._said:
             self._said.add(said)
             yield SeqReport(AdvertisedEndpointNotServed(callee=CALLEE[direction], what=what, advertised=advertised,
-                                                        answer=_answer(observed)), observed.where)
+                                                        answer=_answer(observed), listed_in=listed_in),
+                            observed.where)
 
     def _version_not_served(self, observed: Observed) -> Iterator[SeqReport]:
         response = observed.exchange.response
@@ -380,7 +390,7 @@ class VersionsChecker:
             return
         key = url_key(observed.exchange.request.url)
         if key in self._listed[observed.exchange.direction]:
-            yield from self._not_served(observed, "GET of version details", "/" + "/".join(key))
+            yield from self._not_served(observed, "GET of version details", "/" + "/".join(key), "versions list")
 
     def _versions(self, observed: Observed) -> Iterator[SeqReport]:
         if not observed.data:
