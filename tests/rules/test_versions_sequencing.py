@@ -1,4 +1,4 @@
-"""VER201 (traffic off the advertised endpoints) and VER202 (traffic in another version than registered)."""
+"""VER201-VER206: traffic against what the callee advertised (its endpoints, its versions, the version registered)."""
 
 from __future__ import annotations
 
