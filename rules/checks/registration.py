@@ -13,10 +13,12 @@ calling back in the other direction, best while the POST is still open
 first exchange after the window is fed (or at the end of the capture):
 fetches that failed although the answer was a success, or a 3003 although
 both sides list the same modules (CRD210). A fetch still missing then may
-come late (a CRD203 warning), but only before the connection is in use:
-the first functional-module exchange after the window ends the handshake
-for good, reporting fetches never made (CRD203); a GET of versions after
-that is a routine re-read, not part of the registration.
+come late (a CRD203 warning), but only before the server uses the
+connection: its first functional-module call to the client after the
+window ends the handshake for good, reporting fetches never made (CRD203);
+a GET of versions after that is a routine re-read, not part of the
+registration. (The client's own calls do not count: it may push as soon as
+it has its token, while the server still fetches.)
 """
 
 from __future__ import annotations
@@ -271,8 +273,9 @@ class RegistrationChecker:
         for back, pending in list(self._open.items()):
             if not pending.window_settled and pending.ended is not None and started > pending.ended:
                 yield from self._settle_window(back, pending)
-            if pending.window_settled and observed.module in FUNCTIONAL_MODULES and back in self._open:
-                del self._open[back]  # the connection is in use: later GETs of versions are routine
+            if (pending.window_settled and direction == back and observed.module in FUNCTIONAL_MODULES
+                    and back in self._open):
+                del self._open[back]  # the server uses the connection: its later GETs of versions are routine
                 yield from self._settle(back, pending)
         if observed.operation == "version_details":
             self._learn_modules(observed, direction)

@@ -103,10 +103,13 @@ def later(seq: int, url: str, token: str, data: object, direction: str) -> Excha
 
 def test_a_routine_reread_after_the_connection_is_in_use_is_no_late_fetch(tmp_path: Path) -> None:
     *before, versions, _details = registration()  # the hub never reads the partner's version details
-    push = step(3, "PUT", TARIFF_URL, "token-c", TARIFF)
+    hub_push = step(3, "PUT", f"{PARTNER}/tokens/PT/EMS/U1", "token-b", TOKEN, direction="to_partner")
     reread = later(4, PARTNER, "token-b", PARTNER_DETAILS, "to_partner")
-    assert found(tmp_path, *before, versions, push, reread) == [("CRD203", 1, "error")]
-    # With no module traffic between, a fetch after the answer is the registration's, late.
+    assert found(tmp_path, *before, versions, hub_push, reread) == [("CRD203", 1, "error")]
+    # With no call of the hub's between, a fetch after the answer is the registration's, late: the partner's
+    # own pushes, made as soon as it has its token, do not end the handshake.
+    partner_push = step(3, "PUT", TARIFF_URL, "token-c", TARIFF)
+    assert found(tmp_path, *before, versions, partner_push, reread) == [("CRD203", 4, "warning")]
     assert found(tmp_path, *before, versions, reread) == [("CRD203", 4, "warning")]
 
 
