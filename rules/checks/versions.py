@@ -10,8 +10,9 @@ callee's version details do not list at all is VER204 when the callee
 serves it (its details are wrong) and VER205 when it refuses it (the
 caller guessed). An advertised endpoint (or a version URL a versions list
 named) that answers HTTP 404 where the spec gives 404 no meaning (anything
-but an unknown object, an unknown token's authorize or a charging
-preferences refusal) is not served at all: VER206. The last successful credentials
+but an unknown object, a PUT for a party the caller does not hold, an
+unknown token's authorize or a charging preferences refusal) is not served
+at all: VER206. The last successful credentials
 POST or PUT selects the connection's version: the version of the endpoint
 its URL lies under (or the version segment of that URL); module traffic
 under an endpoint of another version is VER202. Each is said once per
@@ -199,10 +200,10 @@ class AdvertisedEndpointNotServed(Violation, frozen=True, kw_only=True):
     A URL a party advertised (a module endpoint of its version details, or
     a version URL of its versions list) is served: a request to it is not
     answered HTTP 404, whether with an HTML page or a well-formed OCPI
-    answer. The 404s the spec gives a meaning are fine: a GET (or PUT,
-    PATCH, DELETE) of an object that does not exist or belongs to another
-    party, an authorize of an unknown token (2004), charging preferences
-    for an EVSE that cannot take them (2001).
+    answer. The 404s the spec gives a meaning are fine: a GET (or PATCH,
+    DELETE) of an object that does not exist, a PUT for a party the caller
+    does not hold (its Credentials roles), an authorize of an unknown token
+    (2004), charging preferences for an EVSE that cannot take them (2001).
 
     ## Why it matters
     The other party calls exactly what was advertised; a 404 there means the
@@ -311,13 +312,18 @@ OTHER: Final = {"to_hub": "to_partner", "to_partner": "to_hub"}
 CALLEE: Final = {"to_hub": "hub", "to_partner": "partner"}
 
 
-def _may_be_404(module: str, operation: str, status_code: int | None) -> bool:
+def _may_be_404(observed: Observed, callers_parties: frozenset[tuple[str, str]]) -> bool:
     """Whether the spec gives HTTP 404 a meaning for this request (so it says nothing about the endpoint)."""
-    if module == "credentials":
+    operation = observed.operation
+    if observed.module == "credentials":
         return False  # the endpoint itself: 405 is its refusal
-    if operation in ("get", "put", "patch", "delete"):
-        return True  # an object that does not exist, or a party the client does not hold
-    return (operation, status_code) in {("authorize", 2004), ("charging_preferences", 2001)}
+    if operation == "put":  # 404 only for a party the caller does not hold: its own objects must be taken
+        key = observed.key
+        party = (str(key.country_code).upper(), str(key.party_id).upper()) if key is not None else None
+        return party not in callers_parties
+    if operation in ("get", "patch", "delete"):
+        return True  # an object that does not exist (a PATCH or DELETE of one is the caller's mistake)
+    return (operation, observed.status_code) in {("authorize", 2004), ("charging_preferences", 2001)}
 
 
 def _answer(observed: Observed) -> str:
@@ -337,6 +343,8 @@ class VersionsChecker:
         self._selected: tuple[str, Where] | None = None  # the version the credentials selected, and where
         self._said: set[tuple[str, str, str]] = set()  # (code, direction, module or version)
         self._listed: dict[str, set[UrlKey]] = {"to_hub": set(), "to_partner": set()}  # version URLs listed
+        # direction -> the (country_code, party_id) its caller declared in its Credentials roles
+        self._parties: dict[str, frozenset[tuple[str, str]]] = {}
         self._offered: dict[str, tuple[frozenset[str], Where]] = {}  # direction -> its callee's versions, and where
         self._no_common: set[tuple[frozenset[str], frozenset[str]]] = set()  # pairs reported
 
@@ -355,6 +363,7 @@ class VersionsChecker:
             return
         key, found = advertised.find(observed.exchange.request.url)
         if observed.module == "credentials":
+            self._learn_parties(observed)
             if observed.operation in ("post", "put") and observed.accepted:
                 version = min(found[1]) if found is not None and len(found[1]) == 1 else _path_version(key)
                 self._selected = (version, observed.where) if version is not None else None
@@ -364,10 +373,18 @@ class VersionsChecker:
         if observed.module != "credentials":
             yield from self._other_version(observed, found[1])
         response = observed.exchange.response
-        if (response is not None and response.status == 404
-                and not _may_be_404(observed.module, observed.operation, observed.status_code)):
+        if response is not None and response.status == 404 and not _may_be_404(
+                observed, self._parties.get(observed.exchange.direction, frozenset())):
             yield from self._not_served(observed, f"{observed.module} request ({observed.operation})",
                                         ", ".join(advertised.urls_of(found[0])[:3]), "version details")
+
+    def _learn_parties(self, observed: Observed) -> None:
+        direction = observed.exchange.direction
+        for caller, credentials in ((direction, observed.request), (OTHER[direction], observed.data)):
+            roles = getattr(credentials, "roles", None)
+            if roles:
+                self._parties[caller] = frozenset((str(r.country_code).upper(), str(r.party_id).upper())
+                                                  for r in roles)
 
     @staticmethod
     def _learn(advertised: _Advertised, observed: Observed) -> None:

@@ -203,3 +203,25 @@ def test_a_version_url_the_hub_listed_answers_404(tmp_path: Path) -> None:
     assert codes(tmp_path, *registered("2.2.1", selected="2.2.1"), gone) == [("VER206", 3)]
     unlisted = step(3, "GET", f"{ORIGIN}/ocpi/2.1.1", "token-c", status=404, status_code=2000)
     assert codes(tmp_path, *registered("2.2.1", selected="2.2.1"), unlisted) == []
+
+
+def test_a_hub_answers_404_to_the_tariffs_a_cpo_pushes_for_itself(tmp_path: Path) -> None:
+    own = step(3, "PUT", f"{ORIGIN}/ocpi/2.2.1/tariffs/PT/CPO/T1", "token-c", TARIFF, status=404, status_code=2000)
+    assert codes(tmp_path, *registered("2.2.1", selected="2.2.1"), own) == [("VER206", 3)]
+    other = dict(TARIFF, party_id="XYZ")  # a party the CPO does not hold: the 404 is right, the push is not
+    foreign = step(3, "PUT", f"{ORIGIN}/ocpi/2.2.1/tariffs/PT/XYZ/T1", "token-c", other, status=404,
+                   status_code=2000)
+    assert codes(tmp_path, *registered("2.2.1", selected="2.2.1"), foreign) == [("CRD301", 3)]
+
+
+def test_a_hub_answers_404_to_the_tokens_an_emsp_pushes_for_itself(tmp_path: Path) -> None:
+    day = [*emsp_registered()[:2], step(104, "GET", f"{ORIGIN}/ocpi/2.2.1", "token-a", second=0.3, data={
+        "version": "2.2.1", "endpoints": [
+            {"identifier": "credentials", "role": "SENDER", "url": f"{ORIGIN}/ocpi/2.2.1/credentials"},
+            {"identifier": "tokens", "role": "RECEIVER", "url": f"{ORIGIN}/ocpi/2.2.1/tokens"}]}),
+        *emsp_registered()[2:]]
+    refused = step(3, "PUT", f"{ORIGIN}/ocpi/2.2.1/tokens/PT/EMS/U1", "token-c", dict(TOKEN, party_id="EMS"),
+                   status=404, status_code=2000)
+    assert codes_as(tmp_path, "EMSP", *day, refused) == [("VER206", 3)]
+    unknown = step(3, "GET", f"{ORIGIN}/ocpi/2.2.1/tokens/PT/EMS/U9", "token-c", status=404, status_code=2004)
+    assert codes_as(tmp_path, "EMSP", *day, unknown) == []
