@@ -12,12 +12,12 @@ caller guessed). An advertised endpoint (or a version URL a versions list
 named) that answers HTTP 404 where the spec gives 404 no meaning (anything
 but an unknown object, a PUT for a party the caller does not hold, an
 unknown token's authorize or a charging preferences refusal) is not served
-at all: VER206. The last successful credentials
-POST or PUT selects the connection's version: the version of the endpoint
-its URL lies under (or the version segment of that URL); module traffic
-under an endpoint of another version is VER202. Each is said once per
-direction and module (VER201) or version (VER202). Nothing is checked for
-a callee whose version details the capture never showed.
+at all: VER206. The last successful credentials POST or PUT selects the
+connection's version: the version of the endpoint its URL lies under (or
+the version segment of that URL); module traffic under an endpoint of
+another version is VER202. Each is said once per
+direction and module (VER201, VER204-VER206) or version (VER202). Nothing
+is checked for a callee whose version details the capture never showed.
 
 Each versions answer tells which versions its callee speaks. Once both
 parties' lists are known (the client reads the server's before it
