@@ -15,9 +15,9 @@ unknown token's authorize or a charging preferences refusal) is not served
 at all: VER206. The last successful credentials POST or PUT selects the
 connection's version: the version of the endpoint its URL lies under (or
 the version segment of that URL); module traffic under an endpoint of
-another version is VER202. Each is said once per
-direction and module (VER201, VER204-VER206) or version (VER202). Nothing
-is checked for a callee whose version details the capture never showed.
+another version is VER202. Each is said once per direction and module
+(VER201, VER204-VER206) or version (VER202). Nothing is checked for a
+callee whose version details the capture never showed.
 
 Each versions answer tells which versions its callee speaks. Once both
 parties' lists are known (the client reads the server's before it
