@@ -16,8 +16,9 @@ versions and credentials only (CRD202). A token is known to be token A only
 once the POST is made with it: a functional request accepted with a token
 before any handshake in its direction is kept, and reported when a POST
 with that token shows it was token A (a capture that began mid-connection
-uses its current token the same way, and is not reported). Functional traffic in a direction no
-handshake has covered yet means the capture began mid-connection (CRD211).
+uses its current token the same way, and is not reported). Functional
+traffic in a direction no handshake has covered yet means the capture began
+mid-connection (CRD211).
 """
 
 from __future__ import annotations
