@@ -165,7 +165,8 @@ class TokenAOutsideRegistration(Violation, frozen=True, kw_only=True):
     """## What it checks
     A request authenticated with token A (the token a credentials POST was
     made with) to a module other than versions and credentials is refused
-    with HTTP 401.
+    with HTTP 401, after the POST and before it alike (a token used before
+    the POST is known to be token A once the POST is made with it).
 
     ## Why it matters
     Token A is handed over out of band, often by e-mail; it is meant to open
