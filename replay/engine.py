@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+import msgspec
 from msgspec import UNSET
 
 from ocpi_tap.rules.checks.bodies import Bodies, decode_bodies
@@ -35,6 +36,8 @@ from ocpi_tap.rules.model import RawEnvelope
 from ocpi_tap.rules.profiles import Profile
 from ocpi_tap.rules.registry import Violation
 from ocpi_tap.rules.routes import CALLEES, NoRoute, Route, RouteTable
+
+OTHER_DIRECTION = {"to_hub": "to_partner", "to_partner": "to_hub"}
 
 
 class Report(Protocol):
@@ -58,6 +61,20 @@ def _body_message(violation: Violation, path: str | None) -> str | None:
     return "response" if path is not None and path.startswith("$.data") else "request"
 
 
+def _lists_versions(envelope: object) -> bool:
+    """A successful answer whose `data` is a non-empty list of {version, url}: what a versions URL returns."""
+    if not isinstance(envelope, RawEnvelope) or not 1000 <= envelope.status_code <= 1999:
+        return False
+    if isinstance(envelope.data, msgspec.UnsetType):
+        return False
+    try:
+        data = msgspec.json.decode(envelope.data)
+    except msgspec.DecodeError:
+        return False
+    return (isinstance(data, list) and bool(data)
+            and all(isinstance(item, dict) and "version" in item and "url" in item for item in data))
+
+
 class Engine:
     def __init__(self, profile: Profile, report: Report, partner_role: str | None = None,
                  observers: Sequence[Callable[[Observed], None]] = ()) -> None:
@@ -76,6 +93,12 @@ class Engine:
         """The exchange on capture line `line`; `started_at`, `ended_at`: its times in seconds since the
         epoch (as time order read them)."""
         route = self._routes.match(exchange.request.method, exchange.request.url, exchange.direction)
+        if (isinstance(route, NoRoute) and route.kind == "unknown" and exchange.request.method.upper() == "GET"
+                and _lists_versions(response_envelope(exchange))):
+            # A versions URL is free form: one that fits no route is known by its answer (the client's
+            # first GET, with token A, is usually of the versions URL handed over with that token).
+            self._routes.learn_versions(CALLEES[exchange.direction], exchange.request.url, [])
+            route = self._routes.match(exchange.request.method, exchange.request.url, exchange.direction)
         where = Where(line=line, seq=exchange.seq, direction=exchange.direction, module=route.module,
                       object=route.object if isinstance(route, Route) else None, method=exchange.request.method)
         redirect, redirects = self._redirects.check(exchange)
@@ -129,6 +152,14 @@ class Engine:
         data: Any = bodies.data
         if route.operation == "versions" and data is not None:
             self._routes.learn_versions(callee, exchange.request.url, [(str(v.version), v.url) for v in data])
+        elif route.module == "credentials":
+            # The `url` of Credentials is its sender's versions URL: the request's is the caller's, the answer's
+            # the callee's.
+            sent: Any = bodies.request
+            if sent is not None:
+                self._routes.learn_versions_url(CALLEES[OTHER_DIRECTION[exchange.direction]], sent.url)
+            if data is not None:
+                self._routes.learn_versions_url(callee, data.url)
         elif route.operation == "version_details" and data is not None:
             self._routes.learn_endpoints(callee, [(e.identifier, str(e.role), e.url) for e in data.endpoints])
         elif route.operation == "command" and route.key and route.key.command:

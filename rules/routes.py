@@ -12,7 +12,8 @@ slashes ignored, query and fragment ignored except `?type=` on token URLs):
 
 1. Learned exact URLs: a `response_url` from a command body (POST there is
    the CommandResult), the `Location` of a CDR POST answer (GET there
-   returns that CDR), and the callee's versions URL and version URLs.
+   returns that CDR), and the callee's versions URL (where a GET answered a
+   versions list) and version URLs (that list's).
 2. Learned endpoints of the callee (`to_hub` -> the hub's, `to_partner` ->
    the partner's version details): the longest advertised URL that is a
    prefix of the request by whole path segments gives the module and the
@@ -23,7 +24,13 @@ slashes ignored, query and fragment ignored except `?type=` on token URLs):
    spec's own example for the hubclientinfo Receiver, counts too) and the
    segments after it; else a path ending in `versions` (versions) or in a
    version number, or `{version}/details` (version details, the spec's
-   example layout); else no route.
+   example layout); else a versions URL a Credentials body named (below);
+   else no route.
+
+A versions URL is free form (`https://cpo.example/ocpi/cpo/` is as good as
+`.../versions`): the `url` of a Credentials body names one, learned as a
+last resort so that a path that says what it is (a version details URL
+given by mistake, CRD212) keeps its own route.
 
 Within a module the interface follows from the segment count and the method
 where only one interface has that shape and allows that method (PUT/PATCH
@@ -452,6 +459,7 @@ class RouteTable:
         self.partner_role = None if partner_role is None else partner_role.upper()
         self._versions: dict[str, dict[UrlKey, Route]] = {callee: {} for callee in CALLEES.values()}
         self._endpoints: dict[str, dict[UrlKey, _Endpoint]] = {callee: {} for callee in CALLEES.values()}
+        self._named_versions: dict[str, set[UrlKey]] = {callee: set() for callee in CALLEES.values()}
         self._response_urls: Recent[UrlKey, str] = Recent()
         self._cdr_locations: RecentSet[UrlKey] = RecentSet()
         # (method, url, direction) -> the callee, the URL's path, and its route by advertised endpoints or
@@ -467,6 +475,11 @@ class RouteTable:
         table[url_key(versions_url)] = _VERSIONS
         for _version, url in versions:
             table[url_key(url)] = _VERSION_DETAILS
+
+    def learn_versions_url(self, callee: str, versions_url: str) -> None:
+        """A versions URL of the callee named in a Credentials body (`url`): a GET there that fits no other
+        route is a GET of its versions."""
+        self._named_versions[_check_callee(callee)].add(url_key(versions_url))
 
     def learn_endpoints(self, callee: str, endpoints: list[tuple[str, str, str]]) -> None:
         """(identifier, role, url) from a version details answer of the callee; adds to what is known."""
@@ -506,7 +519,11 @@ class RouteTable:
             matched = self._matched[memo] = self._match_unlearned(method, url, direction)
         callee, key, route = matched
         learned = self._match_exact(method.upper(), key, callee)
-        return route if learned is None else learned
+        if learned is not None:
+            return learned
+        if isinstance(route, NoRoute) and route.kind == "unknown" and key in self._named_versions[callee]:
+            return _only_get(method.upper(), _VERSIONS, "{versions_url}")
+        return route
 
     def _match_unlearned(self, method: str, url: str, direction: str) -> tuple[str, UrlKey, Route | NoRoute]:
         """The callee, the URL's path, and its route by advertised endpoints, else by path shape."""

@@ -29,7 +29,9 @@ from .shape import (
     PATCH_WITHOUT_LAST_UPDATED,
     CredentialsAnswerWithoutCredentials,
     MalformedData,
+    PushWithoutBody,
     RequestWrappedInEnvelope,
+    UrlFieldNotUrl,
 )
 
 
@@ -45,6 +47,9 @@ _ENVELOPE_KEYS: Final = (b'"status_code"', b'"timestamp"')
 _ITEM_KEYS: Final = {key: key.removesuffix("_list") for key in
                      ("location_list", "tariff_list", "session_list", "cdr_list", "token_list", "client_info_list")}
 _raw_list: Final = msgspec.json.Decoder(list[Raw])
+_BODY_OPTIONAL: Final = frozenset({"authorize"})  # the only push whose body (LocationReferences) is optional
+_COMMAND_KEYS: Final = frozenset({"cancel_reservation", "reserve_now", "start_session", "stop_session",
+                                  "unlock_connector"})
 
 
 class RouteView(Protocol):
@@ -85,6 +90,33 @@ _DATETIME_REASONS: Final = {
 }
 
 
+def is_url(value: str) -> bool:
+    """An absolute http(s) URL with a host, no blanks (its length the model's URL type checks)."""
+    scheme, sep, rest = value.partition("://")
+    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rpartition("@")[2]
+    return (sep == "://" and scheme.lower() in ("http", "https") and host not in ("", ":")
+            and not any(c.isspace() for c in value))
+
+
+def _urls(key: str, body: Any) -> list[tuple[str, str]]:
+    """The (path, value) of the URL fields of a typed body that the other party calls back to."""
+    if key in _COMMAND_KEYS:
+        return [("$.response_url", body.response_url)]
+    if key == "credentials":
+        return [("$.url", body.url)]
+    if key == "version_list":
+        return [(f"$[{index}].url", version.url) for index, version in enumerate(body)]
+    if key == "version_details":
+        return [(f"$.endpoints[{index}].url", endpoint.url) for index, endpoint in enumerate(body.endpoints)]
+    return []
+
+
+def _check_urls(key: str, body: Any, prefix: str, reports: list[Report]) -> None:
+    for path, value in _urls(key, body):
+        if not is_url(value):
+            reports.append(Report(UrlFieldNotUrl(field=path.rpartition(".")[2], value=value), under(prefix, path)))
+
+
 def _second_chance(body: Raw, failed: ShapeError, key: str, profile: Profile, prefix: str,
                    reports: list[Report]) -> Any:
     """`body`, which failed as `key`, decoded with the forms the catalogue tolerates put right (and reported)."""
@@ -114,6 +146,9 @@ def decode_bodies(
     """Typed bodies in the model of the profile's OCPI version."""
     bodies = Bodies()
     request_body = exchange.request.body
+    if route.request_type is not None and not exchange.request.has_body and route.operation not in _BODY_OPTIONAL:
+        bodies.reports.append(Report(PushWithoutBody(method=exchange.request.method, carries=route.request_type),
+                                     None))
     if route.request_type is not None and request_body is not UNSET:
         key = model_key(route.request_type)
         decoded = decode_as(request_body, key, profile.ocpi_version)
@@ -126,6 +161,7 @@ def decode_bodies(
                 bodies.reports.append(Report(_malformed(key, decoded.message), decoded.path))
             else:
                 bodies.request = decoded
+                _check_urls(key, decoded, "$", bodies.reports)
                 patch_rule = PATCH_WITHOUT_LAST_UPDATED.get(key)
                 if patch_rule is not None and decoded.last_updated is UNSET:
                     bodies.reports.append(Report(patch_rule(), "$.last_updated"))
@@ -149,6 +185,7 @@ def decode_bodies(
                 bodies.reports.append(Report(_malformed(key, decoded.message), under("$.data", decoded.path)))
             else:
                 bodies.data = decoded
+                _check_urls(key, decoded, "$.data", bodies.reports)
     return bodies
 
 

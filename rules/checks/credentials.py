@@ -12,8 +12,13 @@ a superseded token is refused (401) wherever it is used.
 Once a handshake has told which token the caller in a direction must use,
 the token set of that direction is known: any other token (or none) must be
 refused too (ENV125). Token A, the one a POST was authenticated with, opens
-versions and credentials only (CRD202). Functional traffic in a direction no
-handshake has covered yet means the capture began mid-connection (CRD211).
+versions and credentials only (CRD202). A token is known to be token A only
+once the POST is made with it: a functional request accepted with a token
+before any handshake in its direction is kept, and reported when a POST
+with that token shows it was token A (a capture that began mid-connection
+uses its current token the same way, and is not reported). Functional
+traffic in a direction no handshake has covered yet means the capture began
+mid-connection (CRD211).
 """
 
 from __future__ import annotations
@@ -160,7 +165,8 @@ class TokenAOutsideRegistration(Violation, frozen=True, kw_only=True):
     """## What it checks
     A request authenticated with token A (the token a credentials POST was
     made with) to a module other than versions and credentials is refused
-    with HTTP 401.
+    with HTTP 401, after the POST and before it alike (a token used before
+    the POST is known to be token A once the POST is made with it).
 
     ## Why it matters
     Token A is handed over out of band, often by e-mail; it is meant to open
@@ -256,6 +262,8 @@ class CredentialsChecker:
         self._current: dict[str, str] = {}  # direction -> token the caller in that direction must use
         self._superseded: dict[str, dict[str, Where]] = {"to_hub": {}, "to_partner": {}}
         self._token_a: dict[str, dict[str, Where]] = {"to_hub": {}, "to_partner": {}}  # token -> the POST made with it
+        # token -> the first functional request accepted with it before any handshake in the direction, and its module
+        self._before_handshake: dict[str, dict[str, tuple[Where, str]]] = {"to_hub": {}, "to_partner": {}}
         self._expected_callback: dict[str, tuple[str, Where]] = {}  # direction -> (token B, the POST)
         self._discovered: dict[str, set[tuple[str, str]]] = {"to_hub": set(), "to_partner": set()}  # (what, token)
         self._deleted: Where | None = None  # a successful DELETE of the credentials
@@ -280,6 +288,7 @@ class CredentialsChecker:
             response = exchange.response
             if response is not None and response.status != 405:  # 405: a registered client, so not token A
                 self._token_a[direction].setdefault(used, observed.where)
+                yield from self._used_before(direction, used, observed.where)
             missing = [what.replace("_", " ") for what in ("versions", "version_details")
                        if (what, used) not in self._discovered[direction]]
             if missing:
@@ -311,7 +320,7 @@ class CredentialsChecker:
         superseded_at = self._superseded[direction].get(used) if used is not None else None
         if functional and registered_with is not None and used != current:
             if self._once("token A", direction, used):
-                    yield SeqReport(TokenAOutsideRegistration(module_called=observed.module), observed.where,
+                yield SeqReport(TokenAOutsideRegistration(module_called=observed.module), observed.where,
                                 notes=(note("this registration was made with that token A", registered_with),))
         elif superseded_at is not None:
             yield SeqReport(SupersededTokenAccepted(), observed.where,
@@ -319,6 +328,17 @@ class CredentialsChecker:
         elif current is not None and used != current and self._once("unknown", direction, used):
             problem = "no token" if used is None else "a token no handshake handed out"
             yield SeqReport(UnknownTokenAccepted(problem=problem), observed.where)
+        elif functional and current is None and used is not None:
+            self._before_handshake[direction].setdefault(used, (observed.where, observed.module))
+
+    def _used_before(self, direction: str, token_a: str, post: Where) -> Iterator[SeqReport]:
+        """A POST made with `token_a`: a functional request accepted with it earlier was accepted with token A."""
+        early = self._before_handshake[direction].pop(token_a, None)
+        if early is not None and self._once("token A", direction, token_a):
+            where, module = early
+            yield SeqReport(TokenAOutsideRegistration(module_called=module), where,
+                            notes=(note("the credentials POST made later with the same token shows it is token A",
+                                        post),))
 
     def _once(self, what: str, direction: str, token: str | None) -> bool:
         said = (what, direction, token)
@@ -338,6 +358,7 @@ class CredentialsChecker:
                 self._superseded[back][previous_back] = observed.where
             if observed.accepted:
                 self._current[back] = token_b
+                self._before_handshake[back].clear()
         answer: Any = observed.data
         if answer is None or not observed.accepted:
             return
@@ -348,6 +369,7 @@ class CredentialsChecker:
             self._superseded[direction][used] = observed.where
         self._superseded[direction].pop(token_c, None)
         self._current[direction] = token_c
+        self._before_handshake[direction].clear()
 
     def finish(self) -> Iterator[SeqReport]:
         return iter(())

@@ -11,8 +11,14 @@ client's versions at the body's `url` and then a version details URL,
 calling back in the other direction, best while the POST is still open
 (its window: from its start to its end). The handshake is settled when the
 first exchange after the window is fed (or at the end of the capture):
-fetches never made (CRD203), fetches that failed although the answer was a
-success, or a 3003 although both sides list the same modules (CRD210).
+fetches that failed although the answer was a success, or a 3003 although
+both sides list the same modules (CRD210). A fetch still missing then may
+come late (a CRD203 warning), but only before the server uses the
+connection: its first functional-module call to the client after the
+window ends the handshake for good, reporting fetches never made (CRD203);
+a GET of versions after that is a routine re-read, not part of the
+registration. (The client's own calls do not count: it may push as soon as
+it has its token, while the server still fetches.)
 """
 
 from __future__ import annotations
@@ -162,7 +168,9 @@ class RegistrationOutcomeMismatch(Violation, frozen=True, kw_only=True):
 class VersionsUrlNotVersions(Violation, frozen=True, kw_only=True):
     """## What it checks
     The `url` of a credentials POST or PUT body is the client's versions
-    endpoint: the server's GET of it returns a list of Versions.
+    endpoint: the server's GET of it returns a list of Versions. Judged by
+    that answer alone: a versions URL may have any path
+    (`https://cpo.example.com/ocpi/cpo/` is fine).
 
     ## Why it matters
     A client that gives its version details URL instead breaks the server's
@@ -265,6 +273,10 @@ class RegistrationChecker:
         for back, pending in list(self._open.items()):
             if not pending.window_settled and pending.ended is not None and started > pending.ended:
                 yield from self._settle_window(back, pending)
+            if (pending.window_settled and direction == back and observed.module in FUNCTIONAL_MODULES
+                    and back in self._open):
+                del self._open[back]  # the server uses the connection: its later GETs of versions are routine
+                yield from self._settle(back, pending)
         if observed.operation == "version_details":
             self._learn_modules(observed, direction)
         handshake = self._open.get(direction)

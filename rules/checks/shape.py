@@ -522,6 +522,73 @@ class RequestWrappedInEnvelope(Violation, frozen=True, kw_only=True):
         return "request body is wrapped in a response envelope; send the bare object"
 
 
+class PushWithoutBody(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A POST, PUT or PATCH whose route carries an OCPI object (a pushed
+    Location, Session, Token, Tariff or CDR, a PATCH, a command, a
+    CommandResult, Credentials, charging preferences) has a body. Only the
+    real-time authorize POST may go without one (its LocationReferences are
+    optional).
+
+    ## Why it matters
+    A push without a body carries nothing to store: the receiver must refuse
+    it (2001), and if it does not, the object it thinks it received is
+    empty. An empty body is usually a client that serialised the object
+    after sending, or a gateway that dropped it.
+
+    ## Example
+    `PUT {locations}/PT/CPO/L1` with `Content-Length: 0`.
+
+    ## Expected
+    The object as a JSON body: `PUT {locations}/PT/CPO/L1` with the
+    Location, `Content-Type: application/json`.
+    """
+
+    code = "ENV014"
+    severity = Severity.ERROR
+    spec = "§4.1.4, §5"
+    about = "request"
+    method: str
+    carries: str  # what the body should have been, as the route names it
+
+    def message(self) -> str:
+        return f"{self.method} request has no body; it must carry the {self.carries.replace('_', ' ')}"
+
+
+class UrlFieldNotUrl(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    The URL fields the other party calls back to are absolute http(s)
+    URLs: a command's `response_url`, the `url` of Credentials (the
+    versions endpoint), each `url` of a versions list and each endpoint
+    `url` of version details.
+
+    ## Why it matters
+    The other party stores these and calls them later: the CommandResult
+    goes to the `response_url`, the registration fetches the Credentials
+    `url`, every module call goes to an endpoint `url`. A relative path, a
+    bare host or a placeholder fails only then, far from its cause.
+
+    ## Example
+    `"response_url": "/ocpi/emsp/commands/START_SESSION/42"`, or
+    `"url": "TBD"` in Credentials.
+
+    ## Expected
+    An absolute URL with scheme and host, at most 255 characters:
+    `"response_url": "https://emsp.example.com/ocpi/emsp/commands/START_SESSION/42"`.
+    """
+
+    code = "ENV009"
+    severity = Severity.ERROR
+    spec = "§16.8, §6.1.2, §6.2.2, §7.3.1, §13.3"
+    about = "object"  # whichever message carried it: a request body or an answer's data
+    field: str
+    value: str
+
+    def message(self) -> str:
+        shown = self.value if len(self.value) <= 80 else self.value[:77] + "..."
+        return f"`{self.field}` is not an absolute http(s) URL: {shown!r}"
+
+
 # Type key (as routes name them) -> the rule a decoding failure breaks.
 MALFORMED_BY_TYPE: dict[str, type[_Malformed]] = {
     "version_list": MalformedVersions,

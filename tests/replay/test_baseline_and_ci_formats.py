@@ -39,13 +39,12 @@ def copy_with(tmp_path: Path, *, prepend: tuple[bytes, ...] = (), append: tuple[
 
 
 def unechoed(seq: int) -> bytes:
-    """The hub's versions GET, whose answer from the partner does not echo X-Request-ID (ENV104, the partner's
-    fault), unlike anything in the capture."""
-    exchange = clean_exchange(seq, direction="to_partner")
-    assert exchange.response is not None
-    response = msgspec.structs.replace(exchange.response, headers=[
-        (name, value) for name, value in exchange.response.headers if name != "X-Request-ID"])
-    return encode_line(msgspec.structs.replace(exchange, response=response))
+    """A versions GET of the partner's without X-Request-ID (ENV104, the partner's fault), unlike anything in the
+    capture."""
+    exchange = clean_exchange(seq)
+    request = msgspec.structs.replace(exchange.request, headers=[
+        (name, value) for name, value in exchange.request.headers if name != "X-Request-ID"])
+    return encode_line(msgspec.structs.replace(exchange, request=request))
 
 
 def test_a_baseline_accepts_what_it_holds_even_when_lines_move(tmp_path: Path) -> None:
@@ -175,8 +174,8 @@ def test_junit_fails_only_on_findings_the_baseline_does_not_accept(tmp_path: Pat
     failed = [(suite.get("name", "").rsplit("::", 1)[1], case.get("name", ""))
               for suite in ET.parse(report).iter("testsuite") for case in suite.iter("testcase")
               if case.find("failure") is not None]
-    # The partner's answer to the hub's versions GET did not echo X-Request-ID: its Versions suite fails.
-    assert failed == [("versions", "scenario hub-discovers-partner: the hub GETs the partner's versions and version "
+    # The partner's versions GET carried no X-Request-ID: its Versions suite fails.
+    assert failed == [("versions", "scenario partner-discovers-hub: the partner GETs the hub's versions and version "
                                    "details"), ("versions", "rule ENV104 request-id-not-echoed")]
 
 

@@ -202,3 +202,61 @@ def test_a_2_2_cdr_token_is_accepted_only_under_a_2_2_profile(tmp_path: Path) ->
     strict = check_capture(capture, PER_MESSAGE, PROFILES["ocpi-2.2.1"], partner_role="CPO").findings
     assert [(f.code, f.path) for f in strict] == [("CDR001", "$.cdr_token")]
     assert check_capture(capture, PER_MESSAGE, PROFILES["mobie"], partner_role="CPO").findings == []
+
+
+# ENV014: a push carries its object
+
+
+def findings_as(tmp_path: Path, role: str, *exchanges: Exchange) -> list[tuple[str, str | None]]:
+    result = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges), PER_MESSAGE, partner_role=role)
+    return [(finding.code, finding.path) for finding in result.findings]
+
+
+def test_a_cpo_push_without_a_body(tmp_path: Path) -> None:
+    empty = ocpi_exchange("PUT", f"{HUB}/locations/PT/CPO/L1", status_code=2001)  # refused: the request is at fault
+    assert findings_as(tmp_path, "CPO", empty) == [("ENV014", None)]
+    accepted = ocpi_exchange("PATCH", f"{HUB}/sessions/PT/CPO/S1")
+    assert findings_as(tmp_path, "CPO", accepted) == [("ENV014", None)]
+    assert findings_as(tmp_path, "CPO", ocpi_exchange("PUT", f"{HUB}/locations/PT/CPO/L1", LOCATION)) == []
+
+
+def test_an_emsp_push_without_a_body(tmp_path: Path) -> None:
+    empty = ocpi_exchange("PUT", f"{HUB}/tokens/PT/EMS/U1", status_code=2001)
+    assert findings_as(tmp_path, "EMSP", empty) == [("ENV014", None)]
+    command = ocpi_exchange("POST", f"{HUB}/commands/START_SESSION", data={"result": "ACCEPTED", "timeout": 30})
+    assert findings_as(tmp_path, "EMSP", command) == [("ENV014", None)]
+    assert findings_as(tmp_path, "EMSP", ocpi_exchange("PUT", f"{HUB}/tokens/PT/EMS/U1", TOKEN)) == []
+
+
+def test_an_authorize_may_go_without_a_body(tmp_path: Path) -> None:
+    authorize = ocpi_exchange("POST", f"{HUB}/tokens/U1/authorize", data={"allowed": "ALLOWED", "token": TOKEN})
+    assert findings_as(tmp_path, "CPO", authorize) == []
+
+
+# ENV009: the URLs the other party calls back to are URLs
+
+
+def test_a_command_whose_response_url_is_a_path(tmp_path: Path) -> None:
+    relative = ocpi_exchange("POST", f"{HUB}/commands/START_SESSION", changed(START, response_url="/cmd/42"),
+                             {"result": "ACCEPTED", "timeout": 30})
+    assert findings_as(tmp_path, "EMSP", relative) == [("ENV009", "$.response_url")]
+    good = ocpi_exchange("POST", f"{HUB}/commands/START_SESSION", START, {"result": "ACCEPTED", "timeout": 30})
+    assert findings_as(tmp_path, "EMSP", good) == []
+
+
+def test_credentials_whose_url_is_no_url(tmp_path: Path) -> None:
+    sent = ocpi_exchange("POST", f"{HUB}/credentials", changed(CREDENTIALS, url="TBD"), CREDENTIALS)
+    assert findings_as(tmp_path, "CPO", sent) == [("ENV009", "$.url")]
+    answered = ocpi_exchange("POST", f"{HUB}/credentials", CREDENTIALS, changed(CREDENTIALS, url="hub.example.org"))
+    assert findings_as(tmp_path, "EMSP", answered) == [("ENV009", "$.data.url")]
+    assert findings_as(tmp_path, "CPO", ocpi_exchange("POST", f"{HUB}/credentials", CREDENTIALS, CREDENTIALS)) == []
+
+
+def test_versions_and_endpoints_whose_url_is_no_url(tmp_path: Path) -> None:
+    versions = ocpi_exchange("GET", "https://hub.example.org/ocpi/versions", data=[
+        {"version": "2.1.1", "url": f"{HUB}/../2.1.1"}, {"version": "2.2.1", "url": "ocpi/2.2.1"}])
+    assert findings_as(tmp_path, "CPO", versions) == [("ENV009", "$.data[1].url")]
+    details = ocpi_exchange("GET", HUB, data={"version": "2.2.1", "endpoints": [
+        {"identifier": "credentials", "role": "SENDER", "url": f"{HUB}/credentials"},
+        {"identifier": "tokens", "role": "SENDER", "url": "https:///ocpi/2.2.1/tokens"}]})
+    assert findings_as(tmp_path, "EMSP", details) == [("ENV009", "$.data.endpoints[1].url")]

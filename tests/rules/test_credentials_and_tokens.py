@@ -38,12 +38,21 @@ def step(seq: int, method: str, url: str, token: str, body: Any = None, data: An
 
 HUB_DETAILS = {"version": "2.2.1", "endpoints": [{"identifier": "credentials", "role": "SENDER",
                                                    "url": f"{HUB}/credentials"}]}
+FUNCTIONAL = ("tokens", "locations", "tariffs", "sessions", "commands", "cdrs")
+
+
+def every_module(details: dict[str, Any], base: str) -> dict[str, Any]:
+    """`details` advertising every functional module too (both interfaces at one URL, as a hub may)."""
+    extra = [{"identifier": module, "role": role, "url": f"{base}/{module}"}
+             for module in FUNCTIONAL for role in ("SENDER", "RECEIVER")]
+    extra.append({"identifier": "hubclientinfo", "role": "RECEIVER", "url": f"{base}/clientinfo"})
+    return dict(details, endpoints=[*details["endpoints"], *extra])
 
 
 def discovery() -> list[Exchange]:
     """The client's GET versions and version details with token A, before it registers."""
     return [step(101, "GET", VERSIONS, "token-a", data=[{"version": "2.2.1", "url": HUB}], second=0.1),
-            step(102, "GET", HUB, "token-a", data=HUB_DETAILS, second=0.2)]
+            step(102, "GET", HUB, "token-a", data=every_module(HUB_DETAILS, HUB), second=0.2)]
 
 
 PARTNER_DETAILS = {"version": "2.2.1", "endpoints": [{"identifier": "credentials", "role": "SENDER",
@@ -58,7 +67,8 @@ def registration(answer_token: str = "token-c", callback_token: str = "token-b")
              dict(HUB_CREDENTIALS, token=answer_token)),
         step(2, "GET", PARTNER_VERSIONS, callback_token, data=[{"version": "2.2.1", "url": PARTNER}],
              direction="to_partner", second=1.01),
-        step(103, "GET", PARTNER, callback_token, data=PARTNER_DETAILS, direction="to_partner", second=1.02),
+        step(103, "GET", PARTNER, callback_token, data=every_module(PARTNER_DETAILS, PARTNER), direction="to_partner",
+             second=1.02),
     ]
 
 

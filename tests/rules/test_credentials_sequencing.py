@@ -13,7 +13,8 @@ from ocpi_tap.rules.profiles import PROFILES, Profile
 from ocpi_tap.rules.registry import Selection
 from test_body_rules import CREDENTIALS, HUB, PARTNER, TARIFF, TOKEN
 from test_credentials_and_tokens import (
-    HUB_CREDENTIALS, HUB_DETAILS, PARTNER_DETAILS, PARTNER_VERSIONS, VERSIONS, codes, discovery, registration, step,
+    HUB_CREDENTIALS, HUB_DETAILS, PARTNER_DETAILS, PARTNER_VERSIONS, VERSIONS, codes, discovery, every_module,
+    registration, step,
 )
 
 STRICT = PROFILES["ocpi-2.2.1"]
@@ -22,8 +23,8 @@ REFUSED = {"status": 401, "status_code": 2000}
 
 
 def found(tmp_path: Path, *exchanges: Exchange, profile: Profile = STRICT,
-          select: list[str] | None = None) -> list[tuple[str, int | None, str]]:
-    result = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges), profile=profile, partner_role="CPO",
+          select: list[str] | None = None, role: str = "CPO") -> list[tuple[str, int | None, str]]:
+    result = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges), profile=profile, partner_role=role,
                            selection=Selection(select=select) if select else None)
     return [(f.code, f.seq, f.severity) for f in result.findings]
 
@@ -47,6 +48,31 @@ def test_token_a_accepted_after_a_failed_registration(tmp_path: Path) -> None:
     assert codes(tmp_path, *discovery(), failed, push) == [("CRD202", 3)]
 
 
+def test_token_a_accepted_before_the_registration(tmp_path: Path) -> None:
+    *discovered, post, versions, details = registration()
+    push = step(104, "PUT", TARIFF_URL, "token-a", TARIFF, second=0.3)
+    assert found(tmp_path, *discovered, push, post, versions, details) == [("CRD202", 104, "error")]
+    refused = step(104, "PUT", TARIFF_URL, "token-a", TARIFF, second=0.3, **REFUSED)  # the refusal is right
+    assert found(tmp_path, *discovered, refused, post, versions, details) == []
+
+
+def test_an_emsp_token_push_with_token_a_before_the_registration(tmp_path: Path) -> None:
+    *discovered, post, versions, details = registration()
+    token_url = f"{HUB}/tokens/PT/EMS/U1"
+    push = step(104, "PUT", token_url, "token-a", dict(TOKEN, party_id="EMS"), second=0.3)
+    assert found(tmp_path, *discovered, push, post, versions, details, role="EMSP") == [("CRD202", 104, "error")]
+    refused = step(104, "PUT", token_url, "token-a", dict(TOKEN, party_id="EMS"), second=0.3, **REFUSED)
+    assert found(tmp_path, *discovered, refused, post, versions, details, role="EMSP") == []
+
+
+def test_the_current_token_of_a_capture_begun_mid_connection_is_not_token_a(tmp_path: Path) -> None:
+    reread = step(104, "GET", VERSIONS, "token-c", data=[{"version": "2.2.1", "url": HUB}], second=0.1)
+    push = step(105, "PUT", TARIFF_URL, "token-c", TARIFF, second=0.3)
+    assert found(tmp_path, reread, push) == []
+    # A registration made later with another token A does not make the current token one.
+    assert found(tmp_path, reread, push, *registration()) == []
+
+
 # CRD203: the server fetches the client's endpoints while answering
 
 
@@ -68,6 +94,41 @@ def test_the_server_fetches_only_after_answering(tmp_path: Path) -> None:
 
 def test_the_server_fetches_while_answering(tmp_path: Path) -> None:
     assert found(tmp_path, *registration()) == []
+
+
+def later(seq: int, url: str, token: str, data: object, direction: str) -> Exchange:
+    """A GET long after the registration (time plays no part: what happened in between does)."""
+    return step(seq, "GET", url, token, data=data, direction=direction, second=200 + seq)
+
+
+def test_a_routine_reread_after_the_connection_is_in_use_is_no_late_fetch(tmp_path: Path) -> None:
+    *before, versions, _details = registration()  # the hub never reads the partner's version details
+    hub_push = step(3, "PUT", f"{PARTNER}/tokens/PT/EMS/U1", "token-b", TOKEN, direction="to_partner")
+    reread = later(4, PARTNER, "token-b", PARTNER_DETAILS, "to_partner")
+    assert found(tmp_path, *before, versions, hub_push, reread) == [("CRD203", 1, "error")]
+    # With no call of the hub's between, a fetch after the answer is the registration's, late: the partner's
+    # own pushes, made as soon as it has its token, do not end the handshake.
+    partner_push = step(3, "PUT", TARIFF_URL, "token-c", TARIFF)
+    assert found(tmp_path, *before, versions, partner_push, reread) == [("CRD203", 4, "warning")]
+    assert found(tmp_path, *before, versions, reread) == [("CRD203", 4, "warning")]
+
+
+def test_a_partner_reread_of_the_hub_versions_after_the_hub_registered(tmp_path: Path) -> None:
+    """The hub registers with an eMSP partner; the partner reads the hub's endpoints and, hours later, again."""
+    partner_credentials = dict(CREDENTIALS, url=PARTNER_VERSIONS,
+                               roles=[dict(CREDENTIALS["roles"][0], role="EMSP", party_id="EMS")])  # type: ignore[index]
+    post = step(1, "POST", f"{PARTNER}/credentials", "token-a", dict(HUB_CREDENTIALS, token="token-b"),
+                dict(partner_credentials, token="token-c"), direction="to_partner")
+    fetched = [step(2, "GET", VERSIONS, "token-b", data=[{"version": "2.2.1", "url": HUB}], second=1.01),
+               step(103, "GET", HUB, "token-b", data=every_module(HUB_DETAILS, HUB), second=1.02)]
+    discovery = [step(101, "GET", PARTNER_VERSIONS, "token-a", data=[{"version": "2.2.1", "url": PARTNER}],
+                      direction="to_partner", second=0.1),
+                 step(102, "GET", PARTNER, "token-a", data=PARTNER_DETAILS, direction="to_partner", second=0.2)]
+    token = step(3, "PUT", f"{HUB}/tokens/PT/EMS/U1", "token-b", dict(TOKEN, party_id="EMS"))
+    reread = [later(4, VERSIONS, "token-b", [{"version": "2.2.1", "url": HUB}], "to_hub"),
+              later(5, HUB, "token-b", HUB_DETAILS, "to_hub")]
+    assert found(tmp_path, *discovery, post, *fetched, token, *reread, role="EMSP") == []
+    assert found(tmp_path, *discovery, post, fetched[0], token, *reread, role="EMSP") == [("CRD203", 1, "error")]
 
 
 # CRD207, CRD208: POST only when unregistered, PUT and DELETE only when registered
@@ -146,6 +207,48 @@ def test_the_credentials_url_is_a_version_details_url(tmp_path: Path) -> None:
                 dict(HUB_CREDENTIALS, token="token-c"))
     details = step(2, "GET", PARTNER, "token-b", data=PARTNER_DETAILS, direction="to_partner", second=1.01)
     assert codes(tmp_path, *discovery(), post, details) == [("CRD212", 2)]
+
+
+# Versions URLs are free form: known from the Credentials `url` and from what a GET of them answers
+
+
+def free_form_registration(role: str) -> list[Exchange]:
+    """A registration in which neither versions URL ends in `versions` (the spec allows any URL)."""
+    hub_versions, partner_versions = "https://hub.example.org/ocpi/hub/", "https://cpo.example.com/ocpi/cpo"
+    party = dict(CREDENTIALS["roles"][0], role=role, party_id="CPO" if role == "CPO" else "EMS")  # type: ignore[index]
+    return [
+        step(101, "GET", hub_versions, "token-a", data=[{"version": "2.2.1", "url": HUB}], second=0.1),
+        step(102, "GET", HUB, "token-a", data=HUB_DETAILS, second=0.2),
+        step(1, "POST", f"{HUB}/credentials", "token-a", dict(CREDENTIALS, token="token-b", url=partner_versions,
+                                                               roles=[party]),
+             dict(HUB_CREDENTIALS, token="token-c", url=hub_versions)),
+        step(2, "GET", partner_versions + "/", "token-b", data=[{"version": "2.2.1", "url": PARTNER}],
+             direction="to_partner", second=1.01),
+        step(103, "GET", PARTNER, "token-b", data=PARTNER_DETAILS, direction="to_partner", second=1.02),
+        # Later, each re-reads the other's versions (found by the URL the Credentials gave).
+        step(3, "GET", hub_versions, "token-c", data=[{"version": "2.2.1", "url": HUB}]),
+        step(4, "GET", partner_versions, "token-b", data=[{"version": "2.2.1", "url": PARTNER}],
+             direction="to_partner"),
+    ]
+
+
+def test_versions_urls_that_do_not_end_in_versions(tmp_path: Path) -> None:
+    assert found(tmp_path, *free_form_registration("CPO")) == []
+    assert found(tmp_path, *free_form_registration("EMSP"), role="EMSP") == []
+
+
+def test_a_free_form_versions_url_never_fetched_is_still_missed(tmp_path: Path) -> None:
+    *registered, _versions, details, reread_hub, _reread_partner = free_form_registration("CPO")
+    assert found(tmp_path, *registered, details, reread_hub) == [("CRD203", 1, "error")]
+
+
+def test_a_free_form_versions_url_that_answers_version_details(tmp_path: Path) -> None:
+    post = step(1, "POST", f"{HUB}/credentials", "token-a",
+                dict(CREDENTIALS, token="token-b", url="https://cpo.example.com/ocpi/cpo"),
+                dict(HUB_CREDENTIALS, token="token-c"))
+    details = step(2, "GET", "https://cpo.example.com/ocpi/cpo", "token-b", data=PARTNER_DETAILS,
+                   direction="to_partner", second=1.01)
+    assert codes(tmp_path, *discovery(), post, details) == [("CRD212", 2), ("VER001", 2)]
 
 
 # CRD211: off by default, and off in a profile that does not ask for the handshake

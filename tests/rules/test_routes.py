@@ -433,6 +433,16 @@ def test_learned_versions_urls_match_exactly() -> None:
     assert isinstance(table.match("GET", "https://hub.example.org/v221/more", "to_hub"), NoRoute)
 
 
+def test_a_versions_url_named_in_credentials_routes_what_no_path_explains() -> None:
+    table = RouteTable("EMSP")
+    table.learn_versions_url("partner", "https://emsp.example.com/ocpi/emsp/")
+    assert table.match("GET", "https://emsp.example.com/ocpi/emsp", "to_partner") == VERSIONS
+    assert isinstance(table.match("GET", "https://emsp.example.com/ocpi/emsp", "to_hub"), NoRoute)  # the other callee
+    # A path that says what it is keeps its route: a version details URL given as the versions URL (CRD212).
+    table.learn_versions_url("partner", "https://emsp.example.com/ocpi/2.2.1")
+    assert table.match("GET", "https://emsp.example.com/ocpi/2.2.1", "to_partner") == VERSION_DETAILS
+
+
 def test_the_spec_example_of_a_details_url_is_version_details() -> None:
     assert RouteTable().match("GET", "https://ocpi.server.com/2.2.1/details", "to_hub") == VERSION_DETAILS
 
