@@ -102,3 +102,54 @@ def test_a_cdr_whose_token_is_not_the_receiving_emsps(tmp_path: Path) -> None:
     result = check_capture(write_capture(tmp_path / "c.jsonl", registered, own), unrouted,
                            profile=PROFILES["ocpi-2.2.1"], partner_role="EMSP")
     assert [(f.code, f.seq) for f in result.findings] == []
+
+
+# CDR203: a CDR is POSTed once; only the hub's re-send of the CDRs it generates is lenient under mobie
+
+# The hub's test helper sends as PT/MBE for CDRs of PT/CPO: whose CDR it is (CDR305) is judged above.
+ONE_PARTY = Selection(ignore=["SES301", "TOK302", "CDR302", "CRD", "CDR305"])
+
+
+def cdr_twice(direction: str, again: dict[str, Any]) -> list[Exchange]:
+    """The session, its completion and its CDR, then the CDR again, all sent the same way."""
+    base = HUB if direction == "to_hub" else PARTNER
+    url, cdrs = f"{base}/sessions/PT/CPO/S1", f"{base}/cdrs"
+    steps = [("PUT", url, PUT[2]), ("PATCH", url, COMPLETED[2]), ("POST", cdrs, ORIGINAL), ("POST", cdrs, again)]
+    return [at(ocpi_exchange(method, target, body, seq=n, direction=direction), n, n)
+            for n, (method, target, body) in enumerate(steps, start=1)]
+
+
+def resent(tmp_path: Path, direction: str, again: dict[str, Any], profile: str) -> list[tuple[str, int | None,
+                                                                                              str, str | None]]:
+    role = "CPO" if direction == "to_hub" else "EMSP"
+    result = check_capture(write_capture(tmp_path / "c.jsonl", *cdr_twice(direction, again)), ONE_PARTY,
+                           profile=PROFILES[profile], partner_role=role)
+    return [(f.code, f.seq, f.severity, f.culprit) for f in result.findings]
+
+
+def test_the_partner_re_sending_its_own_cdr_is_an_error_under_every_profile(tmp_path: Path) -> None:
+    changed = dict(ORIGINAL, total_cost={"excl_vat": 2.0, "incl_vat": 2.46})
+    for again in (ORIGINAL, changed):
+        for profile in ("mobie", "ocpi-2.2.1"):
+            assert resent(tmp_path, "to_hub", again, profile) == [("CDR203", 4, "error", "partner")]
+    result = check_capture(write_capture(tmp_path / "c.jsonl", *cdr_twice("to_hub", changed)), IGNORED,
+                           profile=PROFILES["mobie"], partner_role="CPO")
+    assert result.findings[0].message == "CDR PT/CPO/C1 was already POSTed; this POST changes its content"
+
+
+def test_the_hubs_re_sent_cdr_is_a_warning_under_mobie_only(tmp_path: Path) -> None:
+    changed = dict(ORIGINAL, total_cost={"excl_vat": 2.0, "incl_vat": 2.46})
+    assert resent(tmp_path, "to_partner", changed, "mobie") == [("CDR203", 4, "warning", "hub")]
+    assert resent(tmp_path, "to_partner", ORIGINAL, "mobie") == [("CDR203", 4, "warning", "hub")]
+    assert resent(tmp_path, "to_partner", changed, "ocpi-2.2.1") == [("CDR203", 4, "error", "hub")]
+
+
+def test_a_cdr_posted_once_each_way_is_clean(tmp_path: Path) -> None:
+    other = dict(ORIGINAL, id="C2", session_id="S2")
+    for direction in ("to_hub", "to_partner"):
+        exchanges = cdr_twice(direction, other)[:3]
+        for profile in ("mobie", "ocpi-2.2.1"):
+            role = "CPO" if direction == "to_hub" else "EMSP"
+            result = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges), ONE_PARTY,
+                                   profile=PROFILES[profile], partner_role=role)
+            assert result.findings == []
