@@ -98,7 +98,9 @@ class Engine:
         for violation, path in check_routing_headers(exchange, route.module):
             self._report(violation, where, path)
         if route.paginated:
-            for violation, path in self._pagination.check(exchange, bodies.data, bodies.sent, bodies.positions):
+            origins = self._routes.origins(CALLEES[exchange.direction])
+            for violation, path in self._pagination.check(exchange, bodies.data, bodies.sent, bodies.positions,
+                                                          origins):
                 self._report(violation, where, path)
         self._learn(exchange, route, bodies)
         observed = Observed(

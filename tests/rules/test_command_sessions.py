@@ -141,7 +141,8 @@ def started_elsewhere(role: str, session: dict[str, object], command: dict[str, 
 
 def judged(tmp_path: Path, role: str, exchanges: list[Exchange]) -> list[tuple[str, int | None, str, str | None]]:
     """No locations or tokens are pushed (SES301, TOK302) and the sessions stay PENDING (SES208)."""
-    found = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges), Selection(ignore=["SES301", "SES208", "TOK302"]),
+    found = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges),
+                          Selection(ignore=["SES301", "SES208", "TOK302"]),
                           profile=PROFILES["ocpi-2.2.1"], partner_role=role).findings
     return [(f.code, f.seq, f.severity, f.culprit) for f in found]
 
