@@ -7,14 +7,15 @@ COMPLETED. A session is held against the START_SESSION its
 authorization_reference names, else the first waiting for its token, else
 the first waiting at its location, EVSE and connector (a session first
 pushed after the command), so that one billing the wrong token is still
-found. A STOP_SESSION is also judged when it is answered: the session
-it names is looked up among those the CPO (the OCPI-to party) pushed; one
-of another eMSP (its token's party is not the OCPI-from party, itself
-known as an eMSP from the tokens of sessions) is to be REJECTED (CMD209), one still open is not UNKNOWN_SESSION (CMD210), and one
-never pushed is worth a warning unless the CPO answered UNKNOWN_SESSION
-(CMD304). Open START_SESSIONs are indexed by token, reference and
-location, so a session push costs a few dict look-ups. Fed after the sessions checker, whose states it
-reads.
+found. A STOP_SESSION is also judged when it is answered: the session it
+names is looked up among those the CPO (the OCPI-to party) pushed; one of
+another eMSP (its token's party is not the OCPI-from party, itself known
+as an eMSP from the tokens of sessions) is to be REJECTED (CMD209), one
+still open is not UNKNOWN_SESSION (CMD210), and one never pushed is worth
+a warning unless the CPO answered UNKNOWN_SESSION (CMD304). Open
+START_SESSIONs are indexed by token, reference and location, so a session
+push costs a few dict look-ups. Fed after the sessions checker, whose
+states it reads.
 """
 
 from __future__ import annotations
