@@ -21,6 +21,7 @@ from msgspec import UNSET
 
 from ocpi_tap.rules.checks.bodies import Bodies, decode_bodies
 from ocpi_tap.rules.checks.capture import CheckerFailed
+from ocpi_tap.rules.checks.cdrs import misplaced_cdr_location
 from ocpi_tap.rules.checks.identity import check_ids
 from ocpi_tap.rules.checks.pagination import PaginationChecker
 from ocpi_tap.rules.checks.redirects import Redirects
@@ -35,7 +36,7 @@ from ocpi_tap.rules.findings import Note, Where
 from ocpi_tap.rules.model import RawEnvelope
 from ocpi_tap.rules.profiles import Profile
 from ocpi_tap.rules.registry import Violation
-from ocpi_tap.rules.routes import CALLEES, NoRoute, Route, RouteTable
+from ocpi_tap.rules.routes import CALLEES, RECEIVER, NoRoute, Route, RouteTable
 
 OTHER_DIRECTION = {"to_hub": "to_partner", "to_partner": "to_hub"}
 
@@ -121,9 +122,11 @@ class Engine:
         for violation, path in check_routing_headers(exchange, route.module):
             self._report(violation, where, path)
         if route.paginated:
-            for violation, path in self._pagination.check(exchange, bodies.data, bodies.sent, bodies.positions):
+            origins = self._routes.origins(CALLEES[exchange.direction])
+            for violation, path in self._pagination.check(exchange, bodies.data, bodies.sent, bodies.positions,
+                                                          origins):
                 self._report(violation, where, path)
-        self._learn(exchange, route, bodies)
+        self._learn(exchange, route, bodies, where)
         observed = Observed(
             exchange=exchange, where=where, module=route.module, operation=route.operation, key=route.key,
             request=bodies.request, data=bodies.data,
@@ -147,7 +150,7 @@ class Engine:
                 self._report(CheckerFailed(checker=type(checker).__name__, error=f"{type(error).__name__}: {error}"),
                              where)
 
-    def _learn(self, exchange: ExchangeView, route: Route, bodies: Bodies) -> None:
+    def _learn(self, exchange: ExchangeView, route: Route, bodies: Bodies, where: Where) -> None:
         callee = CALLEES[exchange.direction]
         data: Any = bodies.data
         if route.operation == "versions" and data is not None:
@@ -173,8 +176,14 @@ class Engine:
                 self._routes.learn_response_url(response_url, route.key.command)
         elif route.module == "cdrs" and route.operation == "post" and exchange.response is not None:
             location = exchange.response.header("Location")
-            if location:
-                self._routes.learn_cdr_location(location)
+            if location:  # learned as a route only when it is a URL under the receiver's CDRs endpoint
+                misplaced = misplaced_cdr_location(location, exchange.request.url,
+                                                   self._routes.advertised(callee, "cdrs", RECEIVER),
+                                                   self._routes.origins(callee))
+                if misplaced is None:
+                    self._routes.learn_cdr_location(location)
+                else:
+                    self._report(misplaced[0], where, None, severity=misplaced[1])
 
     def finish(self) -> None:
         """Reports what never happened (sessions left open, CDRs never sent, ...)."""

@@ -43,6 +43,9 @@ class Profile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     session_update_interval_seconds: float = 900.0
     # CDR305 (catalogue 12.24): the hub generates CDRs, so their party may be the hub's.
     hub_generates_cdrs: bool = False
+    # CDR203: the hub re-sends the CDRs it generates (same id, content changed at times): a warning
+    # when the hub re-sends; the partner's own re-send stays an error (§10: a CDR never changes).
+    hub_resends_cdrs: bool = False
     # CRD211: whether module traffic with no handshake in the capture is worth a warning
     # (off for captures that routinely start mid-connection).
     require_handshake: bool = True
@@ -67,13 +70,12 @@ PROFILES: Final = {
         description="MOBI.E (Portugal): OCPI 2.2 as published, 2.2.1 in practice",
         ocpi_version="2.2",
         # Catalogue 12.1: raw tokens are common on a "2.2" hub; tolerated, still shown.
-        # CDR203: MOBI.E generates CDRs itself and re-sends them with changed content.
         # LOC005 (catalogue 12.23): feeds with 4 or 8 decimals are common and harmless.
-        severities={"ENV103": "warning", "ENV107": "warning", "ENV108": "warning", "CDR203": "warning",
-                    "LOC005": "warning"},
+        severities={"ENV103": "warning", "ENV107": "warning", "ENV108": "warning", "LOC005": "warning"},
         pagination_offsets=False,
         datetime_offset_severity="warning",
         hub_generates_cdrs=True,
+        hub_resends_cdrs=True,  # MOBI.E generates CDRs itself and re-sends them with changed content
     ),
     "ocpi-2.2.1": Profile(
         name="ocpi-2.2.1",

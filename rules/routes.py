@@ -460,6 +460,10 @@ class RouteTable:
         self._versions: dict[str, dict[UrlKey, Route]] = {callee: {} for callee in CALLEES.values()}
         self._endpoints: dict[str, dict[UrlKey, _Endpoint]] = {callee: {} for callee in CALLEES.values()}
         self._named_versions: dict[str, set[UrlKey]] = {callee: set() for callee in CALLEES.values()}
+        # What each callee advertised, as given: the origins of its URLs, and its endpoint URL per
+        # (module, interface) (the last one given).
+        self._origins: dict[str, set[str]] = {callee: set() for callee in CALLEES.values()}
+        self._advertised: dict[str, dict[tuple[str, str], str]] = {callee: {} for callee in CALLEES.values()}
         self._response_urls: Recent[UrlKey, str] = Recent()
         self._cdr_locations: RecentSet[UrlKey] = RecentSet()
         # (method, url, direction) -> the callee, the URL's path, and its route by advertised endpoints or
@@ -475,6 +479,7 @@ class RouteTable:
         table[url_key(versions_url)] = _VERSIONS
         for _version, url in versions:
             table[url_key(url)] = _VERSION_DETAILS
+            self._advertise(callee, url)
 
     def learn_versions_url(self, callee: str, versions_url: str) -> None:
         """A versions URL of the callee named in a Credentials body (`url`): a GET there that fits no other
@@ -490,6 +495,8 @@ class RouteTable:
             if interface not in _BOTH:
                 continue  # not routable; VER003 reports it
             module = identifier.lower()
+            self._advertise(callee, url)
+            self._advertised[callee][(module, interface)] = url
             key = url_key(url)
             known = table.get(key)
             interfaces = {interface}
@@ -504,6 +511,22 @@ class RouteTable:
     def learn_cdr_location(self, url: str) -> None:
         """The `Location` header of a CDR POST answer: a later GET there returns that CDR."""
         self._cdr_locations.add(url_key(url))
+
+    def _advertise(self, callee: str, url: str) -> None:
+        origin = split_url(url)[0]
+        if origin:
+            self._origins[callee].add(origin)
+
+    # -- what was advertised ---------------------------------------------------
+
+    def origins(self, callee: str) -> set[str]:
+        """The origins (`https://host`) of the URLs the callee advertised: where it may say it lives,
+        behind a recording proxy too (the capture's request URLs are the upstream's)."""
+        return self._origins[_check_callee(callee)]
+
+    def advertised(self, callee: str, module: str, interface: str) -> str | None:
+        """The endpoint URL the callee advertised for `module` and `interface` (SENDER, RECEIVER), if any."""
+        return self._advertised[_check_callee(callee)].get((module, interface))
 
     # -- matching ------------------------------------------------------------
 

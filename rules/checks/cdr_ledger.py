@@ -7,7 +7,9 @@ any. A second POST of a key is reported (CDR203) and changes nothing; a
 credit CDR marks the CDR it references as credited, and a second credit of
 it is reported (CDR204; a warning when the referenced CDR was never seen,
 as it may predate the capture); a GET of a posted CDR by the side that
-posted it should use the `Location` URL (CDR205). The CDRs checker asks
+posted it should use the `Location` URL (CDR205). A re-send is a warning
+only when the hub re-sends and the profile says its hub does (its own
+CDRs, regenerated); the partner's are its own to keep. The CDRs checker asks
 the ledger whether a POST was the first of its key.
 """
 
@@ -17,7 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ..findings import Where
+import msgspec
+
+from ..findings import CALLERS, Where
 from ..recent import Recent
 from ..registry import Severity, Violation
 from ..routes import UrlKey, url_key
@@ -28,19 +32,22 @@ CdrKey = tuple[str, str, str]
 
 class CdrIdReused(Violation, frozen=True, kw_only=True):
     """## What it checks
-    A CDR id (country_code, party_id, id) is POSTed once. Under the mobie
-    profile a re-send is a warning: the hub re-sends its own CDRs with
-    changed content.
+    A CDR id (country_code, party_id, id) is POSTed once, whether the
+    second POST repeats the content or changes it. Under a profile whose
+    hub re-sends the CDRs it generates (mobie), a re-send by the hub is a
+    warning; the partner's own re-send stays an error.
 
     ## Why it matters
     CDRs are immutable; a receiver either ignores the second one or
     overwrites a bill that may already be paid.
 
     ## Example
-    The same CDR POSTed twice after a timeout.
+    The same CDR POSTed twice after a timeout, or again with a corrected
+    `total_cost`.
 
     ## Expected
-    Each CDR POSTed once.
+    Each CDR POSTed once; a correction is a credit CDR for the first one
+    (`"credit": true`, `credit_reference_id`) and a new CDR with a new id.
     """
 
     code = "CDR203"
@@ -48,9 +55,10 @@ class CdrIdReused(Violation, frozen=True, kw_only=True):
     spec = "§10.1, §10.3.1"
     about = "object"
     cdr: str
+    changed: bool
 
     def message(self) -> str:
-        return f"CDR {self.cdr} was already POSTed"
+        return f"CDR {self.cdr} was already POSTed; this POST {'changes' if self.changed else 'repeats'} its content"
 
 
 class CdrCreditedTwice(Violation, frozen=True, kw_only=True):
@@ -119,6 +127,7 @@ class _Entry:
     posted: Where
     direction: str
     location: UrlKey | None
+    content: int  # hash of the CDR as first POSTed, to tell a changed re-send
     credited_by: Where | None = None
 
 
@@ -132,7 +141,8 @@ def _key(cdr: Any) -> CdrKey | None:
 class CdrLedger:
     watches: ClassVar[Watched] = frozenset({"cdrs"})
 
-    def __init__(self) -> None:
+    def __init__(self, hub_resends_cdrs: bool = False) -> None:
+        self._hub_resends = hub_resends_cdrs  # CDR203: a re-send by the hub is a warning
         self._entries: Recent[CdrKey, _Entry] = Recent()
         self._by_id: Recent[str, CdrKey] = Recent()  # for GETs whose URL carries the id alone
 
@@ -152,15 +162,19 @@ class CdrLedger:
         key = _key(cdr)
         if key is None:
             return
-        label = "/".join(key)
+        label, content = "/".join(key), hash(msgspec.json.encode(cdr))
         first = self._entries.get(key)
         if first is not None:
-            yield SeqReport(CdrIdReused(cdr=label), observed.where, "$.id", (note("first POSTed here", first.posted),))
+            direction = observed.exchange.direction
+            lenient = self._hub_resends and CALLERS.get(direction) == "hub"
+            yield SeqReport(CdrIdReused(cdr=label, changed=content != first.content), observed.where, "$.id",
+                            (note("first POSTed here", first.posted),),
+                            severity=Severity.WARNING.value if lenient else None)
             return
         response = observed.exchange.response
         location = response.header("Location") if response is not None else None
         self._entries[key] = _Entry(observed.where, observed.exchange.direction,
-                                    url_key(location) if location else None)
+                                    url_key(location) if location else None, content)
         self._by_id[key[2]] = key
         reference = getattr(cdr, "credit_reference_id", None)
         if getattr(cdr, "credit", None) is True and isinstance(reference, str):

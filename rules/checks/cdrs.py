@@ -1,16 +1,19 @@
-"""CDR2xx/3xx: CDRs against the sessions they bill (§10.1, §10.3.1).
+"""CDR2xx/3xx: CDRs against the sessions they bill (§10.1, §10.3.1), and where the receiver stored them.
 
 Theory of operation: a CDR (POSTed, keyed by country_code, party_id, id)
 bills one session. It comes once, after that session is COMPLETED, and
 names a session and a token that session had. At the end, each COMPLETED
 session should have had its CDR. Session states come from the sessions
 checker, fed the same exchanges first; whether a POST is the first of its
-CDR comes from the CDR ledger (`cdr_ledger`), also fed first.
+CDR comes from the CDR ledger (`cdr_ledger`), also fed first. Where a
+POSTed CDR was stored (its answer's `Location`, CDR308) is judged against
+the receiver's advertised endpoint by `misplaced_cdr_location`, which the
+replay calls before it learns the URL as a route.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any, ClassVar
 
 import msgspec
@@ -20,6 +23,7 @@ from ..findings import Where
 from ..model import parse_datetime
 from ..recent import Recent
 from ..registry import Severity, Violation
+from ..routes import split_url
 from .cdr_ledger import CdrLedger
 from .sequencing import Observed, SeqReport, Watched, note, object_key
 from .sessions import SessionsChecker
@@ -210,6 +214,69 @@ class CdrDiffersFromSession(Violation, frozen=True, kw_only=True):
 ENERGY_TOLERANCE_KWH = 0.01
 ENERGY_TOLERANCE_SHARE = 0.01
 TIME_TOLERANCE_SECONDS = 60.0
+
+
+class CdrLocationOutsideEndpoint(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    The `Location` header of a CDR POST's answer is an absolute http(s)
+    URL (the OCPI type URL, which the CPO GETs as it is) under the CDRs
+    endpoint the receiver (the eMSP's CDRs Receiver interface) advertised,
+    or, when the capture shows no advertisement, under the URL the CDR was
+    POSTed to; on the receiver's own host (as advertised, or as called).
+    The spec leaves the URL's structure to the eMSP; a URL that is not
+    one, or that points outside the receiver's own CDRs endpoint, points
+    nowhere the CPO can read the CDR back from. A warning for a URL
+    outside the endpoint, an error for one that is not an absolute http(s)
+    URL.
+
+    ## Why it matters
+    The CPO (and the hub, in certification) GETs the stored CDR at that
+    URL to check what the eMSP booked; a bare id, a URL of another party or
+    of another endpoint gives not-found or, worse, another object.
+
+    ## Example
+    POST to `https://emsp.example.com/ocpi/2.2.1/cdrs` answered with
+    `Location: C1`, or with
+    `Location: https://emsp.example.com/ocpi/2.2.1/sessions/C1`.
+
+    ## Expected
+    The full URL of the stored CDR under the CDRs endpoint, e.g.
+    `Location: https://emsp.example.com/ocpi/2.2.1/cdrs/8f2c`.
+    """
+
+    code = "CDR308"
+    severity = Severity.ERROR
+    spec = "§10.2.2.2, §10.2.2.1"
+    about = "response"
+    location: str
+    endpoint: str
+    problem: str
+
+    def message(self) -> str:
+        return f"the CDR POST was answered with Location {self.location!r}, which {self.problem}"
+
+
+def misplaced_cdr_location(location: str, posted_to: str, endpoint: str | None,
+                           origins: Collection[str]) -> tuple[CdrLocationOutsideEndpoint, str | None] | None:
+    """CDR308 for the `Location` answering a CDR POST to `posted_to`, with its severity (None: the rule's);
+    None when it is a URL under the receiver's CDRs `endpoint` (as advertised; else the POST's URL).
+    `origins`: those the receiver advertised, where it may say it lives (behind a recording proxy, the
+    capture has the upstream's URL)."""
+    base = endpoint or posted_to
+    origin, segments, _ = split_url(location.strip())
+    if not origin.startswith(("http://", "https://")) or origin.endswith("//") or any(
+            c.isspace() for c in location.strip()):
+        return CdrLocationOutsideEndpoint(location=location, endpoint=base,
+                                          problem="is not an absolute http(s) URL"), None
+    base_origin, base_segments, _ = split_url(base)
+    known = {base_origin, split_url(posted_to)[0], *origins}
+    if origins and origin not in known:
+        problem = f"is on {origin}, not on the receiver's {base_origin}"
+    elif len(segments) <= len(base_segments) or segments[:len(base_segments)] != base_segments:
+        problem = f"is not under the receiver's CDRs endpoint {base}"
+    else:
+        return None
+    return CdrLocationOutsideEndpoint(location=location, endpoint=base, problem=problem), Severity.WARNING.value
 
 
 def _seconds_apart(first: str, second: str) -> float:

@@ -3,14 +3,19 @@
 Theory of operation: a START_SESSION whose CommandResult says ACCEPTED
 promises a Session for its token at its location, started by COMMAND; a
 STOP_SESSION whose result says ACCEPTED promises that the session reaches
-COMPLETED. A STOP_SESSION is also judged when it is answered: the session
-it names is looked up among those the CPO (the OCPI-to party) pushed; one
-of another eMSP (its token's party is not the OCPI-from party, itself
-known as an eMSP from the tokens of sessions) is to be REJECTED (CMD209), one still open is not UNKNOWN_SESSION (CMD210), and one
-never pushed is worth a warning unless the CPO answered UNKNOWN_SESSION
-(CMD304). Open START_SESSIONs are indexed by token, so a session push
-costs a dict look-up. Fed after the sessions checker, whose states it
-reads.
+COMPLETED. A session is held against the START_SESSION its
+authorization_reference names, else the first waiting for its token, else
+the first waiting at its location, EVSE and connector (a session first
+pushed after the command), so that one billing the wrong token is still
+found. A STOP_SESSION is also judged when it is answered: the session it
+names is looked up among those the CPO (the OCPI-to party) pushed; one of
+another eMSP (its token's party is not the OCPI-from party, itself known
+as an eMSP from the tokens of sessions) is to be REJECTED (CMD209), one
+still open is not UNKNOWN_SESSION (CMD210), and one never pushed is worth
+a warning unless the CPO answered UNKNOWN_SESSION (CMD304). Open
+START_SESSIONs are indexed by token, reference and location, so a session
+push costs a few dict look-ups. Fed after the sessions checker, whose
+states it reads.
 """
 
 from __future__ import annotations
@@ -22,12 +27,12 @@ from typing import Any, ClassVar
 from msgspec import UNSET
 
 from ..findings import Where
-from ..recent import Recent
+from ..recent import Recent, RecentSet
 from ..registry import Severity, Violation
 from ..routes import UrlKey, url_key
 from .parties import routed_party
-from .sequencing import Observed, SeqReport, Watched, note
-from .sessions import FINAL, SessionsChecker
+from .sequencing import Observed, SeqReport, Watched, note, object_key
+from .sessions import FINAL, SessionKey, SessionsChecker
 
 
 class SessionDoesNotMatchStart(Violation, frozen=True, kw_only=True):
@@ -53,10 +58,11 @@ class SessionDoesNotMatchStart(Violation, frozen=True, kw_only=True):
     severity = Severity.ERROR
     spec = "§13.3.5, §9.3.1"
     about = "object"
+    session: str
     problem: str
 
     def message(self) -> str:
-        return self.problem
+        return f"session {self.session}, after START_SESSION, has {self.problem}"
 
 
 class StartWithoutSession(Violation, frozen=True, kw_only=True):
@@ -202,9 +208,12 @@ class StopWithoutCompletion(Violation, frozen=True, kw_only=True):
 
 @dataclass
 class _Start:
-    token: str
+    token: str  # the token's uid
+    token_party: tuple[str, str]
     location: str
     evse: str | None
+    connector: str | None
+    reference: str | None  # the command's authorization_reference
     where: Where
     succeeded: bool = False
     session_seen: bool = False
@@ -223,7 +232,11 @@ class CommandSessionsChecker:
     watches: ClassVar[Watched] = frozenset({"commands", "sessions"})
     sessions: SessionsChecker
     _starts: Recent[UrlKey, _Start] = field(default_factory=Recent)
-    _waiting: Recent[str, list[_Start]] = field(default_factory=Recent)  # token -> accepted starts without a session
+    # Accepted starts without a session yet, by token uid, by authorization_reference and by location id.
+    _waiting: Recent[str, list[_Start]] = field(default_factory=Recent)
+    _by_reference: Recent[str, _Start] = field(default_factory=Recent)
+    _by_location: Recent[str, list[_Start]] = field(default_factory=Recent)
+    _matched: RecentSet[SessionKey] = field(default_factory=RecentSet)  # sessions already tied to their start
     _stops: Recent[UrlKey, _Stop] = field(default_factory=Recent)
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
@@ -242,10 +255,15 @@ class CommandSessionsChecker:
         if answer != "ACCEPTED":
             return
         if command == "START_SESSION":
-            start = _Start(body.token.uid.upper(), body.location_id.upper(), (body.evse_uid or "").upper() or None,
-                           observed.where)
+            start = _Start(body.token.uid.upper(), (body.token.country_code.upper(), body.token.party_id.upper()),
+                           body.location_id.upper(), (body.evse_uid or "").upper() or None,
+                           (body.connector_id or "").upper() or None,
+                           (body.authorization_reference or "").upper() or None, observed.where)
             self._starts[url_key(body.response_url)] = start
             self._waiting.setdefault(start.token, []).append(start)
+            self._by_location.setdefault(start.location, []).append(start)
+            if start.reference is not None:
+                self._by_reference[start.reference] = start
         elif command == "STOP_SESSION":
             self._stops[url_key(body.response_url)] = _Stop(body.session_id.upper(),
                                                             routed_party(observed.exchange.request, "to"),
@@ -280,25 +298,67 @@ class CommandSessionsChecker:
                 pending.succeeded = True
 
     def _session(self, observed: Observed, session: Any) -> Iterator[SeqReport]:
-        if str(session.auth_method) != "COMMAND":
+        key = object_key(session.country_code, session.party_id, session.id)
+        if key in self._matched:
+            return  # a later PUT of a session already held against its START_SESSION
+        start = self._match(observed, session, key)
+        if start is None:
             return
-        token, location = session.cdr_token.uid.upper(), session.location_id.upper()
-        waiting = self._waiting.get(token)
-        if not waiting:
-            return
-        start = waiting.pop(0)
-        if not waiting:
-            del self._waiting[token]
-        start.session_seen = True
+        self._claim(start)
+        self._matched.add(key)
         problems = []
-        if start.location != location:
+        if str(session.auth_method) != "COMMAND":
+            problems.append(f"auth_method {session.auth_method}, not COMMAND")
+        token = session.cdr_token
+        country, party = token.country_code, token.party_id  # both None in a "2.2" CdrToken
+        if token.uid.upper() != start.token or (country is not None and party is not None and
+                                                (country.upper(), party.upper()) != start.token_party):
+            billed = "/".join(p for p in (country, party, token.uid) if p is not None)
+            problems.append(f"cdr_token {billed}, the command's token was {'/'.join(start.token_party)}/"
+                            f"{start.token}")
+        if start.location != session.location_id.upper():
             problems.append(f"location {session.location_id}, the command named {start.location}")
         if start.evse is not None and session.evse_uid.upper() != start.evse:
             problems.append(f"EVSE {session.evse_uid}, the command named {start.evse}")
+        if start.connector is not None and session.connector_id.upper() != start.connector:
+            problems.append(f"connector {session.connector_id}, the command named {start.connector}")
         if problems:
-            yield SeqReport(SessionDoesNotMatchStart(problem="the session after START_SESSION has "
-                                                     + "; ".join(problems)),
+            yield SeqReport(SessionDoesNotMatchStart(session="/".join(key), problem="; ".join(problems)),
                             observed.where, notes=(note("START_SESSION was accepted here", start.where),))
+
+    def _match(self, observed: Observed, session: Any, key: SessionKey) -> _Start | None:
+        """The accepted START_SESSION waiting for this session: the one its authorization_reference names,
+        else (a COMMAND session) the first for its token, else the first at its location, EVSE and
+        connector, for a session first pushed now (after the command, as it waited)."""
+        reference = session.authorization_reference
+        start = self._by_reference.get(reference.upper()) if reference else None
+        if start is not None and not start.session_seen:
+            return start
+        if str(session.auth_method) != "COMMAND":
+            return None
+        waiting = self._waiting.get(session.cdr_token.uid.upper())
+        if waiting:
+            return waiting[0]
+        state = self.sessions.status_of(key)
+        if state is None or state.created != observed.where:
+            return None
+        evse, connector = session.evse_uid.upper(), session.connector_id.upper()
+        for start in self._by_location.get(session.location_id.upper(), ()):
+            if start.evse in (None, evse) and start.connector in (None, connector):
+                return start
+        return None
+
+    def _claim(self, start: _Start) -> None:
+        """`start` has its session: it waits no more."""
+        start.session_seen = True
+        for index, name in ((self._waiting, start.token), (self._by_location, start.location)):
+            waiting = index.get(name)
+            if waiting is not None:
+                waiting.remove(start)
+                if not waiting:
+                    del index[name]
+        if start.reference is not None and self._by_reference.get(start.reference) is start:
+            del self._by_reference[start.reference]
 
     def finish(self) -> Iterator[SeqReport]:
         for start in self._starts.values():

@@ -2,7 +2,8 @@
 
 Theory of operation: this checker is the one writer of the location part of
 the shared `Inventory`. Each push (PUT, PATCH) is first compared with what
-the inventory holds (LOC201 stamps, LOC202 unknown location, LOC203 EVSEs
+the inventory holds (LOC201 stamps, LOC202 unknown location, LOC206 an
+EVSE or connector the location held does not have, LOC203 EVSEs
 that vanish, LOC204 EVSEs coming back from REMOVED), then written, unless
 the receiver refused it. GET answers are written without checks. A refused
 PATCH opens a "needs resync" episode for its object that a GET or PUT of it
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
+from urllib.parse import unquote
 
 from .. import model as m
 from ..findings import Where
@@ -79,6 +81,49 @@ class UpdateOfUnknownLocation(Violation, frozen=True, kw_only=True):
 
     def message(self) -> str:
         return f"location {self.location} is updated but was never PUT or read in this capture"
+
+
+class UpdateUnderUnknownEvse(Violation, frozen=True, kw_only=True):
+    """## What it checks
+    A PATCH of an EVSE or Connector, or a PUT of a Connector, names in its
+    URL an EVSE uid (and connector id) that the Location the receiver holds
+    has: the Location was PUT (or read) whole earlier in the capture, and
+    neither it nor a later push gave an EVSE (or connector) with that id.
+
+    ## Why it matters
+    The receiver cannot find the object and refuses the update, or files
+    it under an EVSE that does not exist: the charger's status never
+    changes in drivers' apps. A common cause is the `evse_id` (the
+    eMI3-style `PT*CPO*E1`) used in the URL where the EVSE's `uid` belongs.
+
+    ## Example
+    Location L1 PUT with EVSE uid E1 (evse_id PT*CPO*E1), then
+    `PATCH .../locations/PT/CPO/L1/PT*CPO*E1`.
+
+    ## Expected
+    The URL names the EVSE by its `uid` and the connector by its `id`, as
+    the Location pushed them (`PATCH .../locations/PT/CPO/L1/E1`); a new
+    EVSE is PUT (whole, or with its Location) before it is PATCHed.
+    """
+
+    code = "LOC206"
+    severity = Severity.ERROR
+    spec = "§8.2.2.2, §8.3.2, §8.3.3"
+    about = "request"
+    item: str  # "EVSE PT*CPO*E1" or "connector 3 of EVSE E1"
+    location: str
+    known: str  # what the location has: EVSE uids, or the EVSE's connector ids
+    used: str  # the EVSE uid of the URL
+    evse_id_of: str | None = None  # the uid of the EVSE whose evse_id the URL used instead
+
+    def message(self) -> str:
+        mixup = f" ({self.used} is the evse_id of EVSE {self.evse_id_of})" if self.evse_id_of else ""
+        return f"{self.item} is updated under location {self.location}, which has {self.known}{mixup}"
+
+    def hint(self) -> str | None:
+        if self.evse_id_of is None:
+            return None
+        return f"name the EVSE by its uid in the URL: .../{self.location}/{self.evse_id_of}, not its evse_id"
 
 
 class EvseDropped(Violation, frozen=True, kw_only=True):
@@ -184,6 +229,7 @@ class LocationsChecker:
     def __init__(self, inventory: Inventory) -> None:
         self._inventory = inventory
         self._reported_unknown: set[LocKey] = set()
+        self._reported_parts: set[tuple[LocKey, Path]] = set()  # LOC206 is said once per EVSE or connector
         self._failures: dict[LocKey, dict[Path, _Failure]] = {}
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
@@ -206,6 +252,8 @@ class LocationsChecker:
             if location not in self._reported_unknown:
                 self._reported_unknown.add(location)
                 yield SeqReport(UpdateOfUnknownLocation(location="/".join(location)), observed.where)
+        elif path and (observed.operation == "patch" or len(path) == 2):
+            yield from self._unknown_part(observed, location, path)
         if observed.operation == "put":
             self._resync(location, path)
         else:
@@ -250,6 +298,33 @@ class LocationsChecker:
             self._inventory.patch_evse(location, path[0], body, observed.where)
         elif isinstance(body, m.ConnectorPatch) and len(path) == 2:
             self._inventory.patch_connector(location, path[0], path[1], body, observed.where)
+
+    def _unknown_part(self, observed: Observed, location: LocKey, path: Path) -> Iterator[SeqReport]:
+        """LOC206: the EVSE (or connector) of the URL is not in the location the receiver holds whole."""
+        record = self._inventory.location(location)
+        if record is None:
+            return
+        evse = record.evses.get(path[0])
+        if evse is None:
+            if (location[0], location[1], path[0]) in self._inventory.removed:
+                return  # a REMOVED EVSE left out of later pushes: the receiver still has it
+            uids = sorted(record.evses)
+            named = next((uid for uid, other in record.evses.items()
+                          if other.evse_id is not None and other.evse_id.upper() == unquote(path[0])), None)
+            item, known = f"EVSE {path[0]}", f"EVSE uids {', '.join(uids)}" if uids else "no EVSEs"
+        elif len(path) == 2 and observed.operation == "patch" and path[1] not in evse.connectors:
+            ids = sorted(evse.connectors)
+            item = f"connector {path[1]} of EVSE {path[0]}"
+            known = f"connector ids {', '.join(ids)} on that EVSE" if ids else "no connectors on that EVSE"
+            named = None
+        else:
+            return
+        if (location, path) in self._reported_parts:
+            return
+        self._reported_parts.add((location, path))
+        yield SeqReport(UpdateUnderUnknownEvse(item=item, location="/".join(location), known=known, used=path[0],
+                                               evse_id_of=named),
+                        observed.where, notes=(note("the location as the receiver last got it", record.where),))
 
     def _resync(self, location: LocKey, path: Path) -> None:
         failures = self._failures.get(location)

@@ -4,15 +4,16 @@ the request's offset/limit/date parameters, and whether the page fits them."""
 from __future__ import annotations
 
 import re
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Collection, Generator, Iterator, Sequence
 from typing import Any, Final
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 from ..exchange import ExchangeView
 from ..model import parse_datetime
 from ..model.types import DATETIME_PATTERN
 from ..profiles import Profile
 from ..registry import Severity, Violation
+from ..routes import split_url
 
 Report = tuple[Violation, str | None]
 # One link-value of a `Link` header (RFC 8288 §3): `<URL>` and its parameters; a header may hold several.
@@ -118,14 +119,24 @@ class NextLinkOnLastPage(_PageProblem, frozen=True, kw_only=True):
 class MalformedNextLink(_PageProblem, frozen=True, kw_only=True):
     """## What it checks
     The `Link` header is `<URL>; rel="next"` (RFC 8288), and the next URL
-    keeps the request's `date_from` and `date_to`.
+    leads to the next page of the same endpoint with the same filters: the
+    request's path, its scheme and host (or one the server advertised),
+    `date_from` and `date_to` as the request had them (not dropped, changed
+    or added), the request's other parameters kept (with offset
+    pagination), and a position after the request's (a greater `offset`,
+    or at least some other query). Other links beside it, another `limit`,
+    another parameter order, percent-encoding and a relative URL are fine.
 
     ## Why it matters
-    A link clients cannot parse ends the crawl; a next URL that drops the
-    date filters returns a different set of objects from page two on.
+    A link clients cannot parse ends the crawl; a next URL that drops,
+    changes or invents date filters returns a different set of objects
+    from page two on; one that leaves the endpoint fetches something else,
+    and one that stays on the same offset makes the client loop.
 
     ## Example
-    `Link: https://.../locations?offset=100` (no angle brackets, no rel).
+    `Link: https://.../locations?offset=100` (no angle brackets, no rel);
+    or, for `GET .../tokens?offset=0&limit=50`,
+    `<https://.../tokens?offset=0&limit=50&date_from=None>; rel="next"`.
 
     ## Expected
     `Link: <https://.../locations?offset=100&limit=100&date_from=...>; rel="next"`.
@@ -191,6 +202,40 @@ def _first(query: dict[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
+_PAGE_PARAMETERS: Final = frozenset({"offset", "limit", "date_from", "date_to"})
+
+
+def _same_moment(one: str, other: str) -> bool:
+    """Two DateTimes naming one instant (`09:00:00Z` and `09:00:00.000Z`); else the same text."""
+    try:
+        return parse_datetime(one) == parse_datetime(other)
+    except ValueError:
+        return one == other
+
+
+def _same_query(one: dict[str, list[str]], other: dict[str, list[str]]) -> bool:
+    return {k: sorted(v) for k, v in one.items()} == {k: sorted(v) for k, v in other.items()}
+
+
+def _segments(url: str) -> tuple[str, ...]:
+    return tuple(unquote(segment) for segment in split_url(url)[1])
+
+
+def _elsewhere(url: str, request_url: str, origins: Collection[str]) -> str:
+    """How the next link leaves the requested endpoint: "" when it does not. Its origin may be the request's
+    or one the server advertised: behind a recording proxy the capture has the upstream's URL, and the
+    server names itself as it is reached. A server that advertised nothing in the capture is taken at its
+    word on its origin; its path is still checked."""
+    origin, request_origin = split_url(url)[0], split_url(request_url)[0]
+    if not origin.startswith(("http://", "https://")):
+        return "is not an http(s) URL"
+    if origin != request_origin and origins and origin not in origins:
+        return f"leaves {request_origin} for {origin}"
+    if _segments(url) != _segments(request_url):
+        return f"leaves the requested endpoint {urlsplit(request_url).path} for {urlsplit(url).path}"
+    return ""
+
+
 def _next_link(link: str) -> str | None:
     """The rel="next" URL of a `Link` header; "" when its links are well-formed but none is next, None when
     it is not a list of `<URL>; params` link-values (RFC 8288 §3)."""
@@ -212,9 +257,10 @@ class PaginationChecker:
         self._offsets = profile.pagination_offsets
 
     def check(self, exchange: ExchangeView, data: list[Any] | None, sent: int | None = None,
-              positions: Sequence[int] | None = None) -> Iterator[Report]:
+              positions: Sequence[int] | None = None, origins: Collection[str] = ()) -> Iterator[Report]:
         """`sent` and `positions` where some objects of the page did not decode: how many objects the page
-        held, and the index in it of each object of `data`."""
+        held, and the index in it of each object of `data`. `origins`: those of the URLs the server
+        advertised (its next links may name any of them)."""
         query = parse_qs(urlsplit(exchange.request.url).query, keep_blank_values=True)
         yield from self._parameters(query)
         response = exchange.response
@@ -234,7 +280,7 @@ class PaginationChecker:
             if bound is not None and count > bound:
                 yield PageTooLarge(problem=f"{count} objects on a page, over {name} of {bound}"), None
         link = response.header("Link")
-        next_url = yield from self._link(link, query)
+        next_url = yield from self._link(link, exchange.request.url, query, origins)
         offset = _non_negative(_first(query, "offset")) or 0
         if self._offsets and total is not None:
             if offset + count < total and next_url is None and (link is None or _next_link(link) is not None):
@@ -258,8 +304,8 @@ class PaginationChecker:
             if value is not None and not _DATETIME_RE.search(value):
                 yield BadPaginationParameter(problem=f"{name}={value!r} is not an OCPI DateTime"), None
 
-    @staticmethod
-    def _link(link: str | None, query: dict[str, list[str]]) -> Generator[Report, None, str | None]:
+    def _link(self, link: str | None, request_url: str, query: dict[str, list[str]],
+              origins: Collection[str]) -> Generator[Report, None, str | None]:
         """Yields link problems; returns the next URL (generator return value)."""
         if link is None:
             return None
@@ -269,11 +315,37 @@ class PaginationChecker:
             return None
         if not url:
             return None  # well-formed links, none of them rel="next": the last page
-        next_query = parse_qs(urlsplit(url).query)
-        dropped = [name for name in ("date_from", "date_to") if name in query and name not in next_query]
-        if dropped:
-            yield MalformedNextLink(problem=f"the next link drops {', '.join(dropped)} of the request"), None
+        absolute = urljoin(request_url, url)  # a relative reference is resolved against the request (RFC 8288)
+        problems = _elsewhere(absolute, request_url, origins) or self._filters(query, parse_qs(
+            urlsplit(absolute).query, keep_blank_values=True))
+        if problems:
+            yield MalformedNextLink(problem=f"the next link {url} {problems}"), None
         return url
+
+    def _filters(self, query: dict[str, list[str]], following: dict[str, list[str]]) -> str:
+        """What is wrong with the next link's query against the request's: "" when nothing."""
+        problems = []
+        for name in ("date_from", "date_to"):
+            asked, given = _first(query, name), _first(following, name)
+            if asked is None and given is not None:
+                problems.append(f"adds {name}={given} the request did not have")
+            elif asked is not None and given is None:
+                problems.append(f"drops {name} of the request")
+            elif asked is not None and given is not None and not _same_moment(asked, given):
+                problems.append(f"changes {name} from {asked} to {given}")
+        if self._offsets:
+            kept = [name for name in query if name not in _PAGE_PARAMETERS and name in following
+                    and sorted(following[name]) != sorted(query[name])]
+            dropped = [name for name in query if name not in _PAGE_PARAMETERS and name not in following]
+            problems += [f"drops {name} of the request" for name in dropped]
+            problems += [f"changes {name} from {', '.join(query[name])} to {', '.join(following[name])}"
+                         for name in kept]
+        offset, next_offset = (_non_negative(_first(q, "offset")) for q in (query, following))
+        if next_offset is not None and next_offset <= (offset or 0):
+            problems.append(f"does not move forward: offset {next_offset}, the request's is {offset or 0}")
+        elif not problems and _same_query(query, following):
+            problems.append("is the request's own URL: it does not move forward")
+        return "; ".join(problems)
 
     @staticmethod
     def _window(query: dict[str, list[str]], data: list[Any], positions: Sequence[int] | None) -> Iterator[Report]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from captures import ocpi_exchange, write_capture
 from ocpi_tap.replay.capture import Exchange
 from ocpi_tap.replay.check import check_capture
@@ -116,3 +118,78 @@ def test_a_stop_for_a_session_never_pushed(tmp_path: Path) -> None:
     assert stop_codes(tmp_path, stop(1, "S7", "ACCEPTED"), step(2, "POST", STOP_RESULT_URL, {"result": "ACCEPTED"})) == [
         ("CMD304", 1)]
     assert stop_codes(tmp_path, stop(1, "S7", "UNKNOWN_SESSION")) == []  # the CPO said so: the expected answer
+
+
+# SES302 when the session bills another token: the START_SESSION is found by its reference or its site
+
+SIDES = {"CPO": ("to_partner", "to_hub"), "EMSP": ("to_hub", "to_partner")}  # partner role -> command, push
+REFERENCE = "AUTH-REF-1"
+
+
+def started_elsewhere(role: str, session: dict[str, object], command: dict[str, object] | None = None,
+                      before: tuple[Exchange, ...] = ()) -> list[Exchange]:
+    """START_SESSION by the eMSP, its result and the CPO's session PUT, whichever side the partner is."""
+    to_cpo, to_emsp = SIDES[role]
+    cpo, emsp = (PARTNER, HUB) if to_cpo == "to_partner" else (HUB, PARTNER)
+    body = dict(START, response_url=RESPONSE_URL, evse_uid="E1", **(command or {}))
+    return [*before,
+            step(1, "POST", f"{cpo}/commands/START_SESSION", body, {"result": "ACCEPTED", "timeout": 30},
+                 direction=to_cpo),
+            step(2, "POST", f"{emsp}/commands/START_SESSION/42", {"result": "ACCEPTED"}, direction=to_emsp),
+            step(3, "PUT", f"{emsp}/sessions/PT/CPO/S1", session, direction=to_emsp)]
+
+
+def judged(tmp_path: Path, role: str, exchanges: list[Exchange]) -> list[tuple[str, int | None, str, str | None]]:
+    """No locations or tokens are pushed (SES301, TOK302) and the sessions stay PENDING (SES208)."""
+    found = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges),
+                          Selection(ignore=["SES301", "SES208", "TOK302"]),
+                          profile=PROFILES["ocpi-2.2.1"], partner_role=role).findings
+    return [(f.code, f.seq, f.severity, f.culprit) for f in found]
+
+
+OTHER_TOKEN = dict(SESSION["cdr_token"], uid="U9", contract_id="PT-EMS-C9")
+CULPRIT = {"CPO": "partner", "EMSP": "hub"}  # the CPO pushes the session
+
+
+@pytest.mark.parametrize("role", ["CPO", "EMSP"])
+def test_a_session_at_the_commands_site_billing_another_token(tmp_path: Path, role: str) -> None:
+    wrong = dict(COMMAND_SESSION, cdr_token=OTHER_TOKEN)
+    assert judged(tmp_path, role, started_elsewhere(role, wrong)) == [("SES302", 3, "error", CULPRIT[role])]
+    found = check_capture(write_capture(tmp_path / "c.jsonl", *started_elsewhere(role, wrong)),
+                          Selection(select=["SES302"]), profile=PROFILES["ocpi-2.2.1"], partner_role=role).findings
+    assert found[0].message == ("session PT/CPO/S1, after START_SESSION, has cdr_token PT/EMS/U9, the command's "
+                                "token was PT/EMS/U1")
+    assert [n.seq for n in found[0].notes] == [1]
+
+
+@pytest.mark.parametrize("role", ["CPO", "EMSP"])
+def test_a_session_named_by_the_commands_reference_billing_another_token(tmp_path: Path, role: str) -> None:
+    """The reference ties them even with another auth_method, and at another EVSE."""
+    wrong = dict(SESSION, cdr_token=OTHER_TOKEN, authorization_reference=REFERENCE, evse_uid="E2")
+    found = judged(tmp_path, role, started_elsewhere(role, wrong, {"authorization_reference": REFERENCE}))
+    assert found == [("SES302", 3, "error", CULPRIT[role])]
+
+
+@pytest.mark.parametrize("role", ["CPO", "EMSP"])
+def test_the_commands_session_with_its_token_is_clean(tmp_path: Path, role: str) -> None:
+    right = dict(COMMAND_SESSION, authorization_reference=REFERENCE)
+    assert judged(tmp_path, role, started_elsewhere(role, right, {"authorization_reference": REFERENCE})) == []
+    assert judged(tmp_path, role, started_elsewhere(role, COMMAND_SESSION)) == []
+
+
+@pytest.mark.parametrize("role", ["CPO", "EMSP"])
+def test_a_session_elsewhere_with_another_token_is_not_the_commands(tmp_path: Path, role: str) -> None:
+    """No reference, no token, another EVSE: not the command's session; the start found none (CMD205)."""
+    unrelated = dict(COMMAND_SESSION, cdr_token=OTHER_TOKEN, evse_uid="E2")
+    assert judged(tmp_path, role, started_elsewhere(role, unrelated)) == [("CMD205", 1, "warning", CULPRIT[role])]
+
+
+@pytest.mark.parametrize("role", ["CPO", "EMSP"])
+def test_a_session_pushed_before_the_command_is_not_its_session(tmp_path: Path, role: str) -> None:
+    """The session PUT at the command's site existed before the command: a later PUT of it is no match."""
+    to_emsp = SIDES[role][1]
+    earlier = dict(COMMAND_SESSION, cdr_token=OTHER_TOKEN)
+    emsp = PARTNER if to_emsp == "to_partner" else HUB
+    before = at(ocpi_exchange("PUT", f"{emsp}/sessions/PT/CPO/S1", earlier, seq=9, direction=to_emsp), 9, 0.5)
+    assert judged(tmp_path, role, started_elsewhere(role, earlier, before=(before,))) == [
+        ("CMD205", 1, "warning", CULPRIT[role])]

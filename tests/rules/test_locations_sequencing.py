@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from captures import ocpi_exchange, write_capture
 from ocpi_tap.replay.capture import Exchange
 from ocpi_tap.replay.check import check_capture
 from ocpi_tap.rules.profiles import PROFILES
-from test_body_rules import EVSE, HUB, LOCATION
+from test_body_rules import CONNECTOR, EVSE, HUB, LOCATION, PARTNER
 from test_sessions_and_cdrs import at
 
 L1 = f"{HUB}/locations/PT/CPO/L1"
@@ -92,3 +94,58 @@ def test_a_get_or_put_after_a_refused_patch_resyncs(tmp_path: Path) -> None:
                  step(4, "PATCH", f"{L1}/E1", later)) == []
     assert codes(tmp_path, step(1, "PUT", L1, LOCATION), step(2, "PATCH", f"{L1}/E1", patch, status_code=2001),
                  step(3, "PUT", L1, LOCATION), step(4, "PATCH", f"{L1}/E1", later)) == []
+
+
+# LOC206: an update under an EVSE or connector the receiver's location does not have
+
+PUSHER = {"CPO": ("to_hub", HUB, "partner"), "EMSP": ("to_partner", PARTNER, "hub")}  # partner role -> the CPO side
+STATUS = {"status": "CHARGING", "last_updated": "2026-11-23T09:05:00Z"}
+
+
+NAMED = dict(LOCATION, evses=[dict(EVSE, evse_id="PT*CPO*E1")])
+
+
+def pushed(tmp_path: Path, role: str, *steps: tuple[str, str, object]) -> list[tuple[str, int | None, str,
+                                                                                      str | None]]:
+    """The steps as the CPO pushes them (the partner, or the hub to an eMSP partner); URLs below L1."""
+    direction, base, _ = PUSHER[role]
+    exchanges = [at(ocpi_exchange(method, f"{base}/locations/PT/CPO/L1{below}", body, seq=n, direction=direction), n, n)
+                 for n, (method, below, body) in enumerate(steps, start=1)]
+    found = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges), profile=PROFILES["ocpi-2.2.1"],
+                          partner_role=role).findings
+    return [(f.code, f.seq, f.message, f.culprit) for f in found]
+
+
+@pytest.mark.parametrize("role", ["CPO", "EMSP"])
+def test_a_patch_naming_the_evse_by_its_evse_id(tmp_path: Path, role: str) -> None:
+    culprit = PUSHER[role][2]
+    found = pushed(tmp_path, role, ("PUT", "", NAMED), ("PATCH", "/PT*CPO*E1", STATUS), ("PATCH", "/PT*CPO*E1", STATUS))
+    assert found == [("LOC206", 2, "EVSE PT*CPO*E1 is updated under location PT/CPO/L1, which has EVSE uids E1 "
+                                   "(PT*CPO*E1 is the evse_id of EVSE E1)", culprit)]
+
+
+@pytest.mark.parametrize("role", ["CPO", "EMSP"])
+def test_a_connector_patched_or_put_under_an_evse_the_location_lacks(tmp_path: Path, role: str) -> None:
+    culprit = PUSHER[role][2]
+    found = pushed(tmp_path, role, ("PUT", "", LOCATION), ("PATCH", "/E1/3", {"last_updated": "2026-11-23T09:05:00Z"}),
+                   ("PUT", "/E7/1", CONNECTOR))
+    assert found == [
+        ("LOC206", 2, "connector 3 of EVSE E1 is updated under location PT/CPO/L1, which has connector ids 1 on "
+                      "that EVSE", culprit),
+        ("LOC206", 3, "EVSE E7 is updated under location PT/CPO/L1, which has EVSE uids E1", culprit)]
+
+
+@pytest.mark.parametrize("role", ["CPO", "EMSP"])
+def test_updates_under_the_evses_and_connectors_pushed_are_clean(tmp_path: Path, role: str) -> None:
+    """An EVSE PUT on its own is new, and so is a connector PUT under a known EVSE; both may be PATCHed."""
+    assert pushed(tmp_path, role, ("PUT", "", NAMED), ("PATCH", "/E1", STATUS),
+                  ("PATCH", "/E1/1", {"last_updated": "2026-11-23T09:05:00Z"}), ("PUT", "/E2", E2),
+                  ("PATCH", "/E2", STATUS), ("PUT", "/E1/2", dict(CONNECTOR, id="2")),
+                  ("PATCH", "/E1/2", {"last_updated": "2026-11-23T09:06:00Z"})) == []
+
+
+def test_a_removed_evse_left_out_of_a_later_put_is_still_known(tmp_path: Path) -> None:
+    """An EVSE pushed as REMOVED may be left out of later PUTs (LOC203); the receiver keeps it."""
+    assert pushed(tmp_path, "CPO", ("PUT", "", with_evses(EVSE, E2)), ("PUT", "", with_evses(EVSE, REMOVED_E2)),
+                  ("PUT", "", with_evses(EVSE)),
+                  ("PATCH", "/E2", {"last_updated": "2026-11-23T09:05:00Z"})) == []
