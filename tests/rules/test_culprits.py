@@ -13,12 +13,14 @@ import msgspec
 import pytest
 
 from captures import clean_exchange, ocpi_exchange, write_capture
-from ocpi_tap.replay.capture import Exchange
+from ocpi_tap.replay.capture import Exchange, format_timestamp
 from ocpi_tap.replay.check import check_capture
 from ocpi_tap.rules.findings import Finding
 from ocpi_tap.rules.profiles import PROFILES
-from test_body_rules import CREDENTIALS, HUB, PARTNER, SESSION, without
+from ocpi_tap.rules.registry import Selection
+from test_body_rules import CREDENTIALS, EVSE, HUB, LOCATION, NOW, PARTNER, SESSION, START, TOKEN, without
 from test_credentials_and_tokens import registration, step
+from test_sessions_and_cdrs import T0, at
 
 STRICT = PROFILES["ocpi-2.2.1"]
 OTHER = {"to_hub": "to_partner", "to_partner": "to_hub"}
@@ -95,3 +97,189 @@ def test_a_capture_line_that_is_not_an_exchange_has_no_culprit(tmp_path: Path) -
         stream.write(b"not json\n")
     findings: list[Finding] = check_capture(capture, profile=STRICT).findings
     assert [(f.code, f.about, f.culprit) for f in findings] == [("CAP001", None, None)]
+
+
+# Sequencing rules: a finding may point at an exchange other than the faulty message's sender sent (the
+# command a result never came for, the last push of a session left without a CDR), or at a message whose
+# sender is not at fault (a GET that shows the other side's mistake). Each day below is played twice: with
+# the partner as the CPO (its calls go to the hub) and as the eMSP (the hub, as CPO, calls the partner),
+# so that the same fault blames the partner in one run and the hub in the other.
+
+ROLES = ["CPO", "EMSP"]
+START_RESULT_PATH = "commands/START_SESSION/42"
+STOP_RESULT_PATH = "commands/STOP_SESSION/43"
+RESERVE_RESULT_PATH = "commands/RESERVE_NOW/50"
+
+
+class Day:
+    """The exchanges of one day, by who makes the call: the CPO (pushes, results, authorizations) or the eMSP
+    (token pushes, commands, preferences). `cpo` and `emsp` are the party ("partner" or "hub") in that role."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+        self.by_cpo_direction = "to_hub" if role == "CPO" else "to_partner"
+        self.by_emsp_direction = OTHER[self.by_cpo_direction]
+        self.cpo = CALLER[self.by_cpo_direction]
+        self.emsp = CALLER[self.by_emsp_direction]
+
+    def _call(self, direction: str, seq: int, second: float, method: str, path: str, body: object,
+              data: object, status_code: int, took: float) -> Exchange:
+        exchange = at(ocpi_exchange(method, f"{_base(direction)}/{path}", body, data, seq=seq, direction=direction,
+                                    status_code=status_code), seq, second)
+        return msgspec.structs.replace(exchange, ended=format_timestamp(T0 + second + took))
+
+    def by_cpo(self, seq: int, second: float, method: str, path: str, body: object = None, data: object = None,
+               status_code: int = 1000, took: float = 0.1) -> Exchange:
+        return self._call(self.by_cpo_direction, seq, second, method, path, body, data, status_code, took)
+
+    def by_emsp(self, seq: int, second: float, method: str, path: str, body: object = None, data: object = None,
+                status_code: int = 1000, took: float = 0.1) -> Exchange:
+        return self._call(self.by_emsp_direction, seq, second, method, path, body, data, status_code, took)
+
+    def command(self, seq: int, second: float, kind: str, body: dict[str, object],
+                answer: str = "ACCEPTED") -> Exchange:
+        return self.by_emsp(seq, second, "POST", f"commands/{kind}", body, {"result": answer, "timeout": 30})
+
+    def start(self, seq: int, second: float) -> Exchange:
+        return self.command(seq, second, "START_SESSION",
+                            dict(START, response_url=f"{_base(self.by_cpo_direction)}/{START_RESULT_PATH}",
+                                 evse_uid="E1"))
+
+    def stop(self, seq: int, second: float, session_id: str = "S1") -> Exchange:
+        return self.command(seq, second, "STOP_SESSION", {
+            "response_url": f"{_base(self.by_cpo_direction)}/{STOP_RESULT_PATH}", "session_id": session_id})
+
+    def result(self, seq: int, second: float, path: str = START_RESULT_PATH) -> Exchange:
+        return self.by_cpo(seq, second, "POST", path, {"result": "ACCEPTED"})
+
+    def session(self, seq: int, second: float, method: str = "PUT", **fields: object) -> Exchange:
+        body = dict(SESSION, **fields) if method == "PUT" else dict(fields, last_updated=NOW)
+        return self.by_cpo(seq, second, method, "sessions/PT/CPO/S1", body)
+
+
+def seq_judged(tmp_path: Path, day: Day, *exchanges: Exchange, code: str,
+               select: list[str] | None = None) -> list[tuple[str, int | None, str | None, str | None]]:
+    result = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges), profile=STRICT, partner_role=day.role,
+                           selection=Selection(select=select) if select else None)
+    return [(f.code, f.seq, f.about, f.culprit) for f in result.findings if f.code == code]
+
+
+# Commands: the CPO owes the results and sessions its answers promised; the finding points at the command,
+# whose answer (the CPO's, as its callee) made the promise.
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_result_never_sent_points_at_the_cpos_answer(tmp_path: Path, role: str) -> None:
+    day = Day(role)
+    assert seq_judged(tmp_path, day, day.start(1, 1), code="CMD202") == [("CMD202", 1, "response", day.cpo)]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_late_result_is_the_cpos_request(tmp_path: Path, role: str) -> None:
+    day = Day(role)
+    found = seq_judged(tmp_path, day, day.start(1, 1), day.result(2, 60), code="CMD401")
+    assert found == [("CMD401", 2, "request", day.cpo)]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_start_without_its_session_is_the_cpos(tmp_path: Path, role: str) -> None:
+    day = Day(role)
+    found = seq_judged(tmp_path, day, day.start(1, 1), day.result(2, 2), code="CMD205")
+    assert found == [("CMD205", 1, "response", day.cpo)]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_stop_never_completing_the_session_is_the_cpos(tmp_path: Path, role: str) -> None:
+    day = Day(role)
+    found = seq_judged(tmp_path, day, day.session(1, 1, status="ACTIVE"), day.stop(2, 2),
+                       day.result(3, 3, STOP_RESULT_PATH), code="CMD206")
+    assert found == [("CMD206", 2, "response", day.cpo)]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_stop_of_an_unknown_session_accepted_is_the_cpos(tmp_path: Path, role: str) -> None:
+    """ACCEPTED says the CPO knows the session: it never pushed it, or should have answered UNKNOWN_SESSION."""
+    day = Day(role)
+    found = seq_judged(tmp_path, day, day.stop(1, 1, "S7"), day.result(2, 2, STOP_RESULT_PATH), code="CMD304")
+    assert found == [("CMD304", 1, "response", day.cpo)]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_reservation_without_its_session_is_the_cpos(tmp_path: Path, role: str) -> None:
+    day = Day(role)
+    reserve = {"response_url": f"{_base(day.by_cpo_direction)}/{RESERVE_RESULT_PATH}", "token": TOKEN,
+               "expiry_date": "2026-11-23T10:00:00Z", "reservation_id": "R1", "location_id": "L2"}
+    found = seq_judged(tmp_path, day, day.command(1, 1, "RESERVE_NOW", reserve),
+                       day.result(2, 2, RESERVE_RESULT_PATH), code="CMD208")
+    assert found == [("CMD208", 1, "response", day.cpo)]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_cancel_of_a_reservation_never_made_is_the_emsps_request(tmp_path: Path, role: str) -> None:
+    day = Day(role)
+    cancel = {"response_url": f"{_base(day.by_cpo_direction)}/commands/CANCEL_RESERVATION/51",
+              "reservation_id": "R9"}
+    found = seq_judged(tmp_path, day, day.command(1, 1, "CANCEL_RESERVATION", cancel), code="CMD207")
+    assert found == [("CMD207", 1, "request", day.emsp)]
+
+
+# Sessions and CDRs: what never came is pinned on the CPO's last push.
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_completed_session_without_a_cdr_is_the_cpos(tmp_path: Path, role: str) -> None:
+    day = Day(role)
+    found = seq_judged(tmp_path, day, day.session(1, 1), day.session(2, 2, "PATCH", status="ACTIVE"),
+                       day.session(3, 3, "PATCH", status="COMPLETED", end_date_time=NOW), code="CDR206")
+    assert found == [("CDR206", 3, "request", day.cpo)]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_session_left_without_news_is_the_cpos(tmp_path: Path, role: str) -> None:
+    day = Day(role)
+    found = seq_judged(tmp_path, day, day.session(1, 1), day.session(2, 2, "PATCH", status="ACTIVE"),
+                       day.by_cpo(3, 2000, "GET", "versions"), code="SES402")
+    assert found == [("SES402", 2, "request", day.cpo)]
+
+
+# SES209 has two halves: preferences for a session that is over are the eMSP's request; a wrong answer to
+# preferences for an EVSE that does not take them is the CPO's response.
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_preferences_for_a_completed_session_are_the_emsps_request(tmp_path: Path, role: str) -> None:
+    day = Day(role)
+    preferences = day.by_emsp(4, 4, "PUT", "sessions/S1/charging_preferences", {"profile_type": "FAST"}, "ACCEPTED")
+    found = seq_judged(tmp_path, day, day.session(1, 1), day.session(2, 2, "PATCH", status="ACTIVE"),
+                       day.session(3, 3, "PATCH", status="COMPLETED", end_date_time=NOW), preferences,
+                       code="SES209")
+    assert found == [("SES209", 4, "request", day.emsp)]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_preferences_accepted_where_the_evse_cannot_take_them_are_the_cpos_response(tmp_path: Path,
+                                                                                    role: str) -> None:
+    day = Day(role)
+    location = day.by_cpo(1, 1, "PUT", "locations/PT/CPO/L1", dict(LOCATION, evses=[dict(EVSE, capabilities=[])]))
+    preferences = day.by_emsp(4, 4, "PUT", "sessions/S1/charging_preferences", {"profile_type": "FAST"}, "ACCEPTED")
+    found = seq_judged(tmp_path, day, location, day.session(2, 2), day.session(3, 3, "PATCH", status="ACTIVE"),
+                       preferences, code="SES209")
+    assert found == [("SES209", 4, "response", day.cpo)]
+
+
+# Tokens: the eMSP answers the authorizations.
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_an_invalid_token_answered_allowed_is_the_emsps_response(tmp_path: Path, role: str) -> None:
+    day = Day(role)
+    invalidate = day.by_emsp(1, 1, "PUT", "tokens/PT/EMS/U1", dict(TOKEN, valid=False))
+    authorize = day.by_cpo(2, 2, "POST", "tokens/U1/authorize", data={"allowed": "ALLOWED", "token": TOKEN})
+    assert seq_judged(tmp_path, day, invalidate, authorize, code="TOK209") == [("TOK209", 2, "response", day.emsp)]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_slow_authorization_is_the_emsps_response(tmp_path: Path, role: str) -> None:
+    day = Day(role)
+    authorize = day.by_cpo(1, 1, "POST", "tokens/U1/authorize", data={"allowed": "ALLOWED", "token": TOKEN}, took=9)
+    assert seq_judged(tmp_path, day, authorize, code="TOK401") == [("TOK401", 1, "response", day.emsp)]
