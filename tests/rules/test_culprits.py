@@ -283,3 +283,60 @@ def test_a_slow_authorization_is_the_emsps_response(tmp_path: Path, role: str) -
     day = Day(role)
     authorize = day.by_cpo(1, 1, "POST", "tokens/U1/authorize", data={"allowed": "ALLOWED", "token": TOKEN}, took=9)
     assert seq_judged(tmp_path, day, authorize, code="TOK401") == [("TOK401", 1, "response", day.emsp)]
+
+
+# Credentials: the server (the POST's callee) owes the fetches of the client's endpoints; the client (its
+# caller) owes a `url` that is its versions endpoint. Played with the partner registering at the hub and
+# with the hub registering at the partner.
+
+VERSIONS_OF = {HUB: "https://hub.example.org/ocpi/versions", PARTNER: "https://cpo.example.com/ocpi/versions"}
+
+
+def handshake(direction: str, fetched_at: float = 1.01, client_url: str | None = None) -> list[Exchange]:
+    """Discovery by the client, its credentials POST (second 1 to 1.1) in `direction`, and the server's GETs
+    of the client's versions (at `client_url`, if given: answered there with version details) and version
+    details back, from second `fetched_at`."""
+    server, client, back = _base(direction), _base(OTHER[direction]), OTHER[direction]
+
+    def details(base: str) -> dict[str, object]:
+        return {"version": "2.2.1", "endpoints": [{"identifier": "credentials", "role": "SENDER",
+                                                   "url": f"{base}/credentials"}]}
+
+    url = client_url or VERSIONS_OF[client]
+    return [
+        step(101, "GET", VERSIONS_OF[server], "token-a", data=[{"version": "2.2.1", "url": server}],
+             direction=direction, second=0.1),
+        step(102, "GET", server, "token-a", data=details(server), direction=direction, second=0.2),
+        step(1, "POST", f"{server}/credentials", "token-a", dict(CREDENTIALS, token="token-b", url=url),
+             dict(CREDENTIALS, token="token-c", url=VERSIONS_OF[server]), direction=direction),
+        step(2, "GET", url, "token-b", data=details(client) if client_url else [{"version": "2.2.1", "url": client}],
+             direction=back, second=fetched_at),
+        step(103, "GET", client, "token-b", data=details(client), direction=back, second=fetched_at + 0.01),
+    ]
+
+
+def registration_judged(tmp_path: Path, *exchanges: Exchange, code: str) -> list[tuple[str, int | None, str | None,
+                                                                                      str | None]]:
+    return [finding for finding in judged(tmp_path, *exchanges) if finding[0] == code]
+
+
+@pytest.mark.parametrize("direction", ["to_hub", "to_partner"])
+def test_a_server_that_never_fetches_is_blamed_for_its_answer(tmp_path: Path, direction: str) -> None:
+    post_only = handshake(direction)[:3]
+    assert registration_judged(tmp_path, *post_only, code="CRD203") == [("CRD203", 1, "response", CALLEE[direction])]
+
+
+@pytest.mark.parametrize("direction", ["to_hub", "to_partner"])
+def test_a_server_that_fetches_late_is_blamed_for_its_own_fetch(tmp_path: Path, direction: str) -> None:
+    """The finding points at the server's GET, made after it answered: the server is its caller."""
+    found = registration_judged(tmp_path, *handshake(direction, fetched_at=2), code="CRD203")
+    assert found == [("CRD203", 2, "request", CALLEE[direction])]
+
+
+@pytest.mark.parametrize("direction", ["to_hub", "to_partner"])
+def test_a_credentials_url_that_is_not_versions_is_the_clients(tmp_path: Path, direction: str) -> None:
+    """The finding points at the server's GET of that url; the client gave it and answers there."""
+    client = _base(OTHER[direction])
+    *registering, details_at_url, _ = handshake(direction, client_url=client)  # one GET: the url is the details
+    found = registration_judged(tmp_path, *registering, details_at_url, code="CRD212")
+    assert found == [("CRD212", 2, "response", CALLER[direction])]
