@@ -18,7 +18,7 @@ from ocpi_tap.replay.check import check_capture
 from ocpi_tap.rules.findings import Finding
 from ocpi_tap.rules.profiles import PROFILES
 from ocpi_tap.rules.registry import Selection
-from test_body_rules import CREDENTIALS, EVSE, HUB, LOCATION, NOW, PARTNER, SESSION, START, TOKEN, without
+from test_body_rules import CREDENTIALS, EVSE, HUB, LOCATION, NOW, PARTNER, SESSION, START, TARIFF, TOKEN, without
 from test_credentials_and_tokens import registration, step
 from test_sessions_and_cdrs import T0, at
 
@@ -340,3 +340,12 @@ def test_a_credentials_url_that_is_not_versions_is_the_clients(tmp_path: Path, d
     *registering, details_at_url, _ = handshake(direction, client_url=client)  # one GET: the url is the details
     found = registration_judged(tmp_path, *registering, details_at_url, code="CRD212")
     assert found == [("CRD212", 2, "response", CALLER[direction])]
+
+
+@pytest.mark.parametrize("direction", ["to_hub", "to_partner"])
+def test_traffic_without_a_handshake_in_the_capture_is_nobodys_fault(tmp_path: Path, direction: str) -> None:
+    """CRD211 says where the recording began, not what either party sent."""
+    push = ocpi_exchange("PUT", f"{_base(direction)}/tariffs/PT/CPO/T1", TARIFF, direction=direction)
+    result = check_capture(write_capture(tmp_path / "c.jsonl", push), Selection(select=["ALL", "CRD211"]),
+                           profile=STRICT)
+    assert [(f.code, f.about, f.culprit) for f in result.findings if f.code == "CRD211"] == [("CRD211", None, None)]
