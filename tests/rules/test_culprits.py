@@ -7,6 +7,7 @@ other way round when the hub calls the partner.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
@@ -18,7 +19,7 @@ from ocpi_tap.replay.check import check_capture
 from ocpi_tap.rules.findings import Finding
 from ocpi_tap.rules.profiles import PROFILES
 from ocpi_tap.rules.registry import Selection
-from test_body_rules import CREDENTIALS, EVSE, HUB, LOCATION, NOW, PARTNER, SESSION, START, TARIFF, TOKEN, without
+from test_body_rules import CDR, CREDENTIALS, EVSE, HUB, LOCATION, NOW, PARTNER, SESSION, START, TARIFF, TOKEN, without
 from test_credentials_and_tokens import registration, step
 from test_sessions_and_cdrs import T0, at
 
@@ -123,18 +124,23 @@ class Day:
         self.emsp = CALLER[self.by_emsp_direction]
 
     def _call(self, direction: str, seq: int, second: float, method: str, path: str, body: object,
-              data: object, status_code: int, took: float) -> Exchange:
-        exchange = at(ocpi_exchange(method, f"{_base(direction)}/{path}", body, data, seq=seq, direction=direction,
-                                    status_code=status_code), seq, second)
+              data: object, status_code: int, took: float, response_headers: list[tuple[str, str]]) -> Exchange:
+        url = f"{_base(direction)}/{path}" if path else _base(direction)
+        exchange = at(ocpi_exchange(method, url, body, data, seq=seq, direction=direction, status_code=status_code,
+                                    response_headers=response_headers), seq, second)
         return msgspec.structs.replace(exchange, ended=format_timestamp(T0 + second + took))
 
     def by_cpo(self, seq: int, second: float, method: str, path: str, body: object = None, data: object = None,
-               status_code: int = 1000, took: float = 0.1) -> Exchange:
-        return self._call(self.by_cpo_direction, seq, second, method, path, body, data, status_code, took)
+               status_code: int = 1000, took: float = 0.1,
+               response_headers: list[tuple[str, str]] | None = None) -> Exchange:
+        return self._call(self.by_cpo_direction, seq, second, method, path, body, data, status_code, took,
+                          response_headers or [])
 
     def by_emsp(self, seq: int, second: float, method: str, path: str, body: object = None, data: object = None,
-                status_code: int = 1000, took: float = 0.1) -> Exchange:
-        return self._call(self.by_emsp_direction, seq, second, method, path, body, data, status_code, took)
+                status_code: int = 1000, took: float = 0.1,
+                response_headers: list[tuple[str, str]] | None = None) -> Exchange:
+        return self._call(self.by_emsp_direction, seq, second, method, path, body, data, status_code, took,
+                          response_headers or [])
 
     def command(self, seq: int, second: float, kind: str, body: dict[str, object],
                 answer: str = "ACCEPTED") -> Exchange:
@@ -343,9 +349,122 @@ def test_a_credentials_url_that_is_not_versions_is_the_clients(tmp_path: Path, d
 
 
 @pytest.mark.parametrize("direction", ["to_hub", "to_partner"])
+def test_token_a_accepted_after_the_registration_is_the_servers_response(tmp_path: Path, direction: str) -> None:
+    push = step(3, "PUT", f"{_base(direction)}/tariffs/PT/CPO/T1", "token-a", TARIFF, direction=direction)
+    found = registration_judged(tmp_path, *handshake(direction), push, code="CRD202")
+    assert found == [("CRD202", 3, "response", CALLEE[direction])]
+
+
+@pytest.mark.parametrize("direction", ["to_hub", "to_partner"])
 def test_traffic_without_a_handshake_in_the_capture_is_nobodys_fault(tmp_path: Path, direction: str) -> None:
     """CRD211 says where the recording began, not what either party sent."""
     push = ocpi_exchange("PUT", f"{_base(direction)}/tariffs/PT/CPO/T1", TARIFF, direction=direction)
     result = check_capture(write_capture(tmp_path / "c.jsonl", push), Selection(select=["ALL", "CRD211"]),
                            profile=STRICT)
     assert [(f.code, f.about, f.culprit) for f in result.findings if f.code == "CRD211"] == [("CRD211", None, None)]
+
+
+# One representative of each other checker, whose culprit is simply the sender of the message the finding
+# points at: still played in both roles. Each case gives the day's exchanges, the finding expected (code and
+# seq), the message it judges and who must have sent it ("cpo" or "emsp").
+
+LATER = "2026-11-23T09:10:00Z"  # sessions that start well after the capture began
+Case = tuple[list[Exchange], str, int, str, str]
+
+
+def _off_advertised_endpoint(day: Day) -> Case:
+    details = {"version": "2.2.1", "endpoints": [{"identifier": "tariffs", "role": "RECEIVER",
+                                                  "url": f"{_base(day.by_cpo_direction)}/receiver/tariffs"}]}
+    return ([day.by_cpo(1, 1, "GET", "", data=details), day.by_cpo(2, 2, "PUT", "tariffs/PT/CPO/T1", TARIFF)],
+            "VER201", 2, "request", "cpo")
+
+
+def _push_for_an_undeclared_party(day: Day) -> Case:
+    return ([day.by_cpo(1, 1, "POST", "credentials", CREDENTIALS, CREDENTIALS),
+             day.by_cpo(2, 2, "PUT", "tariffs/PT/OTH/T1", dict(TARIFF, party_id="OTH"))],
+            "CRD301", 2, "request", "cpo")
+
+
+def _a_session_after_a_refusal(day: Day) -> Case:
+    return ([day.by_cpo(1, 500, "POST", "tokens/U1/authorize", data={"allowed": "BLOCKED", "token": TOKEN,
+                                                                     "authorization_reference": "A-77"}),
+             day.session(2, 600, start_date_time=LATER, last_updated=LATER, auth_method="AUTH_REQUEST",
+                         authorization_reference="A-77")],
+            "TOK206", 2, "request", "cpo")
+
+
+def _a_session_with_another_reference_than_authorized(day: Day) -> Case:
+    return ([day.by_cpo(1, 500, "POST", "tokens/U1/authorize", data={"allowed": "ALLOWED", "token": TOKEN,
+                                                                     "authorization_reference": "A-77"}),
+             day.session(2, 600, start_date_time=LATER, last_updated=LATER, auth_method="AUTH_REQUEST",
+                         authorization_reference="A-76")],
+            "TOK301", 2, "request", "cpo")
+
+
+def _a_session_on_a_removed_evse(day: Day) -> Case:
+    removed = dict(LOCATION, evses=[dict(EVSE, status="REMOVED")])
+    return [day.by_cpo(1, 1, "PUT", "locations/PT/CPO/L1", removed), day.session(2, 2)], "SES307", 2, "request", "cpo"
+
+
+def _a_cdr_id_reused(day: Day) -> Case:
+    cdr = dict(CDR, session_id=None)
+    return [day.by_cpo(1, 1, "POST", "cdrs", cdr), day.by_cpo(2, 2, "POST", "cdrs", cdr)], "CDR203", 2, "request", "cpo"
+
+
+def _a_command_for_an_evse_never_published(day: Day) -> Case:
+    start = day.command(2, 2, "START_SESSION", dict(START, response_url=f"{_base(day.by_cpo_direction)}/"
+                                                    f"{START_RESULT_PATH}", evse_uid="E9"))
+    # Without routing headers the command goes to the one CPO whose locations are known (the helpers name
+    # the hub PT/MBE in them, whichever role it plays).
+    unrouted = msgspec.structs.replace(start, request=msgspec.structs.replace(
+        start.request, headers=[(k, v) for k, v in start.request.headers if not k.startswith("OCPI-")]))
+    return [day.by_cpo(1, 1, "PUT", "locations/PT/CPO/L1", LOCATION), unrouted], "CMD301", 2, "response", "cpo"
+
+
+def _an_update_of_an_unknown_location(day: Day) -> Case:
+    return ([day.by_cpo(1, 1, "PATCH", "locations/PT/CPO/L1", {"name": "Rua 2", "last_updated": NOW})],
+            "LOC202", 1, "request", "cpo")
+
+
+def _a_session_at_an_unknown_location(day: Day) -> Case:
+    return [day.session(1, 1)], "SES301", 1, "request", "cpo"
+
+
+def _a_stale_tariff_update(day: Day) -> Case:
+    return ([day.by_cpo(1, 1, "PUT", "tariffs/PT/CPO/T1", dict(TARIFF, last_updated="2026-11-23T09:00:00Z")),
+             day.by_cpo(2, 2, "PUT", "tariffs/PT/CPO/T1", dict(TARIFF, last_updated="2026-11-23T08:00:00Z"))],
+            "TAR202", 2, "request", "cpo")
+
+
+def _a_page_larger_than_its_limit(day: Day) -> Case:
+    page = day.by_emsp(1, 1, "GET", "locations", data=[LOCATION, dict(LOCATION, id="L2")],
+                       response_headers=[("X-Total-Count", "2"), ("X-Limit", "1")])
+    return [page], "ENV131", 1, "response", "cpo"
+
+
+def _a_failed_push_resent(day: Day) -> Case:
+    return ([day.by_cpo(1, 1, "PUT", "tariffs/PT/CPO/T1", TARIFF, status_code=2001),
+             day.by_cpo(2, 2, "PUT", "tariffs/PT/CPO/T1", TARIFF)],
+            "ENV403", 2, "request", "cpo")
+
+
+def _an_unanswered_push(day: Day) -> Case:
+    push = msgspec.structs.replace(day.by_emsp(1, 1, "PUT", "tokens/PT/EMS/U1", TOKEN), response=None,
+                                   error="connection reset")
+    return [push], "ENV402", 1, "response", "cpo"
+
+
+CASES = [_off_advertised_endpoint, _push_for_an_undeclared_party, _a_session_after_a_refusal,
+         _a_session_with_another_reference_than_authorized, _a_session_on_a_removed_evse, _a_cdr_id_reused,
+         _a_command_for_an_evse_never_published, _an_update_of_an_unknown_location, _a_session_at_an_unknown_location,
+         _a_stale_tariff_update, _a_page_larger_than_its_limit, _a_failed_push_resent, _an_unanswered_push]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.__name__.strip("_"))
+def test_each_checker_blames_the_sender_of_the_message_it_points_at(tmp_path: Path, case: Callable[[Day], Case],
+                                                                    role: str) -> None:
+    day = Day(role)
+    exchanges, code, seq, about, who = case(day)
+    party = day.cpo if who == "cpo" else day.emsp
+    assert seq_judged(tmp_path, day, *exchanges, code=code) == [(code, seq, about, party)]
