@@ -340,6 +340,16 @@ def test_a_server_that_fetches_late_is_blamed_for_its_own_fetch(tmp_path: Path, 
 
 
 @pytest.mark.parametrize("direction", ["to_hub", "to_partner"])
+def test_a_success_after_a_failed_fetch_is_the_servers_answer(tmp_path: Path, direction: str) -> None:
+    """Judged when the POST's window closes: the finding points back at the POST, answered by the server."""
+    *registering, versions, details = handshake(direction)
+    assert versions.response is not None
+    failed = msgspec.structs.replace(versions, response=msgspec.structs.replace(versions.response, status=500))
+    found = registration_judged(tmp_path, *registering, failed, details, code="CRD210")
+    assert found == [("CRD210", 1, "response", CALLEE[direction])]
+
+
+@pytest.mark.parametrize("direction", ["to_hub", "to_partner"])
 def test_a_credentials_url_that_is_not_versions_is_the_clients(tmp_path: Path, direction: str) -> None:
     """The finding points at the server's GET of that url; the client gave it and answers there."""
     client = _base(OTHER[direction])
