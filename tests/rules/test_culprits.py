@@ -452,6 +452,12 @@ def _a_page_larger_than_its_limit(day: Day) -> Case:
     return [page], "ENV131", 1, "response", "cpo"
 
 
+def _a_receiver_copy_older_than_the_push(day: Day) -> Case:
+    """The CPO reads its session back: the eMSP, which answers, kept less than it accepted."""
+    return ([day.session(1, 1, kwh=5), day.by_cpo(2, 2, "GET", "sessions/PT/CPO/S1", data=SESSION)],
+            "ENV202", 2, "response", "emsp")
+
+
 def _a_failed_push_resent(day: Day) -> Case:
     return ([day.by_cpo(1, 1, "PUT", "tariffs/PT/CPO/T1", TARIFF, status_code=2001),
              day.by_cpo(2, 2, "PUT", "tariffs/PT/CPO/T1", TARIFF)],
@@ -467,7 +473,8 @@ def _an_unanswered_push(day: Day) -> Case:
 CASES = [_off_advertised_endpoint, _push_for_an_undeclared_party, _a_session_after_a_refusal,
          _a_session_with_another_reference_than_authorized, _a_session_on_a_removed_evse, _a_cdr_id_reused,
          _a_command_for_an_evse_never_published, _an_update_of_an_unknown_location, _a_session_at_an_unknown_location,
-         _a_stale_tariff_update, _a_page_larger_than_its_limit, _a_failed_push_resent, _an_unanswered_push]
+         _a_stale_tariff_update, _a_page_larger_than_its_limit, _a_receiver_copy_older_than_the_push,
+         _a_failed_push_resent, _an_unanswered_push]
 
 
 @pytest.mark.parametrize("role", ROLES)
