@@ -102,7 +102,8 @@ class ChargingPreferencesChecker:
                 session="/".join(key),
                 problem=f"whose EVSE {'/'.join(site.evse)} is not {CAPABLE}: "
                         f"answered {answered}, not HTTP 404 with 2001",
-            ), observed.where, notes=(note("the EVSE as last listed", evse.where),))
+            ), observed.where, notes=(note("the EVSE as last listed", evse.where),),
+                about="response")  # the request was fine: the CPO's answer to it is wrong
 
     def finish(self) -> Iterator[SeqReport]:
         return iter(())

@@ -213,7 +213,7 @@ class NoHandshakeInCapture(Violation, frozen=True, kw_only=True):
     code = "CRD211"
     severity = Severity.WARNING
     spec = "§7.1.1"
-    about = "request"
+    about = "capture"  # where the recording began: neither party sent anything wrong
     default_enabled = False  # most recordings start on a live connection; select it to ask for one
 
     def message(self) -> str:

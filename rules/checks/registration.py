@@ -189,7 +189,8 @@ class VersionsUrlNotVersions(Violation, frozen=True, kw_only=True):
     code = "CRD212"
     severity = Severity.ERROR
     spec = "§7.3.1, §6.1"
-    about = "request"
+    # It points at the server's GET of that url: the client gave the url and answers there, as the callee.
+    about = "response"
 
     def message(self) -> str:
         return "the credentials `url` is not a versions endpoint: GET of it returns version details"
@@ -344,7 +345,8 @@ class RegistrationChecker:
                 FetchAfterCredentials(problem="the server fetches the client's endpoints only after answering "
                                               f"the credentials {handshake.method}"),
                 observed.where, notes=(note(f"the credentials {handshake.method} was answered here",
-                                            handshake.where),), severity=Severity.WARNING.value)
+                                            handshake.where),), severity=Severity.WARNING.value,
+                about="request")  # it points at the server's own GET, made too late: its caller is at fault
 
     def _settle_window(self, back: str, handshake: _Handshake) -> Iterator[SeqReport]:
         """The POST/PUT is over: was its answer right, given what happened while it was open?"""
