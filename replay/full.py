@@ -45,11 +45,19 @@ def exchanges_at(capture: str, lines: Iterable[int], seqs: Iterable[int] = ()) -
     return found
 
 
+_ENVELOPE_PATHS: Final = frozenset({"$", "$.status_code", "$.status_message", "$.timestamp"})
+
+
+def holder(path: str, about: str | None = None) -> str:
+    """The message a JSON path points into: `$.data...` is the answer's, and the envelope's own fields (`$`,
+    `$.status_code`, ...) too when the finding is about the response; anything else the request body's (a
+    finding about an answer may point at the request field it answered wrongly, `$.session_id`)."""
+    return "response" if path.startswith("$.data") or (about == "response" and path in _ENVELOPE_PATHS) else "request"
+
+
 def value_at(exchange: Exchange, path: str, about: str | None = None) -> Any:
-    """The value a JSON path points at in the message the finding is `about`; without one, `$.data...` in
-    the answer and anything else in the request body."""
-    in_response = about == "response" if about is not None else path.startswith("$.data")
-    message = exchange.response if in_response else exchange.request
+    """The value a JSON path points at, in the message `holder` says."""
+    message = exchange.response if holder(path, about) == "response" else exchange.request
     if message is None or message.body is UNSET:
         return UNSET
     try:
@@ -82,7 +90,7 @@ def finding_lines(finding: Finding, exchange: Exchange | None) -> list[str]:
         if finding.path:
             value = value_at(exchange, finding.path, finding.about)
             shown = "(absent)" if value is UNSET else _shorten(orjson.dumps(value).decode())
-            lines.append(f"    | {finding.about or 'body'} {finding.path}: {shown}")
+            lines.append(f"    | {holder(finding.path, finding.about)} {finding.path}: {shown}")
     elif finding.path:
         lines.append(f"    | at {finding.path}")
     if finding.hint:

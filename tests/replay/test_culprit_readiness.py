@@ -129,3 +129,16 @@ def test_a_refused_registration_earns_no_credit(tmp_path: Path) -> None:
     refused = ocpi_exchange("POST", f"{PARTNER}/credentials", CREDENTIALS, direction="to_partner", status_code=2001)
     [credentials] = [m for m in assessed(tmp_path, refused).modules if m.module == "credentials"]
     assert {s.id: s.mark for s in credentials.scenarios} == {"register": "not seen", "update": "not seen"}
+
+
+def test_the_full_form_reads_a_value_from_the_message_its_path_points_into() -> None:
+    from ocpi_tap.replay.full import holder, value_at
+
+    stop = ocpi_exchange("POST", f"{PARTNER}/commands/STOP_SESSION", {"response_url": f"{HUB}/r/1",
+                                                                       "session_id": "S9"},
+                         {"result": "ACCEPTED", "timeout": 30}, direction="to_partner")
+    # CMD209-like: the CPO's answer is at fault, about the session_id the request named.
+    assert (holder("$.session_id", "response"), value_at(stop, "$.session_id", "response")) == ("request", "S9")
+    assert (holder("$.data.result", "response"), value_at(stop, "$.data.result", "response")) == (
+        "response", "ACCEPTED")
+    assert (holder("$.status_code", "response"), value_at(stop, "$.status_code", "response")) == ("response", 1000)
