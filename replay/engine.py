@@ -24,7 +24,7 @@ from ocpi_tap.rules.checks.capture import CheckerFailed
 from ocpi_tap.rules.checks.cdrs import misplaced_cdr_location
 from ocpi_tap.rules.checks.identity import check_ids
 from ocpi_tap.rules.checks.pagination import PaginationChecker
-from ocpi_tap.rules.checks.redirects import Redirects
+from ocpi_tap.rules.checks.redirects import REDIRECT_STATUSES, Redirects
 from ocpi_tap.rules.checks.routing_headers import check_routing_headers
 from ocpi_tap.rules.checks.pipeline import sequencers
 from ocpi_tap.rules.checks.sequencing import Checker, Observed
@@ -102,11 +102,13 @@ class Engine:
             route = self._routes.match(exchange.request.method, exchange.request.url, exchange.direction)
         where = Where(line=line, seq=exchange.seq, direction=exchange.direction, module=route.module,
                       object=route.object if isinstance(route, Route) else None, method=exchange.request.method)
-        redirect, redirects = self._redirects.check(exchange)
-        if redirect:  # not an answer: the request repeated at its Location is judged instead
-            if redirects is not None:
-                self._report(redirects, where)
-            return
+        response = exchange.response
+        if response is not None and response.status in REDIRECT_STATUSES:
+            redirect, redirects = self._redirects.check(exchange)
+            if redirect:  # not an answer: the request repeated at its Location is judged instead
+                if redirects is not None:
+                    self._report(redirects, where)
+                return
         envelope = response_envelope(exchange)
         for violation, path, severity in self._transport.check(exchange, envelope, ended_at):
             self._report(violation, where, path, severity=severity)

@@ -114,8 +114,9 @@ def _object(observed: Observed) -> tuple[str | None, ...] | None:
     key = observed.key
     if key is None or key.id is None:
         return None
-    return (observed.module, *(part.upper() if isinstance(part, str) else None for part in
-                               (key.country_code, key.party_id, key.id, key.evse_uid, key.connector_id)))
+    country, party, evse, connector = key.country_code, key.party_id, key.evse_uid, key.connector_id
+    return (observed.module, country and country.upper(), party and party.upper(), key.id.upper(),
+            evse and evse.upper(), connector and connector.upper())
 
 
 class _Pushed(NamedTuple):
@@ -159,8 +160,12 @@ class ScenarioTracker:
         self.partner_pushes: Counter[str] = Counter()  # module -> pushes the partner sent, to infer its role
         self.declared_roles: set[str] = set()  # the roles (CPO, EMSP) the partner's Credentials declared
         # The status each object's accepted pushes left it in ("" none known), for the modules steps ask it of.
-        self._stateful = frozenset(step.module for scenario in self.scenarios for step in scenario.steps
-                                   if step.stateful)
+        self._stateful_steps: dict[str, list[tuple[int, int, Step]]] = {}
+        for s, scenario in enumerate(self.scenarios):
+            for t, step in enumerate(scenario.steps):
+                if step.stateful:
+                    self._stateful_steps.setdefault(step.module, []).append((s, t, step))
+        self._stateful = frozenset(self._stateful_steps)
         self._states: Recent[tuple[str | None, ...], str] = Recent()
         # Steps a later step answers (a callback), and the response_urls of the exchanges that showed them.
         self._answered = frozenset((s, step.answers) for s, scenario in enumerate(self.scenarios)
@@ -176,7 +181,12 @@ class ScenarioTracker:
             self.partner_pushes[observed.module] += 1
         pushed = None
         if observed.module in self._stateful and observed.operation in ("put", "patch"):
-            pushed = self._push(observed)
+            # Objects' states are kept only while a step that asks for one still takes examples from this
+            # sender: once those steps hold all theirs, a status PATCH (most of a CPO's traffic) costs nothing.
+            for s, t, step in self._stateful_steps[observed.module]:
+                if (step.sender == sender or step.sender == "either") and len(self._seen[s][t]) < EXAMPLES_KEPT:
+                    pushed = self._push(observed)
+                    break
         candidates = self._by_operation.get((observed.module, observed.operation))
         if not candidates:
             return

@@ -182,34 +182,46 @@ class CopiesChecker:
         return iter(())
 
     def _push(self, observed: Observed) -> None:
-        if not observed.accepted or observed.ended_at is None:
+        if observed.ended_at is None or not observed.accepted:
             return
-        body = observed.request
-        # The object itself, not a part of it (an EVSE or connector of a location) nor a PATCH.
-        whole = observed.operation != "patch" and (observed.key is None or observed.key.evse_uid is None)
+        body, url_key, direction = observed.request, observed.key, observed.exchange.direction
+        if observed.operation == "patch" or (url_key is not None and url_key.evse_uid is not None):
+            self._part(observed, body)  # an EVSE's status PATCH: most of a CPO's traffic, kept lean
+            return
         # A whole object is known by its own ids (a CDR's POST URL has none; a URL may name another object, which
-        # its own rule reports), a PATCH by its URL.
-        key = _object_key(observed.module, body) if whole and body is not None else _key_of(observed)
+        # its own rule reports).
+        key = _object_key(observed.module, body) if body is not None else _key_of(observed)
         if key is None:
             return
-        table = self._pushed.setdefault((observed.exchange.direction, observed.module), Recent())
-        state = table.get(key)
-        if state is None or whole:
-            state = Pushed(where=observed.where, ended_at=observed.ended_at)
-            table[key] = state
-        state.where, state.ended_at = observed.where, observed.ended_at
+        state = Pushed(where=observed.where, ended_at=observed.ended_at, uncertain=body is None)
+        self._pushed.setdefault((direction, observed.module), Recent())[key] = state
+        if body is None:
+            return
+        stamp = getattr(body, "last_updated", None)
+        if isinstance(stamp, str):
+            state.last_updated = stamp
+        if observed.module == "locations":
+            state.published = getattr(body, "publish", True) is not False
+        elif observed.module == "sessions":
+            self._session(state, body, whole=True)
+
+    def _part(self, observed: Observed, body: Any) -> None:
+        """A PATCH, or a PUT of an EVSE or connector: it updates an object pushed whole before, if one was."""
+        table = self._pushed.get((observed.exchange.direction, observed.module))
+        key = _key_of(observed) if table else None
+        # Read without refreshing its place in the table: the parts' pushes are many, the whole object's few.
+        state = dict.get(table, key) if table is not None and key is not None else None
+        if state is None:
+            return  # nothing was expected of an object never pushed whole
+        state.where, state.ended_at = observed.where, observed.ended_at or state.ended_at
         if body is None:
             state.uncertain = True
             return
-        if whole:
-            state.uncertain = False
-        stamp = getattr(body, "last_updated", UNSET)
+        stamp = getattr(body, "last_updated", None)
         if isinstance(stamp, str):
             state.last_updated = stamp
-        if observed.module == "locations" and whole:
-            state.published = getattr(body, "publish", True) is not False
         if observed.module == "sessions":
-            self._session(state, body, whole)
+            self._session(state, body, whole=False)
 
     @staticmethod
     def _session(state: Pushed, body: Any, whole: bool) -> None:
