@@ -348,17 +348,22 @@ def import_(source: Path, output: Path, hub_hosts: tuple[str, ...], force: bool,
               help="The counterparty's profile: hub-specific versions, severities and tolerances.")
 @click.option("--role", type=click.Choice(["cpo", "emsp"], case_sensitive=False),
               help="The partner's OCPI role, where the URLs alone do not tell Sender from Receiver.")
+@click.option("--no-group", is_flag=True,
+              help="Show every finding on a line of its own. By default the concise and html formats show a "
+                   "cause found 3 times or more (one rule, one message but for request ids and other "
+                   "particulars) once, with its count and its first and last line; the other formats never "
+                   "group.")
 @functools.partial(_decision_options, baseline=True)
 def replay(captures: tuple[Path, ...], output_format: str, output: Path | None, baseline: Path | None,
            update_baseline: bool, jobs: int, select: tuple[str, ...], ignore: tuple[str, ...], profile: str,
-           role: str | None, fail_on: str, require_ready: tuple[str, ...]) -> None:
+           role: str | None, no_group: bool, fail_on: str, require_ready: tuple[str, ...]) -> None:
     """Check captures offline: findings, and each module's readiness for certification.
 
     Exit status: 0 passed, 1 failed: (new) findings at or above --fail-on, or a --require-ready module
     not ready; 2 usage error or unreadable capture or baseline, 130 interrupted (Ctrl-C).
     """
     _report_replay(list(captures), output_format, select, ignore, profile, role, output, baseline, update_baseline,
-                   jobs, _fail_on(fail_on), require_ready)
+                   jobs, _fail_on(fail_on), require_ready, group=not no_group)
 
 
 def _fail_on(value: str) -> FailOn:
@@ -501,7 +506,7 @@ def hub(port: int, host: str, role: str, profile: str, public_url: str | None) -
 def _report_replay(captures: list[Path], output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],
                    profile: str, role: str | None, output: Path | None = None, baseline: Path | None = None,
                    update_baseline: bool = False, jobs: int = 1, fail_on: FailOn = DEFAULT_FAIL_ON,
-                   require_ready: tuple[str, ...] = ()) -> None:
+                   require_ready: tuple[str, ...] = (), group: bool = True) -> None:
     from ocpi_tap.replay import baseline as baselines
     from ocpi_tap.replay import outcome as outcomes
     from ocpi_tap.replay import render
@@ -570,7 +575,7 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
     colour = output is None and _colour()
     decision = outcomes.decide(results, fail_on, require_ready)
     text = render.report(results, output_format, profile=profile, colour=colour, baselined=baselined,
-                         outcome=decision)
+                         outcome=decision, group=group)
     if output is None:
         click.echo(text, nl=False)
     else:
