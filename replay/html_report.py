@@ -28,7 +28,7 @@ from .full import exchanges_at
 from .grouping import Group, grouped
 from .readiness import Readiness, finding_module
 from .render import hub_side_line
-from .stories import Story
+from .stories import HEAD_STEPS, Story
 
 MAX_EXCHANGES: Final = 2000  # bodies embedded per capture, so a huge capture still gives a usable file
 MAX_BODY: Final = 8192
@@ -218,7 +218,8 @@ def _findings(results: Sequence[CaptureResult], group: bool) -> str:
 
 
 def _diagram(story: Story, capture_index: int, flagged: set[int]) -> str:
-    height = 40 + STEP_HEIGHT * len(story.steps)
+    gap = 1 if story.left_out else 0  # a slot saying how many steps between the beginning and the end are left out
+    height = 40 + STEP_HEIGHT * (len(story.steps) + gap)
     parts = [f'<svg role="img" aria-label="{_e(story.title)}" width="660" height="{height}" '
              'xmlns="http://www.w3.org/2000/svg"><defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" '
              'markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
@@ -226,8 +227,12 @@ def _diagram(story: Story, capture_index: int, flagged: set[int]) -> str:
     for name, x in (("partner", LANES["partner"]), ("ocpi-tap", LANES["proxy"]), ("hub", LANES["hub"])):
         parts.append(f'<text x="{x}" y="14" text-anchor="middle">{name}</text>'
                      f'<line class="lane" x1="{x}" y1="20" x2="{x}" y2="{height}"/>')
+    if gap:
+        y = 38 + STEP_HEIGHT * HEAD_STEPS
+        parts.append(f'<text class="left-out" x="{LANES["proxy"]}" y="{y + 8}" text-anchor="middle">'
+                     f"&hellip; {story.left_out} more steps not drawn &hellip;</text>")
     for i, step in enumerate(story.steps):
-        y = 38 + STEP_HEIGHT * i
+        y = 38 + STEP_HEIGHT * (i + (gap if i >= HEAD_STEPS else 0))
         start, end = (LANES["partner"], LANES["hub"]) if step.sender == "partner" else (LANES["hub"], LANES["partner"])
         bad = " bad" if step.seq in flagged else ""
         middle = (start + end) / 2
