@@ -165,12 +165,15 @@ class _ProgressLine:
               help="With --live, report only rules whose code starts with PREFIX (as for replay).")
 @click.option("--ignore", multiple=True, metavar="PREFIX", callback=_rule_prefixes,
               help="With --live, do not report rules whose code starts with PREFIX (as for replay).")
+@click.option("--no-group", is_flag=True,
+              help="With --live, print every finding. By default a cause found 3 times or more (as replay groups "
+                   "them) prints once, is counted after that, and is summed up at the end.")
 def record(
     hub_url: str, partner_url: str, hub_port: int, partner_port: int, listen_host: str, public_host: str | None,
     output: Path | None, force: bool, no_redaction: bool, upstream_ca: Path | None,
     upstream_insecure: bool, cert: Path | None, key: Path | None, note: str,
     live: bool, ui_port: int | None, live_json: Path | None, profile: str, role: str | None,
-    select: tuple[str, ...], ignore: tuple[str, ...],
+    select: tuple[str, ...], ignore: tuple[str, ...], no_group: bool,
 ) -> None:
     """Record a partner-hub OCPI link in both directions until Ctrl-C.
 
@@ -188,7 +191,8 @@ def record(
     profile_given = click.get_current_context().get_parameter_source("profile") != ParameterSource.DEFAULT
     if not live:
         given = [name for name, used in (("--profile", profile_given), ("--role", role is not None),
-                                          ("--select", bool(select)), ("--ignore", bool(ignore))) if used]
+                                          ("--select", bool(select)), ("--ignore", bool(ignore)),
+                                          ("--no-group", no_group)) if used]
         if given:
             raise click.UsageError(f"{', '.join(given)}: for the live check only; add --live")
     if hub_port == partner_port:
@@ -217,7 +221,7 @@ def record(
             raise click.UsageError("--ui needs a port of its own")
         link = LiveLink(LiveOptions(capture=capture, profile=profile, role=role.upper() if role else None,
                                     json_out=live_json, ui_port=ui_port, colour=_colour(), select=select,
-                                    ignore=ignore))
+                                    ignore=ignore, group=not no_group))
         link.start()
 
     def ready() -> None:

@@ -99,3 +99,25 @@ def grouped(findings: Iterable[Finding], at: int = GROUP_AT) -> list[Finding | G
             done.add(key)
             shown.append(Group(tuple(same)))
     return shown
+
+
+class LiveGrouping:
+    """Grouping for findings printed as they happen (`record --live`), which cannot be taken back: a cause's
+    first `at - 1` findings print as they come, the `at`-th prints as the group so far, the rest are only
+    counted, and `groups()` gives every such cause complete at the end."""
+
+    def __init__(self, at: int = GROUP_AT) -> None:
+        self._at = at
+        self._seen: dict[Cause, list[Finding]] = {}
+
+    def admit(self, finding: Finding) -> Finding | Group | None:
+        """What to print for `finding`: itself, its group so far (once), or nothing (counted)."""
+        same = self._seen.setdefault(cause(finding), [])
+        same.append(finding)
+        if len(same) < self._at:
+            return finding
+        return Group(tuple(same)) if len(same) == self._at else None
+
+    def groups(self) -> list[Group]:
+        """The causes found `at` times or more, complete, in the order of their first findings."""
+        return [Group(tuple(same)) for same in self._seen.values() if len(same) >= self._at]
