@@ -121,7 +121,9 @@ _SCRIPT: Final = """
     if (n === 1) {
       c.message.textContent = f.message + path + culprit;
     } else {
-      c.message.replaceChildren(document.createTextNode((f.group || f.message) + culprit + ' '), c.details);
+      const where = f.cause.split('\x1f')[3];  // the path without its array positions
+      c.message.replaceChildren(
+        document.createTextNode((f.group || f.message) + (where ? ' [' + where + ']' : '') + culprit + ' '), c.details);
       c.summary.textContent = 'every finding (' + n + ')';
       if (n === 2) { c.list.appendChild(instance(c.first)); }
       if (c.list.children.length < 500) { c.list.appendChild(instance(f)); }
@@ -231,7 +233,8 @@ class LivePage:
     def finding(self, finding: Finding) -> None:
         shown: dict[str, Any] = msgspec.to_builtins(finding)
         shown["counts_against"] = finding_module(finding)
-        shown["cause"] = "\x1f".join(str(part) for part in cause(finding))  # the page's row for it
+        # The page's row for it: capture, code, group key, path without positions, culprit, message at fault.
+        shown["cause"] = "\x1f".join(part or "" for part in cause(finding))
         self._broadcast(_event("finding", orjson.dumps(shown)))
 
     def status(self, readiness: Readiness, exchanges: int, checked: int, findings: int, finished: bool) -> None:

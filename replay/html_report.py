@@ -49,7 +49,8 @@ _STYLE: Final = BASE_STYLE + """
 .closing{font-weight:600;padding:8px;background:#f6f8fa}code{font-size:13px}
 pre{background:#f6f8fa;padding:8px;overflow:auto;max-height:360px;font-size:12px}
 details{margin:4px 0}summary{cursor:pointer}tr.member td{background:#fbfcfd}tr.member td:first-child{padding-left:20px}
-.expand{font:inherit;border:1px solid #d0d7de;border-radius:4px;background:#f6f8fa;cursor:pointer}.filters select{margin-right:12px}
+.expand{font:inherit;border:1px solid #d0d7de;border-radius:4px;background:#f6f8fa;cursor:pointer}
+.filters select{margin-right:12px}
 svg text{font:12px system-ui,sans-serif}svg .lane{stroke:#8c959f;stroke-dasharray:4 4}
 svg .request{stroke:#0969da;marker-end:url(#arrow)}svg .answer{stroke:#57606a;stroke-dasharray:5 3;marker-end:url(#arrow)}
 svg .bad{stroke:#cf222e}svg a text{fill:#0969da}svg .flag{fill:#cf222e;font-weight:700}
@@ -168,13 +169,13 @@ def _finding_row(finding: Finding, capture_index: int, module: str, member_of: s
             f"<td>{where}</td><td>{_e(finding.message)}{path}{hint}{notes}</td></tr>")
 
 
-def _group_rows(group: Group, capture_index: int) -> str:
+def _group_rows(group: Group, capture_index: int, number: int) -> str:
     """A cause found many times: one row with its count and first and last line, which opens to its
     findings (rows of their own, hidden until then, each with its link and module)."""
     first = group.first
     modules = [finding_module(finding) or finding.module for finding in group.findings]
     module = ", ".join(dict.fromkeys(modules))
-    name = f"g{capture_index}-{first.line}-{first.code}"
+    name = f"g{capture_index}-{number}"  # `number`: its row's, unique in the page
     lines = group.lines
     where = (f'<a href="#{_anchor(capture_index, lines[0])}">{_e(first.capture)}:{lines[0]}</a>'
              + (f'&ndash;<a href="#{_anchor(capture_index, lines[1])}">{lines[1]}</a>' if lines[1] != lines[0] else "")
@@ -198,7 +199,8 @@ def _options(name: str, values: set[str]) -> str:
 
 
 def _findings(results: Sequence[CaptureResult], group: bool) -> str:
-    rows, modules, codes, severities, culprits = [], set(), set(), set(), set()
+    rows: list[str] = []
+    modules, codes, severities, culprits = set(), set(), set(), set()
     for index, result in enumerate(results):
         for finding in result.findings:
             modules.add(finding_module(finding) or finding.module)  # transport findings under their exchange's
@@ -207,7 +209,7 @@ def _findings(results: Sequence[CaptureResult], group: bool) -> str:
             if finding.culprit:
                 culprits.add(finding.culprit)
         for item in grouped(result.findings) if group else result.findings:
-            rows.append(_group_rows(item, index) if isinstance(item, Group)
+            rows.append(_group_rows(item, index, len(rows)) if isinstance(item, Group)
                         else _finding_row(item, index, finding_module(item) or item.module))
     filters = "".join((_options("module", modules), _options("code", codes), _options("severity", severities),
                        _options("culprit", culprits)))

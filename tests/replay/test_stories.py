@@ -44,8 +44,8 @@ def test_a_short_session_is_told_whole(tmp_path: Path) -> None:
 
 def test_a_pulled_cdr_list_ends_the_story_of_its_session(tmp_path: Path) -> None:
     exchanges = day(PUT, ACTIVE, COMPLETED)
-    pulled = ocpi_exchange("GET", f"{HUB}/cdrs", data=[dict(CDR, session_id="S1"), dict(CDR, id="OTHER", session_id="S7")],
-                           seq=4, routed=True)
+    listed = [dict(CDR, session_id="S1"), dict(CDR, id="OTHER", session_id="S7")]
+    pulled = ocpi_exchange("GET", f"{HUB}/cdrs", data=listed, seq=4, routed=True)
     story = story_of(tmp_path, [*exchanges, at(pulled, 4, 4)])
     assert labels(story)[-1] == "GET CDR list"
     # A CDR of a session not told (S7) does not start a story of one step.

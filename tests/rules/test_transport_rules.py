@@ -188,7 +188,8 @@ def test_findings_that_differ_only_by_the_exchange_particulars_share_a_group_key
 def test_a_rule_whose_message_has_no_particulars_groups_by_its_message(tmp_path: Path) -> None:
     exchanges = [without_header("request", "Authorization")(clean_exchange(n)) for n in (1, 2)]
     findings = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges)).findings
-    assert [(f.code, f.group, f.cause()) for f in findings] == [("ENV101", None, "request has no Authorization header")] * 2
+    assert [(f.code, f.group, f.cause()) for f in findings] == [
+        ("ENV101", None, "request has no Authorization header")] * 2
 
 
 def test_a_reused_request_id_groups_whatever_the_id(tmp_path: Path) -> None:
