@@ -165,12 +165,15 @@ class _ProgressLine:
               help="With --live, report only rules whose code starts with PREFIX (as for replay).")
 @click.option("--ignore", multiple=True, metavar="PREFIX", callback=_rule_prefixes,
               help="With --live, do not report rules whose code starts with PREFIX (as for replay).")
+@click.option("--no-group", is_flag=True,
+              help="With --live, print every finding. By default a cause found 3 times or more (as replay groups "
+                   "them) prints once, is counted after that, and is summed up at the end.")
 def record(
     hub_url: str, partner_url: str, hub_port: int, partner_port: int, listen_host: str, public_host: str | None,
     output: Path | None, force: bool, no_redaction: bool, upstream_ca: Path | None,
     upstream_insecure: bool, cert: Path | None, key: Path | None, note: str,
     live: bool, ui_port: int | None, live_json: Path | None, profile: str, role: str | None,
-    select: tuple[str, ...], ignore: tuple[str, ...],
+    select: tuple[str, ...], ignore: tuple[str, ...], no_group: bool,
 ) -> None:
     """Record a partner-hub OCPI link in both directions until Ctrl-C.
 
@@ -188,7 +191,8 @@ def record(
     profile_given = click.get_current_context().get_parameter_source("profile") != ParameterSource.DEFAULT
     if not live:
         given = [name for name, used in (("--profile", profile_given), ("--role", role is not None),
-                                          ("--select", bool(select)), ("--ignore", bool(ignore))) if used]
+                                          ("--select", bool(select)), ("--ignore", bool(ignore)),
+                                          ("--no-group", no_group)) if used]
         if given:
             raise click.UsageError(f"{', '.join(given)}: for the live check only; add --live")
     if hub_port == partner_port:
@@ -217,7 +221,7 @@ def record(
             raise click.UsageError("--ui needs a port of its own")
         link = LiveLink(LiveOptions(capture=capture, profile=profile, role=role.upper() if role else None,
                                     json_out=live_json, ui_port=ui_port, colour=_colour(), select=select,
-                                    ignore=ignore))
+                                    ignore=ignore, group=not no_group))
         link.start()
 
     def ready() -> None:
@@ -348,17 +352,22 @@ def import_(source: Path, output: Path, hub_hosts: tuple[str, ...], force: bool,
               help="The counterparty's profile: hub-specific versions, severities and tolerances.")
 @click.option("--role", type=click.Choice(["cpo", "emsp"], case_sensitive=False),
               help="The partner's OCPI role, where the URLs alone do not tell Sender from Receiver.")
+@click.option("--no-group", is_flag=True,
+              help="Show every finding on a line of its own. By default the concise and html formats show a "
+                   "cause found 3 times or more (one rule, one message but for request ids and other "
+                   "particulars) once, with its count and its first and last line; the other formats never "
+                   "group.")
 @functools.partial(_decision_options, baseline=True)
 def replay(captures: tuple[Path, ...], output_format: str, output: Path | None, baseline: Path | None,
            update_baseline: bool, jobs: int, select: tuple[str, ...], ignore: tuple[str, ...], profile: str,
-           role: str | None, fail_on: str, require_ready: tuple[str, ...]) -> None:
+           role: str | None, no_group: bool, fail_on: str, require_ready: tuple[str, ...]) -> None:
     """Check captures offline: findings, and each module's readiness for certification.
 
     Exit status: 0 passed, 1 failed: (new) findings at or above --fail-on, or a --require-ready module
     not ready; 2 usage error or unreadable capture or baseline, 130 interrupted (Ctrl-C).
     """
     _report_replay(list(captures), output_format, select, ignore, profile, role, output, baseline, update_baseline,
-                   jobs, _fail_on(fail_on), require_ready)
+                   jobs, _fail_on(fail_on), require_ready, group=not no_group)
 
 
 def _fail_on(value: str) -> FailOn:
@@ -501,7 +510,7 @@ def hub(port: int, host: str, role: str, profile: str, public_url: str | None) -
 def _report_replay(captures: list[Path], output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],
                    profile: str, role: str | None, output: Path | None = None, baseline: Path | None = None,
                    update_baseline: bool = False, jobs: int = 1, fail_on: FailOn = DEFAULT_FAIL_ON,
-                   require_ready: tuple[str, ...] = ()) -> None:
+                   require_ready: tuple[str, ...] = (), group: bool = True) -> None:
     from ocpi_tap.replay import baseline as baselines
     from ocpi_tap.replay import outcome as outcomes
     from ocpi_tap.replay import render
@@ -570,7 +579,7 @@ def _report_replay(captures: list[Path], output_format: str, select: tuple[str, 
     colour = output is None and _colour()
     decision = outcomes.decide(results, fail_on, require_ready)
     text = render.report(results, output_format, profile=profile, colour=colour, baselined=baselined,
-                         outcome=decision)
+                         outcome=decision, group=group)
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -9,8 +9,10 @@ behind catches up from the file, losing nothing. Each line goes to a
 `replay.live.LiveCheck`, which hands exchanges to the replay's engine in
 the offline replay's order as soon as the watermark allows.
 
-Findings print on stdout in the concise form as they happen (and, with
-`--live-json`, one JSON finding per line to a file); once the capture is
+Findings print on stdout in the concise form as they happen, a cause found
+many times once, then counted (`replay.grouping.LiveGrouping`; every one
+with `--no-group`), and, with `--live-json`, one JSON finding per line to a
+file (every one); once the capture is
 closed the rest is checked, `finish` runs, and the readiness and the
 summary print as `replay` prints them. With `--ui PORT` the live page
 (`live_page`) is served from here too; unless released with the closing
@@ -60,6 +62,7 @@ class LiveOptions:
     ignore: tuple[str, ...] = ()
     fail_on: FailOn = DEFAULT_FAIL_ON  # as replay's --fail-on and --require-ready: the exit status (demo's)
     require_ready: tuple[str, ...] = ()
+    group: bool = True  # a cause found GROUP_AT times or more: counted, printed once (replay's --no-group)
 
 
 class LiveLink:
@@ -195,21 +198,39 @@ class _Output:
     """Where findings go as they happen: stdout, the JSON lines file, the page."""
 
     def __init__(self, options: LiveOptions, page: Any) -> None:
+        from ocpi_tap.replay.grouping import LiveGrouping
+
         self._colour = options.colour
+        self._grouping = LiveGrouping() if options.group else None
         self._json: TextIO | None = (options.json_out.open("w", encoding="utf-8")
                                      if options.json_out is not None else None)
         self._page = page
 
     def findings(self, found: list[Finding]) -> None:
-        from ocpi_tap.replay.render import concise_line
+        from ocpi_tap.replay.grouping import Group
+        from ocpi_tap.replay.render import concise_line, group_line
 
         for finding in found:
-            click.echo(concise_line(finding, self._colour))
+            shown = finding if self._grouping is None else self._grouping.admit(finding)
+            if isinstance(shown, Group):
+                click.echo(f"{group_line(shown, self._colour)} so far; more of this cause are counted, not printed")
+            elif shown is not None:
+                click.echo(concise_line(shown, self._colour))
             if self._json is not None:
                 self._json.write(msgspec.json.encode(finding).decode() + "\n")
                 self._json.flush()
             if self._page is not None:
                 self._page.finding(finding)
+
+    def grouped(self) -> None:
+        """Once the check is done, the causes whose findings were counted, not printed, with their counts."""
+        from ocpi_tap.replay.render import group_line
+
+        groups = self._grouping.groups() if self._grouping is not None else []
+        if groups:
+            click.echo("Found many times (one cause, one line; --no-group prints every finding):")
+            for group in groups:
+                click.echo(group_line(group, self._colour))
 
     def close(self) -> None:
         if self._json is not None:
@@ -310,6 +331,7 @@ async def _check(options: LiveOptions, watermark: Any, warm: Any, begun: Any, cl
         result = check.result
         assert result.readiness is not None
         outcome = decide([result], options.fail_on, options.require_ready)
+        output.grouped()
         click.echo("\n".join(closing_lines([result], colour=options.colour, outcome=outcome)))
         if check.order_broken:
             click.echo(f"note: {check.order_broken} exchanges were written later than the recorder's watermark "

@@ -2,7 +2,10 @@
 
 An aiohttp app run by the checking process. `/` is one self-contained page
 (inline style and script, nothing fetched from elsewhere) that follows
-`/events`, a server-sent event stream: a `finding` event per finding, a
+`/events`, a server-sent event stream: a `finding` event per finding (with
+its `cause`, `replay.grouping`'s key: the page shows a cause as one row whose
+count and first and last line grow as findings arrive, newest first, and
+filters by module and severity), a
 `status` event with the readiness matrix and the counts after each batch
 (`finished` once the capture is complete: the page then stops following).
 A client that connects late gets the findings so far, then the latest
@@ -22,6 +25,7 @@ import msgspec
 import orjson
 from aiohttp import web
 
+from ocpi_tap.replay.grouping import cause
 from ocpi_tap.replay.html_report import BASE_STYLE
 from ocpi_tap.replay.readiness import Readiness, finding_module
 from ocpi_tap.rules.findings import Finding
@@ -29,6 +33,7 @@ from ocpi_tap.rules.findings import Finding
 _STYLE: Final = BASE_STYLE + """
 #status,.closing{padding:8px;background:#f6f8fa}.closing{font-weight:600}
 #findings tbody tr.new{animation:flash 2s}@keyframes flash{from{background:#fff8c5}to{background:none}}
+.filters select{margin-right:12px}.count{font-weight:600}details{margin:2px 0}summary{cursor:pointer}
 """
 
 _SCRIPT: Final = """
@@ -43,28 +48,107 @@ _SCRIPT: Final = """
     row.appendChild(td);
     return td;
   }
-  function addFinding(f) {
-    const row = document.createElement('tr');
-    row.className = 'new';
-    row.dataset.code = f.code;
-    row.dataset.severity = f.severity;
-    row.dataset.module = f.counts_against || '';
-    cell(row, f.severity, f.severity);
-    const where = cell(row, '');
-    if (f.line !== null) {
-      const link = document.createElement('a');
-      link.href = 'exchange/' + f.line;
-      link.textContent = f.capture + ':' + f.line;
-      where.appendChild(link);
-    } else {
-      where.textContent = f.capture;
-    }
-    cell(row, f.code);
-    cell(row, f.counts_against || f.module);
-    cell(row, f.message + (f.path ? ' [' + f.path + ']' : ''));
-    findings.appendChild(row);
-    document.getElementById('count').textContent = String(findings.rows.length);
+  // One row per cause (the server's `cause`: rule, message without particulars, path, culprit), its count
+  // and first and last line updated as findings arrive; the row of the latest finding goes to the top.
+  const causes = {};
+  const filters = {module: document.getElementById('filter-module'),
+                   severity: document.getElementById('filter-severity')};
+  let total = 0;
+  function passes(row) {
+    return (!filters.module.value || row.dataset.modules.split(' ').indexOf(filters.module.value) >= 0)
+      && (!filters.severity.value || row.dataset.severity === filters.severity.value);
   }
+  function applyFilters() {
+    let shown = 0;
+    Array.from(findings.rows).forEach(function (row) {
+      row.hidden = !passes(row);
+      if (!row.hidden) { shown += Number(row.dataset.count); }
+    });
+    document.getElementById('count').textContent = shown === total ? String(total) : shown + ' of ' + total;
+  }
+  function offer(select, value) {
+    if (!value || Array.from(select.options).some(function (o) { return o.value === value; })) { return; }
+    const option = document.createElement('option');
+    option.value = value;
+    option.textContent = value;
+    select.appendChild(option);
+  }
+  function lineLink(f) {
+    if (f.line === null) { return document.createTextNode(f.capture); }
+    const link = document.createElement('a');
+    link.href = 'exchange/' + f.line;
+    link.textContent = String(f.line);
+    return link;
+  }
+  function addFinding(f) {
+    const module = f.counts_against || f.module;
+    let c = causes[f.cause];
+    if (!c) {
+      const row = document.createElement('tr');
+      row.dataset.code = f.code;
+      row.dataset.severity = f.severity;
+      row.dataset.modules = '';
+      row.dataset.count = '0';
+      cell(row, f.severity, f.severity);
+      const count = cell(row, '', 'count');
+      const where = cell(row, '');
+      cell(row, f.code);
+      const modules = cell(row, '');
+      const message = cell(row, '');
+      const details = document.createElement('details');
+      const summary = document.createElement('summary');
+      details.appendChild(summary);
+      const list = document.createElement('ol');
+      details.appendChild(list);
+      c = causes[f.cause] = {row: row, count: count, where: where, modules: modules, message: message,
+                             summary: summary, details: details, list: list, first: f, last: f, lines: []};
+    }
+    c.last = f;
+    const row = c.row;
+    row.dataset.count = String(Number(row.dataset.count) + 1);
+    const n = Number(row.dataset.count);
+    if (row.dataset.modules.split(' ').indexOf(module) < 0) {
+      row.dataset.modules = (row.dataset.modules + ' ' + module).trim();
+      c.modules.textContent = row.dataset.modules.split(' ').join(', ');
+    }
+    c.count.textContent = n > 1 ? n + '\u00d7' : '';
+    c.where.replaceChildren(document.createTextNode(c.first.capture + ':'), lineLink(c.first));
+    if (n > 1 && c.last.line !== c.first.line) {
+      c.where.append('\u2013', lineLink(c.last));
+    }
+    const path = f.path ? ' [' + f.path + ']' : '';
+    const culprit = f.culprit ? ' (' + f.culprit + "'s " + f.about + ')' : '';
+    if (n === 1) {
+      c.message.textContent = f.message + path + culprit;
+    } else {
+      const where = f.cause.split('\x1f')[3];  // the path without its array positions
+      c.message.replaceChildren(
+        document.createTextNode((f.group || f.message) + (where ? ' [' + where + ']' : '') + culprit + ' '), c.details);
+      c.summary.textContent = 'every finding (' + n + ')';
+      if (n === 2) { c.list.appendChild(instance(c.first)); }
+      if (c.list.children.length < 500) { c.list.appendChild(instance(f)); }
+    }
+    row.className = '';
+    void row.offsetWidth;  // restarts the flash of a row that was already there
+    row.className = 'new';
+    findings.insertBefore(row, findings.firstChild);  // newest first
+    total += 1;
+    offer(filters.module, module);
+    offer(filters.severity, f.severity);
+    applyFilters();
+  }
+  function instance(f) {
+    const item = document.createElement('li');
+    item.appendChild(lineLink(f));
+    item.append(': ' + f.message + (f.path ? ' [' + f.path + ']' : ''));
+    return item;
+  }
+  const params = new URLSearchParams(window.location.search);  // `?module=cdrs&severity=error` preselects
+  Object.keys(filters).forEach(function (name) {
+    if (params.get(name)) { offer(filters[name], params.get(name)); filters[name].value = params.get(name); }
+  });
+  filters.module.addEventListener('change', applyFilters);
+  filters.severity.addEventListener('change', applyFilters);
   function showStatus(s) {
     matrix.replaceChildren();
     s.readiness.modules.forEach(function (m) {
@@ -107,8 +191,11 @@ def _page(capture: str) -> str:
         "<th>Errors</th><th>Warnings</th></tr></thead><tbody></tbody></table>"
         '<p id="closing" class="closing"></p>'
         '<h2>Findings (<span id="count">0</span>)</h2>'
-        '<table id="findings"><thead><tr><th>Severity</th><th>Exchange</th><th>Code</th><th>Module</th>'
-        "<th>Message</th></tr></thead><tbody></tbody></table>"
+        '<p class="filters"><label>module <select id="filter-module"><option value="">all</option></select></label> '
+        '<label>severity <select id="filter-severity"><option value="">all</option></select></label> '
+        "<small>newest first; a rule that fires again for the same cause counts on its row</small></p>"
+        '<table id="findings"><thead><tr><th>Severity</th><th>Count</th><th>Exchanges</th><th>Code</th>'
+        "<th>Module</th><th>Message</th></tr></thead><tbody></tbody></table>"
         f"<script>{_SCRIPT}</script></body></html>"
     )
 
@@ -146,6 +233,8 @@ class LivePage:
     def finding(self, finding: Finding) -> None:
         shown: dict[str, Any] = msgspec.to_builtins(finding)
         shown["counts_against"] = finding_module(finding)
+        # The page's row for it: capture, code, group key, path without positions, culprit, message at fault.
+        shown["cause"] = "\x1f".join(part or "" for part in cause(finding))
         self._broadcast(_event("finding", orjson.dumps(shown)))
 
     def status(self, readiness: Readiness, exchanges: int, checked: int, findings: int, finished: bool) -> None:

@@ -21,6 +21,7 @@ from ocpi_tap.rules.scenarios import MODULE_ORDER, MODULE_TITLES
 
 from . import outcome as outcomes
 from .check import CaptureResult
+from .grouping import Group, grouped
 from .readiness import HubSide, ModuleReadiness, Readiness
 from .suite import Verdict
 from .untrusted import printable
@@ -34,6 +35,24 @@ def concise_line(finding: Finding, colour: bool = False) -> str:
     at_fault = f" ({finding.at_fault()})" if finding.culprit else ""
     code = _paint(finding.code, "red" if finding.severity == "error" else "yellow", colour, bold=True)
     return f"{printable(location)}: {code} {printable(finding.message + path)}{at_fault}"
+
+
+def group_line(group: Group, colour: bool = False) -> str:
+    """One cause's findings on one line, at the first: `day.jsonl:3: ENV104 X-Request-ID: not echoed in the
+    response: 46 exchanges, lines 3–171 (partner's response)`; editors and CI jump to the first as to any."""
+    first = group.first
+    location = f"{first.capture}:{first.line}" if first.line is not None else first.capture
+    at_fault = f" ({first.at_fault()})" if first.culprit else ""
+    code = _paint(first.code, "red" if first.severity == "error" else "yellow", colour, bold=True)
+    return f"{printable(location)}: {code} {printable(group.message)}: {group.extent()}{at_fault}"
+
+
+def finding_lines(findings: Sequence[Finding], colour: bool = False, group: bool = True) -> list[str]:
+    """The concise form's finding lines: with `group`, a cause seen `GROUP_AT` times or more on one line."""
+    if not group:
+        return [concise_line(finding, colour) for finding in findings]
+    return [group_line(item, colour) if isinstance(item, Group) else concise_line(item, colour)
+            for item in grouped(findings)]
 
 
 def _count(number: int, noun: str) -> str:
@@ -213,9 +232,10 @@ def verdict_lines(verdict: Verdict) -> list[str]:
 
 
 def report(results: Sequence[CaptureResult], output_format: str, *, profile: str, colour: bool = False,
-           baselined: int | None = None, outcome: outcomes.Outcome | None = None) -> str:
+           baselined: int | None = None, outcome: outcomes.Outcome | None = None, group: bool = True) -> str:
     """The whole report in `output_format` (one of `formats.REPORT_FORMATS`); `outcome`: the decision on
-    the results (None: the default `--fail-on`, no `--require-ready`)."""
+    the results (None: the default `--fail-on`, no `--require-ready`); `group`: the concise and HTML
+    forms show the findings of one cause as one line (`grouping`); the others keep every finding."""
     from . import ci_formats
     from .full import full_findings
     from .html_report import html_report
@@ -227,12 +247,12 @@ def report(results: Sequence[CaptureResult], output_format: str, *, profile: str
     if output_format == "github":
         return ci_formats.github_annotations(results, outcome)
     if output_format == "html":
-        return html_report(results, profile)
+        return html_report(results, profile, group=group)
     full = output_format == "full"
     if full:
         lines = [line for result in results for line in full_findings(result.capture, result.findings)]
     else:
-        lines = [concise_line(finding, colour) for result in results for finding in result.findings]
+        lines = [line for result in results for line in finding_lines(result.findings, colour, group)]
     lines += closing_lines(results, full=full, colour=colour, baselined=baselined, outcome=outcome)
     return "\n".join(lines) + "\n"
 

@@ -2,12 +2,13 @@
 
 A session's story runs from the START_SESSION that asked for it (joined by
 `authorization_reference`), through its pushes and the STOP_SESSION naming
-it, to its CDR (`session_id`); a command's CommandResult joins the command
+it, to its CDR (`session_id`), pushed or pulled; a command's CommandResult joins the command
 by its `response_url`. Commands that lead to no session (a reservation, an
 unlock) and other objects (a location, a token) have stories of their own.
 
 Fed every routed exchange like the checkers; bounded, because a capture can
-hold millions: at most `MAX_STORIES` stories of `MAX_STEPS` steps each.
+hold millions: at most `MAX_STORIES` stories of `MAX_STEPS` steps each, a
+longer story keeping its beginning and its end (where its CDR is).
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from __future__ import annotations
 from typing import Final
 
 import msgspec
-from msgspec import UNSET
+from msgspec import UNSET, UnsetType
 
 from ocpi_tap.rules.checks.sequencing import Observed
 from ocpi_tap.rules.routes import TO_HUB, url_key
 
 MAX_STORIES: Final = 200
 MAX_STEPS: Final = 60
+HEAD_STEPS: Final = 30  # of a longer story, its first steps kept; the rest of MAX_STEPS are its latest
 _TOLD: Final = frozenset({"sessions", "commands", "cdrs", "tokens", "locations", "tariffs"})
 
 
@@ -37,11 +39,37 @@ class Story(msgspec.Struct, kw_only=True):
     key: str
     title: str
     steps: list[Step] = []
+    left_out: int = 0  # steps not kept between the first `HEAD_STEPS` and the last ones: the story's end shows
+
+    def add(self, step: Step) -> None:
+        """Keeps the first `HEAD_STEPS` steps and the latest ones, `MAX_STEPS` in all: a session PATCHed every
+        minute for hours still ends with its STOP_SESSION and its CDR."""
+        if len(self.steps) >= MAX_STEPS:
+            del self.steps[HEAD_STEPS]
+            self.left_out += 1
+        self.steps.append(step)
 
 
 def _attribute(body: object, name: str) -> str | None:
     value = getattr(body, name, None)
     return None if value is None or value is UNSET else str(value)
+
+
+class _SessionOf(msgspec.Struct):
+    session_id: str | None = None
+
+
+_SESSION_OF: Final = msgspec.json.Decoder(_SessionOf)
+
+
+def _session_of(body: msgspec.Raw | UnsetType) -> _SessionOf | None:
+    """The session a CDR names, read from a body that did not decode as a CDR (a required field missing)."""
+    if isinstance(body, UnsetType):
+        return None
+    try:
+        return _SESSION_OF.decode(body)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
 
 
 def _answer(observed: Observed) -> str:
@@ -77,11 +105,16 @@ class StoryCollector:
         self._joins: dict[str, str] = {}  # authorization_reference / response_url / session id -> story key
 
     def feed(self, observed: Observed) -> None:
+        if observed.module == "cdrs":
+            self._cdrs(observed)
+            return
         if observed.module not in _TOLD or observed.operation in ("list", "version_details", "versions"):
             return
         key = self._story_key(observed)
-        if key is None:
-            return
+        if key is not None:
+            self._tell(key, observed, _label(observed))
+
+    def _tell(self, key: str, observed: Observed, label: str) -> None:
         story = self.stories.get(key)
         if story is None:
             if self._full():
@@ -89,11 +122,28 @@ class StoryCollector:
             story = self.stories[key] = Story(key=key, title=key)
         if observed.module == "sessions" and observed.key is not None and observed.key.id:
             story.title = f"session {observed.key.id}"
-        if len(story.steps) < MAX_STEPS:
-            story.steps.append(Step(
-                seq=observed.exchange.seq, line=observed.where.line,
-                sender="partner" if observed.exchange.direction == TO_HUB else "hub",
-                label=_label(observed), answer=_answer(observed)))
+        story.add(Step(seq=observed.exchange.seq, line=observed.where.line,
+                       sender="partner" if observed.exchange.direction == TO_HUB else "hub",
+                       label=label, answer=_answer(observed)))
+
+    def _cdrs(self, observed: Observed) -> None:
+        """A CDR ends its session's story, pushed (POST) or pulled: a GET of the CDR at the Location its
+        POST was answered with, or a GET of the CDR list (which ends the stories of the sessions told so far)."""
+        body = observed.request if observed.request is not None else observed.data
+        if body is None and observed.exchange.request.has_body:
+            body = _session_of(observed.exchange.request.body)  # a pushed CDR that failed to decode
+        pulled_list = observed.operation == "list"
+        cdrs = body if isinstance(body, list) else [] if body is None else [body]
+        told: set[str] = set()
+        for cdr in cdrs:
+            session_id = _attribute(cdr, "session_id")
+            if not session_id:
+                continue
+            key = self._joins.get(f"session:{session_id}", f"session {session_id}")
+            if key in told or (pulled_list and key not in self.stories):
+                continue
+            told.add(key)
+            self._tell(key, observed, "GET CDR list" if pulled_list else _label(observed))
 
     def _full(self) -> bool:
         return len(self.stories) >= MAX_STORIES
@@ -113,11 +163,6 @@ class StoryCollector:
                 story = self._joins.get(f"ref:{reference}", f"session {key.id}")
                 self._join(f"session:{key.id}", story)
             return story
-        if observed.module == "cdrs":
-            session_id = _attribute(request, "session_id")
-            if session_id:
-                return self._joins.get(f"session:{session_id}", f"session {session_id}")
-            return None
         if key is not None and key.id:
             return f"{observed.module[:-1]} {key.label()}"
         return None

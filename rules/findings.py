@@ -51,6 +51,7 @@ class Finding(msgspec.Struct, frozen=True, kw_only=True):
     object: str | None = None  # the object that exchange's URL names, once routed
     about: str | None = None  # the message at fault: "request" or "response" (None: the capture file itself)
     culprit: str | None = None  # who sent that message: "partner" or "hub" (None: the capture file itself)
+    group: str | None = None  # the message without this occurrence's particulars, where it has some (a request id)
 
     @classmethod
     def of(
@@ -66,6 +67,8 @@ class Finding(msgspec.Struct, frozen=True, kw_only=True):
         """`severity` overrides the rule's own (a profile's setting); `about` the message the occurrence
         judges, where the rule's own `judges()` cannot tell (a body rule met in a request or a response)."""
         message = judged_message(about or violation.judges(), where.method)
+        text = violation.message()
+        group = violation.group_key()
         return cls(
             code=violation.code,
             name=violation.name,
@@ -76,14 +79,19 @@ class Finding(msgspec.Struct, frozen=True, kw_only=True):
             seq=where.seq,
             direction=where.direction,
             path=path,
-            message=violation.message(),
+            message=text,
             hint=violation.help(),
             notes=notes or [],
             exchange_module=where.module,
             object=where.object,
             about=message,
             culprit=culprit(message, where.direction),
+            group=group if group != text else None,
         )
+
+    def cause(self) -> str:
+        """What this finding says once its particulars are set aside: its rule's `group_key()`."""
+        return self.group or self.message
 
     def at_fault(self) -> str:
         """Whose message is at fault, `partner's request` or `hub's response`; "" for the capture file's own."""

@@ -92,6 +92,12 @@ class Violation(msgspec.Struct, frozen=True, kw_only=True):
         """The `help:` line of a finding: this occurrence's hint, else what the rule expects instead."""
         return self.hint() or f"expected: {self.expected_doc}"
 
+    def group_key(self) -> str:
+        """The message without this occurrence's particulars (a request id, a header value, a number), where
+        message() has some: occurrences of one rule in one capture with the same group key have one cause,
+        and the concise and HTML reports show them as one line with a count. It is also that line's text."""
+        return self.message()
+
     def judges(self) -> str:
         """The message this occurrence judges (one of ABOUTS): the rule's `about`, unless its fields tell."""
         return self.about

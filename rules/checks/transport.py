@@ -96,6 +96,9 @@ class _NotJsonContentType(Violation, frozen=True, kw_only=True):
     def message(self) -> str:
         return f"{self.side} body sent with Content-Type {self.found!r}, not application/json"
 
+    def group_key(self) -> str:  # one cause whatever the content type found: the JSON is not declared as such
+        return f"{self.side} body not sent with Content-Type application/json"
+
 
 class RequestWithoutJsonContentType(_NotJsonContentType, frozen=True, kw_only=True):
     """## What it checks
@@ -219,10 +222,14 @@ class AuthorizationNotBase64(Violation, frozen=True, kw_only=True):
 
 class _HeaderNotEchoed(Violation, frozen=True, kw_only=True):
     header: str
-    problem: str
+    problem: str  # the same for every exchange with this fault
+    values: str | None = None  # this exchange's values of the header, which differ from exchange to exchange
     side: str | None = None  # the message whose headers are wrong, where the rule's `about` cannot tell
 
     def message(self) -> str:
+        return self.group_key() + (f" ({self.values})" if self.values else "")
+
+    def group_key(self) -> str:
         return f"{self.header}: {self.problem}"
 
     def judges(self) -> str:
@@ -408,6 +415,9 @@ class DuplicateRequestId(Violation, frozen=True, kw_only=True):
     def message(self) -> str:
         return f"X-Request-ID {self.request_id!r} was already used by this sender (seq {self.first_seq})"
 
+    def group_key(self) -> str:
+        return "X-Request-ID reused: this sender sent it on an earlier request"
+
 
 class SuccessWithHttpError(Violation, frozen=True, kw_only=True):
     """## What it checks
@@ -516,6 +526,9 @@ class EnvelopeTimestampSkew(Violation, frozen=True, kw_only=True):
 
     def message(self) -> str:
         return f"envelope timestamp is {self.seconds:+.0f} s from the capture's clock"
+
+    def group_key(self) -> str:  # a clock that is off is off on every exchange, by a little more or less
+        return f"envelope timestamp is {'ahead of' if self.seconds > 0 else 'behind'} the capture's clock"
 
 
 @functools.lru_cache(maxsize=256)  # a capture sends a handful of Content-Type values
@@ -654,9 +667,11 @@ def _echoed(name: str, request: MessageView, response: MessageView, rule: type[_
         return
     echoed = response.header(name)
     if echoed is None:
-        found.append(Report(rule(header=name, problem=f"not echoed in the response (request had {sent!r})"), None))
+        found.append(Report(rule(header=name, problem="not echoed in the response", values=f"request had {sent!r}"),
+                            None))
     elif echoed != sent:
-        found.append(Report(rule(header=name, problem=f"response has {echoed!r}, request had {sent!r}"), None))
+        found.append(Report(rule(header=name, problem="echoed with another value",
+                                 values=f"response has {echoed!r}, request had {sent!r}"), None))
 
 
 def tolerated_envelope(response: MessageView, failed: ShapeError) -> tuple[RawEnvelope, RepairKind] | None:

@@ -128,12 +128,25 @@ def test_live_findings_are_the_offline_replays(tmp_path: Path) -> None:
     offline = json.loads(replay(live.capture, "json"))
     assert sorted(map(identity, live.live_findings())) == sorted(map(identity, offline["findings"]))
     assert {f["code"] for f in offline["findings"]} >= {"SES203", "CDR001", "CMD202", "ENV104"}
-    # The terminal: the same finding lines (in the order found), then the readiness and summary replay prints.
+    # The terminal: the same finding lines (in the order found), a cause found many times (ENV104: every
+    # response of the partner) printed at its first findings, then counted and summed up as replay groups
+    # it, then the readiness and summary replay prints.
+    prefix = f"{live.capture}:"
     concise = replay(live.capture, "concise").splitlines()
+    every = [line for line in replay(live.capture, "concise", "--no-group").splitlines() if line.startswith(prefix)]
+    grouped = [line for line in concise if line.startswith(prefix) and line not in every]
+    assert len(grouped) == 1 and ": ENV104 X-Request-ID: not echoed in the response: " in grouped[0]
     printed = out.splitlines()
-    findings_printed = [line for line in printed if line.startswith(f"{live.capture}:")]
-    assert sorted(findings_printed) == sorted(line for line in concise if line.startswith(f"{live.capture}:"))
-    tail = concise[len(findings_printed):]
+    heading = printed.index("Found many times (one cause, one line; --no-group prints every finding):")
+    assert printed[heading + 1:heading + 1 + len(grouped)] == grouped
+    live_lines = [line for line in printed[:heading] if line.startswith(prefix)]
+    so_far = [line for line in live_lines if line.endswith("so far; more of this cause are counted, not printed")]
+    assert len(so_far) == 1 and ": ENV104 X-Request-ID: not echoed in the response: 3 exchanges, " in so_far[0]
+    singles = [line for line in live_lines if line not in so_far]
+    assert set(singles) <= set(every)
+    counted = int(re.search(r": (\d+) exchanges, lines", grouped[0])[1])  # type: ignore[index]
+    assert len(singles) + counted - 2 == len(every)  # each finding printed or counted, once
+    tail = [line for line in concise if not line.startswith(prefix)]
     assert printed[-len(tail) - 1:-1] == tail
     assert printed[-1] == f"Capture complete: {live.capture}"
     assert f"in {exchanges_in(live.capture)} exchanges of 1 capture; not ready: " in tail[-1]
@@ -165,6 +178,7 @@ def test_a_crashed_checker_is_an_error_not_findings_and_the_recording_stands(tmp
     (["--ignore", "LOC", "--select", "SES"], "--select, --ignore"),
     (["--profile", "ocpi-2.2.1"], "--profile"),
     (["--profile", "mobie", "--role", "cpo"], "--profile, --role"),  # the default, but said: still refused
+    (["--no-group"], "--no-group"),
 ])
 def test_live_check_options_without_live_are_a_usage_error(tmp_path: Path, options: list[str], named: str) -> None:
     done = subprocess.run([str(BIN / "ocpi-tap"), "record", "--hub", "http://127.0.0.1:9/ocpi", "--partner",

@@ -242,7 +242,7 @@ def test_json_report_has_the_documented_fields(tmp_path: Path) -> None:
         1, ["findings"], "warning", [])
     assert set(finding) == {"code", "name", "severity", "module", "capture", "line", "seq", "direction", "path",
                             "message", "hint", "notes", "exchange_module", "object", "about",
-                            "culprit"}  # as README lists them
+                            "culprit", "group"}  # as README lists them
     assert (finding["code"], finding["module"], finding["line"], finding["seq"], finding["direction"]) == (
         "CAP003", "capture", 3, 1, "to_hub")
     assert (finding["about"], finding["culprit"]) == (None, None)  # the capture file's own fault: no party's

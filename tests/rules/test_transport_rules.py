@@ -155,3 +155,47 @@ def test_http_400_is_right_for_a_body_that_is_not_json(tmp_path: Path) -> None:
                             + [("Content-Type", "application/json")], **body_fields(b"{not json"))(clean_exchange())
     answer = with_response(status=400)(envelope(b'{"status_code": 2001, "timestamp": "2026-11-23T09:00:01Z"}')(bad_json))
     assert codes(tmp_path, answer) == ["ENV003"]
+
+
+GROUPED: list[tuple[str, Callable[[int], Edit], str]] = [
+    # (code, the edit of exchange n, the group key: the message without the exchange's particulars)
+    ("ENV104", lambda n: without_header("response", "X-Request-ID"), "X-Request-ID: not echoed in the response"),
+    ("ENV104", lambda n: replace_header("response", "X-Request-ID", f"other-{n}"),
+     "X-Request-ID: echoed with another value"),
+    ("ENV105", lambda n: replace_header("response", "X-Correlation-ID", f"other-{n}"),
+     "X-Correlation-ID: echoed with another value"),
+    ("ENV012", lambda n: replace_header("response", "Content-Type", ["text/plain", "text/html"][n % 2]),
+     "response body not sent with Content-Type application/json"),
+    ("ENV005", lambda n: lambda e: replace_header("request", "Content-Type", ["text/plain", "text/html"][n % 2])(
+        with_request(method="PUT", url=LOCATION_URL,
+                     headers=e.request.headers + [("Content-Type", "x")], **body_fields(b'{"id": "LOC1"}'))(e)),
+     "request body not sent with Content-Type application/json"),
+    ("ENV401", lambda n: envelope(b'{"status_code": 1000, "timestamp": "2026-11-23T1%d:00:01Z"}' % n),
+     "envelope timestamp is ahead of the capture's clock"),
+]
+
+
+@pytest.mark.parametrize(("code", "edit", "group"), GROUPED, ids=[f"{c}-{i}" for i, (c, _, _) in enumerate(GROUPED)])
+def test_findings_that_differ_only_by_the_exchange_particulars_share_a_group_key(
+        tmp_path: Path, code: str, edit: Callable[[int], Edit], group: str) -> None:
+    exchanges = [edit(n)(clean_exchange(n)) for n in (1, 2)]
+    findings = [f for f in check_capture(write_capture(tmp_path / "c.jsonl", *exchanges)).findings if f.code == code]
+    assert len(findings) == 2
+    assert findings[0].message != findings[1].message  # each names its own value
+    assert [f.group for f in findings] == [group, group]
+
+
+def test_a_rule_whose_message_has_no_particulars_groups_by_its_message(tmp_path: Path) -> None:
+    exchanges = [without_header("request", "Authorization")(clean_exchange(n)) for n in (1, 2)]
+    findings = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges)).findings
+    assert [(f.code, f.group, f.cause()) for f in findings] == [
+        ("ENV101", None, "request has no Authorization header")] * 2
+
+
+def test_a_reused_request_id_groups_whatever_the_id(tmp_path: Path) -> None:
+    exchanges = [clean_exchange(n) for n in (1, 2)]
+    again = [replace_header("request", "X-Request-ID", f"req-{n - 2}")(replace_header(
+        "response", "X-Request-ID", f"req-{n - 2}")(clean_exchange(n))) for n in (3, 4)]
+    findings = check_capture(write_capture(tmp_path / "c.jsonl", *exchanges, *again)).findings
+    assert [f.code for f in findings] == ["ENV106", "ENV106"] and findings[0].message != findings[1].message
+    assert {f.group for f in findings} == {"X-Request-ID reused: this sender sent it on an earlier request"}
