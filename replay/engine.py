@@ -30,7 +30,7 @@ from ocpi_tap.rules.checks.pipeline import sequencers
 from ocpi_tap.rules.checks.sequencing import Checker, Observed
 from ocpi_tap.rules.checks.routing import METHOD_NOT_ALLOWED, UnknownCommandType, UnknownEndpoint
 from ocpi_tap.rules.checks.transport import TransportChecker, response_envelope, usable_envelope
-from ocpi_tap.rules.decoding import loose_response_url
+from ocpi_tap.rules.decoding import ShapeError, loose_response_url
 from ocpi_tap.rules.exchange import ExchangeView
 from ocpi_tap.rules.findings import Note, Where
 from ocpi_tap.rules.model import RawEnvelope
@@ -112,7 +112,8 @@ class Engine:
         envelope = response_envelope(exchange)
         for violation, path, severity in self._transport.check(exchange, envelope, ended_at):
             self._report(violation, where, path, severity=severity)
-        envelope = usable_envelope(exchange, envelope)  # a malformed envelope reported, its data still judged
+        if isinstance(envelope, ShapeError):  # a malformed envelope reported, what is left of it still judged
+            envelope = usable_envelope(exchange, envelope)
         if isinstance(route, NoRoute):
             self._report(_unrouted(route), where, None)
             return

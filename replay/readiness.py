@@ -166,6 +166,7 @@ class ScenarioTracker:
                 if step.stateful:
                     self._stateful_steps.setdefault(step.module, []).append((s, t, step))
         self._stateful = frozenset(self._stateful_steps)
+        self._tracking: dict[tuple[str, str], bool] = {}  # (module, sender) -> whether states are still kept
         self._states: Recent[tuple[str | None, ...], str] = Recent()
         # Steps a later step answers (a callback), and the response_urls of the exchanges that showed them.
         self._answered = frozenset((s, step.answers) for s, scenario in enumerate(self.scenarios)
@@ -183,10 +184,13 @@ class ScenarioTracker:
         if observed.module in self._stateful and observed.operation in ("put", "patch"):
             # Objects' states are kept only while a step that asks for one still takes examples from this
             # sender: once those steps hold all theirs, a status PATCH (most of a CPO's traffic) costs nothing.
-            for s, t, step in self._stateful_steps[observed.module]:
-                if (step.sender == sender or step.sender == "either") and len(self._seen[s][t]) < EXAMPLES_KEPT:
-                    pushed = self._push(observed)
-                    break
+            tracking = self._tracking.get((observed.module, sender))
+            if tracking is None:
+                tracking = self._tracking[observed.module, sender] = any(
+                    (step.sender == sender or step.sender == "either") and len(self._seen[s][t]) < EXAMPLES_KEPT
+                    for s, t, step in self._stateful_steps[observed.module])
+            if tracking:
+                pushed = self._push(observed)
         candidates = self._by_operation.get((observed.module, observed.operation))
         if not candidates:
             return
@@ -209,6 +213,8 @@ class ScenarioTracker:
                     self._await(s, observed)
                 if len(seen) == EXAMPLES_KEPT:
                     full.append(candidate)
+        if full:
+            self._tracking.clear()  # a stateful step may have got all its examples
         for candidate in full:  # a step with all its examples has nothing more to learn
             for operation in candidate[2].operations:
                 self._by_operation[candidate[2].module, operation].remove(candidate)

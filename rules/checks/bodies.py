@@ -111,6 +111,9 @@ def _urls(key: str, body: Any) -> list[tuple[str, str]]:
     return []
 
 
+_URL_KEYS: Final = _COMMAND_KEYS | {"credentials", "version_list", "version_details"}
+
+
 def _check_urls(key: str, body: Any, prefix: str, reports: list[Report]) -> None:
     for path, value in _urls(key, body):
         if not is_url(value):
@@ -161,7 +164,8 @@ def decode_bodies(
                 bodies.reports.append(Report(_malformed(key, decoded.message), decoded.path))
             else:
                 bodies.request = decoded
-                _check_urls(key, decoded, "$", bodies.reports)
+                if key in _URL_KEYS:
+                    _check_urls(key, decoded, "$", bodies.reports)
                 patch_rule = PATCH_WITHOUT_LAST_UPDATED.get(key)
                 if patch_rule is not None and decoded.last_updated is UNSET:
                     bodies.reports.append(Report(patch_rule(), "$.last_updated"))
@@ -185,7 +189,8 @@ def decode_bodies(
                 bodies.reports.append(Report(_malformed(key, decoded.message), under("$.data", decoded.path)))
             else:
                 bodies.data = decoded
-                _check_urls(key, decoded, "$.data", bodies.reports)
+                if key in _URL_KEYS:
+                    _check_urls(key, decoded, "$.data", bodies.reports)
     return bodies
 
 

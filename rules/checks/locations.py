@@ -253,7 +253,9 @@ class LocationsChecker:
                 self._reported_unknown.add(location)
                 yield SeqReport(UpdateOfUnknownLocation(location="/".join(location)), observed.where)
         elif path and (observed.operation == "patch" or len(path) == 2):
-            yield from self._unknown_part(observed, location, path)
+            unknown = self._unknown_part(observed, location, path)
+            if unknown is not None:
+                yield unknown
         if observed.operation == "put":
             self._resync(location, path)
         else:
@@ -299,15 +301,15 @@ class LocationsChecker:
         elif isinstance(body, m.ConnectorPatch) and len(path) == 2:
             self._inventory.patch_connector(location, path[0], path[1], body, observed.where)
 
-    def _unknown_part(self, observed: Observed, location: LocKey, path: Path) -> Iterator[SeqReport]:
+    def _unknown_part(self, observed: Observed, location: LocKey, path: Path) -> SeqReport | None:
         """LOC206: the EVSE (or connector) of the URL is not in the location the receiver holds whole."""
         record = self._inventory.location(location)
         if record is None:
-            return
+            return None
         evse = record.evses.get(path[0])
         if evse is None:
             if (location[0], location[1], path[0]) in self._inventory.removed:
-                return  # a REMOVED EVSE left out of later pushes: the receiver still has it
+                return None  # a REMOVED EVSE left out of later pushes: the receiver still has it
             uids = sorted(record.evses)
             named = next((uid for uid, other in record.evses.items()
                           if other.evse_id is not None and other.evse_id.upper() == unquote(path[0])), None)
@@ -318,13 +320,13 @@ class LocationsChecker:
             known = f"connector ids {', '.join(ids)} on that EVSE" if ids else "no connectors on that EVSE"
             named = None
         else:
-            return
+            return None
         if (location, path) in self._reported_parts:
-            return
+            return None
         self._reported_parts.add((location, path))
-        yield SeqReport(UpdateUnderUnknownEvse(item=item, location="/".join(location), known=known, used=path[0],
-                                               evse_id_of=named),
-                        observed.where, notes=(note("the location as the receiver last got it", record.where),))
+        return SeqReport(UpdateUnderUnknownEvse(item=item, location="/".join(location), known=known, used=path[0],
+                                                evse_id_of=named),
+                         observed.where, notes=(note("the location as the receiver last got it", record.where),))
 
     def _resync(self, location: LocKey, path: Path) -> None:
         failures = self._failures.get(location)
