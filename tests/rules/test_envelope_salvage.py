@@ -83,3 +83,16 @@ def test_a_request_with_a_wrong_content_type_still_has_its_body_checked(tmp_path
     push = msgspec.structs.replace(push, request=msgspec.structs.replace(push.request, headers=headers))
     found = [f[:2] for f in findings(tmp_path, push) if f[0] != "SES208"]
     assert found == [("ENV005", 1), ("SES001", 1)]
+
+
+@pytest.mark.parametrize("direction", ["to_hub", "to_partner"])
+def test_an_answer_behind_a_malformed_envelope_still_earns_its_scenario(tmp_path: Path, direction: str) -> None:
+    credentials = {"token": "made-up-token-b", "url": "https://cpo.example.com/ocpi/versions",
+                   "roles": [{"role": "CPO", "party_id": "CPO", "country_code": "PT",
+                              "business_details": {"name": "C"}}]}
+    register = answered(ocpi_exchange("POST", f"{_callee(direction)}/credentials", credentials, direction=direction),
+                        {"data": credentials, "status_code": 1000, "timestamp": FROZEN})
+    result = check_capture(write_capture(tmp_path / "c.jsonl", register), profile=STRICT, partner_role="CPO")
+    assert result.readiness is not None
+    [module] = [m for m in result.readiness.modules if m.module == "credentials"]
+    assert {s.id: s.mark for s in module.scenarios}["register"] != "not seen"
