@@ -264,8 +264,7 @@ def misplaced_cdr_location(location: str, posted_to: str, endpoint: str | None,
     capture has the upstream's URL)."""
     base = endpoint or posted_to
     origin, segments, _ = split_url(location.strip())
-    if not origin.startswith(("http://", "https://")) or origin.endswith("//") or any(
-            c.isspace() for c in location.strip()):
+    if not origin.startswith(("http://", "https://")) or origin.endswith("//") or len(location.split()) != 1:
         return CdrLocationOutsideEndpoint(location=location, endpoint=base,
                                           problem="is not an absolute http(s) URL"), None
     base_origin, base_segments, _ = split_url(base)
