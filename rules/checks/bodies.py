@@ -95,7 +95,7 @@ def is_url(value: str) -> bool:
     scheme, sep, rest = value.partition("://")
     host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rpartition("@")[2]
     return (sep == "://" and scheme.lower() in ("http", "https") and host not in ("", ":")
-            and not any(c.isspace() for c in value))
+            and len(value.split()) == 1)  # no blank anywhere
 
 
 def _urls(key: str, body: Any) -> list[tuple[str, str]]:
@@ -149,7 +149,8 @@ def decode_bodies(
     """Typed bodies in the model of the profile's OCPI version."""
     bodies = Bodies()
     request_body = exchange.request.body
-    if route.request_type is not None and not exchange.request.has_body and route.operation not in _BODY_OPTIONAL:
+    if (route.request_type is not None and request_body is UNSET and not exchange.request.has_body
+            and route.operation not in _BODY_OPTIONAL):
         bodies.reports.append(Report(PushWithoutBody(method=exchange.request.method, carries=route.request_type),
                                      None))
     if route.request_type is not None and request_body is not UNSET:

@@ -22,7 +22,7 @@ from urllib.parse import unquote
 from .. import model as m
 from ..findings import Where
 from ..registry import Severity, Violation
-from .inventory import (REMOVED, Inventory, LocKey, failed, location_objects, older, party_of, present,
+from .inventory import (REMOVED, Inventory, LocationRecord, LocKey, failed, location_objects, older, party_of, present,
                         unreadable_push)
 from .sequencing import Observed, SeqReport, Watched, note
 
@@ -252,10 +252,13 @@ class LocationsChecker:
             if location not in self._reported_unknown:
                 self._reported_unknown.add(location)
                 yield SeqReport(UpdateOfUnknownLocation(location="/".join(location)), observed.where)
-        elif path and (observed.operation == "patch" or len(path) == 2):
-            unknown = self._unknown_part(observed, location, path)
-            if unknown is not None:
-                yield unknown
+        elif record is not None and path and (observed.operation == "patch" or len(path) == 2):
+            evse = record.evses.get(path[0])
+            # The usual case, a known EVSE's status PATCH, is told here without a call.
+            if evse is None or (len(path) == 2 and observed.operation == "patch" and path[1] not in evse.connectors):
+                unknown = self._unknown_part(observed, location, path, record)
+                if unknown is not None:
+                    yield unknown
         if observed.operation == "put":
             self._resync(location, path)
         else:
@@ -301,11 +304,9 @@ class LocationsChecker:
         elif isinstance(body, m.ConnectorPatch) and len(path) == 2:
             self._inventory.patch_connector(location, path[0], path[1], body, observed.where)
 
-    def _unknown_part(self, observed: Observed, location: LocKey, path: Path) -> SeqReport | None:
+    def _unknown_part(self, observed: Observed, location: LocKey, path: Path,
+                      record: LocationRecord) -> SeqReport | None:
         """LOC206: the EVSE (or connector) of the URL is not in the location the receiver holds whole."""
-        record = self._inventory.location(location)
-        if record is None:
-            return None
         evse = record.evses.get(path[0])
         if evse is None:
             if (location[0], location[1], path[0]) in self._inventory.removed:
