@@ -166,6 +166,7 @@ class ScenarioTracker:
                 if step.stateful:
                     self._stateful_steps.setdefault(step.module, []).append((s, t, step))
         self._stateful = frozenset(self._stateful_steps)
+        self._stateful_at = frozenset((s, t) for steps in self._stateful_steps.values() for s, t, _ in steps)
         self._tracking: dict[tuple[str, str], bool] = {}  # (module, sender) -> whether states are still kept
         self._states: Recent[tuple[str | None, ...], str] = Recent()
         # Steps a later step answers (a callback), and the response_urls of the exchanges that showed them.
@@ -205,7 +206,7 @@ class ScenarioTracker:
                     and _status_matches(step.status, observed.status_code)
                     and (step.level is None or step.level == _level(observed.key))
                     and (step.header is None or _answered_with(observed, step.header))
-                    and (not step.stateful or _state_matches(step, pushed))
+                    and ((s, t) not in self._stateful_at or _state_matches(step, pushed))
                     and (step.answers is None or url_key(observed.exchange.request.url) in self._awaiting.get(s, ()))):
                 seen = self._seen[s][t]
                 seen.append(observed.exchange.seq)

@@ -41,6 +41,7 @@ OWNED: Final = frozenset({"locations", "tariffs", "sessions", "cdrs", "tokens"})
 _PUSHES: Final = frozenset({"put", "patch", "post"})
 _OTHER: Final = {"to_hub": "to_partner", "to_partner": "to_hub"}
 SHOWN: Final = 5  # object ids named in one finding
+_NOTHING: Final[Iterator[SeqReport]] = iter(())  # exhausted: every loop over it ends at once
 
 Key = tuple[str, str, str]
 
@@ -171,18 +172,20 @@ class CopiesChecker:
         self._pushed: dict[tuple[str, str], Recent[Key, Pushed]] = {}
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
+        # Not a generator itself: a push, most of the traffic, returns without making one.
         operation = observed.operation
         if operation in _PUSHES:
             key = observed.key
-            if observed.module == "locations" and (operation == "patch" or (key is not None and key.evse_uid)):
-                # A location's parts (an EVSE's status PATCH: most of a CPO's traffic) are not followed: they
-                # could only make its last_updated later, and so the location expected in more lists.
-                return
-            self._push(observed)
-        elif operation == "list":
-            yield from self._list(observed)
-        elif operation == "get":
-            yield from self._copy(observed)
+            # A location's parts (an EVSE's status PATCH: most of a CPO's traffic) are not followed: they
+            # could only make its last_updated later, and so the location expected in more lists.
+            if observed.module != "locations" or (operation != "patch" and (key is None or not key.evse_uid)):
+                self._push(observed)
+            return _NOTHING
+        if operation == "list":
+            return self._list(observed)
+        if operation == "get":
+            return self._copy(observed)
+        return _NOTHING
 
     def finish(self) -> Iterator[SeqReport]:
         return iter(())
