@@ -260,7 +260,7 @@ class SpecPartner:
         assert self._session is not None
         auth = {"Authorization": "Token " + base64.b64encode((self.hub_token or "").encode()).decode()}
         async with self._session.post(response_url, json={"result": "ACCEPTED"}, headers=auth) as answer:
-            await answer.read()
+            self.store.setdefault("result_answers", {})[response_url] = (answer.status, await answer.json())
 
     # --- eMSP
 

@@ -252,18 +252,42 @@ def test_answers_name_the_caller_its_token_identifies(day: tuple[Hub, SpecPartne
         assert reply.code == 1000 and not any(name in reply.headers for name in ROUTING), (url, reply.headers)
 
 
+def test_a_slow_commandresult_reaches_the_hub_at_its_response_url_with_a_slash() -> None:
+    import time
+
+    partner = SpecPartner("CPO", command_delay=0.5).start()
+    hub = Hub("cpo")
+    try:
+        registered((hub, partner))
+        response_url = f"{hub.base}/commands/START_SESSION/1/"
+        # What the hub's plan will send; here the test sends it, with a token the partner accepts.
+        answer = call("POST", f"{partner.root}/2.2.1/commands/START_SESSION/", "spec-b-made-up-0001", {
+            "response_url": response_url, "token": partner.store["tokens"]["TOK1"], "location_id": "LOC1"})
+        assert answer.body["data"]["result"] == "ACCEPTED"
+        deadline = time.monotonic() + 30
+        while response_url not in partner.store.get("result_answers", {}):
+            assert time.monotonic() < deadline, "the partner never sent its CommandResult"
+            time.sleep(0.05)
+        status, body = partner.store["result_answers"][response_url]
+        assert (status, body["status_code"]) == (200, 1000)
+    finally:
+        hub.stop()
+        partner.stop()
+
+
 def test_a_crash_in_a_handler_is_a_bug_report_and_an_ocpi_3000_and_the_hub_goes_on() -> None:
+    from aiohttp import web
     from aiohttp.test_utils import TestClient, TestServer
 
     from ocpi_tap.peers.demo import standalone_hub
 
     reports: list[str] = []
-    hub, registrar = standalone_hub("cpo", "ocpi-2.2.1", "127.0.0.1", 9000, bug_report=reports.append)
+    hub, _ = standalone_hub("cpo", "ocpi-2.2.1", "127.0.0.1", 9000, bug_report=reports.append)
 
-    async def broken(_request: object) -> object:
+    async def broken(_request: web.Request) -> web.StreamResponse:
         raise ZeroDivisionError("a bug")
 
-    hub.route("GET", "/ocpi/2.2.1/broken", broken)  # type: ignore[arg-type]
+    hub.route("GET", "/ocpi/2.2.1/broken", broken)
     hub.accepted_tokens.add("made-up-token-c")
     auth = {"Authorization": "Token " + base64.b64encode(b"made-up-token-c").decode()}
 
