@@ -467,9 +467,10 @@ def hub(port: int, host: str, role: str, profile: str, public_url: str | None) -
     """Run the mock hub alone, for a real partner backend to register with and rehearse against.
 
     It answers versions, version details and the credentials registration
-    (token A, then the token C it issues), and the endpoints its side
-    implements. Record the rehearsal by putting `ocpi-tap record` between the
-    backend and this hub. Ctrl-C stops it.
+    (token A, then the token C it issues; DELETE unregisters), and the
+    endpoints its side implements, with or without a trailing slash. Every
+    error is an OCPI answer. Record the rehearsal by putting `ocpi-tap record`
+    between the backend and this hub. Ctrl-C stops it.
     """
     import asyncio
     import signal
@@ -478,7 +479,8 @@ def hub(port: int, host: str, role: str, profile: str, public_url: str | None) -
     from ocpi_tap.proxy.record import WILDCARD_HOSTS
 
     try:
-        mock, registrar = standalone_hub(role, profile, host, port, public_url)
+        mock, registrar = standalone_hub(role, profile, host, port, public_url, say=click.echo,
+                                         bug_report=functools.partial(click.echo, err=True))
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--public-url") from None
 

@@ -16,7 +16,7 @@ from aiohttp import web
 from ocpi_tap.rules import model as m
 
 from . import objects
-from .party import Party
+from .party import BadRequest, Party
 
 COMMAND_TIMEOUT = 5  # seconds the CPO side promises a CommandResult within
 
@@ -26,11 +26,11 @@ class CpoSide(Party):
         super().__post_init__()
         base = f"/ocpi/{self.version}"
         for module in ("locations", "tariffs", "sessions", "cdrs"):
-            self.app.router.add_get(f"{base}/{module}", self._sender_list(module))
-        self.app.router.add_get(base + "/tokens/{cc}/{pid}/{uid}", self._token_get)
-        self.app.router.add_put(base + "/tokens/{cc}/{pid}/{uid}", self._token_put)
-        self.app.router.add_patch(base + "/tokens/{cc}/{pid}/{uid}", self._token_patch)
-        self.app.router.add_post(base + "/commands/{command}", self._command)
+            self.route("GET", f"{base}/{module}", self._sender_list(module))
+        self.route("GET", base + "/tokens/{cc}/{pid}/{uid}", self._token_get)
+        self.route("PUT", base + "/tokens/{cc}/{pid}/{uid}", self._token_put)
+        self.route("PATCH", base + "/tokens/{cc}/{pid}/{uid}", self._token_patch)
+        self.route("POST", base + "/commands/{command}", self._command)
 
     def endpoints(self) -> list[tuple[str, str]]:
         return [*super().endpoints(), ("locations", "SENDER"), ("tariffs", "SENDER"), ("sessions", "SENDER"),
@@ -49,14 +49,14 @@ class CpoSide(Party):
         key = (request.match_info["cc"], request.match_info["pid"], request.match_info["uid"])
         token = self.store.get("tokens", {}).get(key)
         if token is None:
-            return self.envelope(request, None, status_code=2000, http=404, message="unknown token")
+            return self.envelope(request, None, status_code=2003, http=404, message="unknown token")
         return self.envelope(request, token)
 
     async def _token_put(self, request: web.Request) -> web.Response:
         key = (request.match_info["cc"], request.match_info["pid"], request.match_info["uid"])
         tokens = self.store.setdefault("tokens", {})
         created = key not in tokens
-        tokens[key] = await request.json()
+        tokens[key] = await self.body(request, "token")
         return self.envelope(request, None, http=201 if created else 200)
 
     async def _token_patch(self, request: web.Request) -> web.Response:
@@ -64,12 +64,13 @@ class CpoSide(Party):
         tokens = self.store.setdefault("tokens", {})
         if key not in tokens:
             return self.envelope(request, None, status_code=2001, message="unknown token")
-        tokens[key] = {**tokens[key], **await request.json()}
+        tokens[key] = {**tokens[key], **await self.body(request, "token_patch")}
         return self.envelope(request, None)
 
     async def _command(self, request: web.Request) -> web.Response:
         command = request.match_info["command"]
-        body = await request.json()
+        known = command in {c.value for c in m.CommandType}
+        body = await self.body(request, command.lower() if known else None)
         data: dict[str, Any] = {"result": self.accept_command(command, body), "timeout": COMMAND_TIMEOUT}
         if self.faults.on("command-response-without-timeout"):
             del data["timeout"]
@@ -101,17 +102,14 @@ class EmspSide(Party):
         for module in ("locations", "tariffs", "sessions"):
             tail = "/{cc}/{pid}/{id}" + ("/{tail:.*}" if module == "locations" else "")
             for path in ({base + f"/{module}/{{cc}}/{{pid}}/{{id}}", base + f"/{module}" + tail}):
-                self.app.router.add_get(path, self._receiver(module))
-                self.app.router.add_put(path, self._receiver(module))
-                if module != "tariffs":
-                    self.app.router.add_patch(path, self._receiver(module))
-                else:
-                    self.app.router.add_delete(path, self._receiver(module))
-        self.app.router.add_post(base + "/cdrs", self._cdr_post)
-        self.app.router.add_get(base + "/cdrs/{id}", self._cdr_get)
-        self.app.router.add_get(base + "/tokens", self._token_list)
-        self.app.router.add_post(base + "/tokens/{uid}/authorize", self._authorize)
-        self.app.router.add_post(base + "/commands/{command}/{id}", self._command_result)
+                self.route("GET", path, self._receiver(module))
+                self.route("PUT", path, self._receiver(module))
+                self.route("PATCH" if module != "tariffs" else "DELETE", path, self._receiver(module))
+        self.route("POST", base + "/cdrs", self._cdr_post)
+        self.route("GET", base + "/cdrs/{id}", self._cdr_get)
+        self.route("GET", base + "/tokens", self._token_list)
+        self.route("POST", base + "/tokens/{uid}/authorize", self._authorize)
+        self.route("POST", base + "/commands/{command}/{id}", self._command_result)
 
     def endpoints(self) -> list[tuple[str, str]]:
         return [*super().endpoints(), ("locations", "RECEIVER"), ("tariffs", "RECEIVER"), ("sessions", "RECEIVER"),
@@ -124,12 +122,15 @@ class EmspSide(Party):
             stored = self.store.setdefault(module, {})
             if request.method == "GET":
                 if key not in stored:
-                    return self.envelope(request, None, status_code=2000, http=404, message="unknown object")
+                    return self.envelope(request, None, status_code=2003, http=404, message="unknown object")
                 return self.envelope(request, stored[key])
             if request.method == "DELETE":
                 stored.pop(key, None)
                 return self.envelope(request, None)
-            body = await request.json()
+            kind = ("location", "evse", "connector")[len(key) - 3] if module == "locations" else module[:-1]
+            if len(key) > 5:
+                raise BadRequest(f"no such object in {module}: {'/'.join(key)}", status_code=2003, http=404)
+            body = await self.body(request, kind + "_patch" if request.method == "PATCH" else kind)
             if request.method == "PATCH":
                 # An EVSE or connector lives inside its Location: the Location must be known.
                 if key not in stored and key[:3] not in stored:
@@ -142,7 +143,7 @@ class EmspSide(Party):
         return handler
 
     async def _cdr_post(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        body = await self.body(request, "cdr")
         self.store.setdefault("cdrs", {})[(body["id"],)] = body
         if self.faults.on("cdr-answer-without-location"):
             return self.envelope(request, None, http=201)
@@ -151,7 +152,7 @@ class EmspSide(Party):
     async def _cdr_get(self, request: web.Request) -> web.Response:
         cdr = self.store.get("cdrs", {}).get((request.match_info["id"],))
         if cdr is None:
-            return self.envelope(request, None, status_code=2000, http=404, message="unknown CDR")
+            return self.envelope(request, None, status_code=2003, http=404, message="unknown CDR")
         return self.envelope(request, cdr)
 
     async def _token_list(self, request: web.Request) -> web.Response:
@@ -169,7 +170,7 @@ class EmspSide(Party):
                                        "authorization_reference": f"AUTH-{uid}"})
 
     async def _command_result(self, request: web.Request) -> web.Response:
-        await request.json()
+        await self.body(request, "command_result")
         return self.envelope(request, None)
 
     def response_url(self, command: str, number: int) -> str:

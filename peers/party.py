@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import traceback
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from typing import Any
 import aiohttp
 import msgspec
 from aiohttp import web
+
+from ocpi_tap.rules import model as m
 
 from .faults import Faults
 from .objects import now, wire
@@ -29,6 +32,14 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 class OcpiCallError(Exception):
     """A call the day expected to succeed did not; says which and what came back."""
+
+
+class BadRequest(Exception):
+    """A request this party refuses with an OCPI answer (raised by a handler, answered by the middleware)."""
+
+    def __init__(self, message: str, *, status_code: int = 2001, http: int = 200) -> None:
+        super().__init__(message)
+        self.message, self.status_code, self.http = message, status_code, http
 
 
 @dataclass
@@ -74,12 +85,23 @@ class Party:
     peer_endpoints: dict[str, str] = field(default_factory=dict)  # module -> URL the other side advertised
     store: dict[str, dict[tuple[str, ...], Any]] = field(default_factory=dict)
     session: aiohttp.ClientSession | None = None
+    # The standalone hub, which real backends call: bodies are checked against the model (2001 when they do
+    # not fit), and a handler that crashes is reported here (a traceback) and answered 3000; without it, the
+    # crash propagates as in the mock day, where the peers are this project's own.
+    check_bodies: bool = False
+    bug_report: Callable[[str], None] | None = None
 
     def __post_init__(self) -> None:
         self.credentials_role = self.credentials_role or self.role
         self.app = web.Application(middlewares=[self._middleware])
-        self.app.router.add_get("/ocpi/versions", self._versions)
-        self.app.router.add_get(f"/ocpi/{self.version}", self._details)
+        self.route("GET", "/ocpi/versions", self._versions)
+        self.route("GET", f"/ocpi/{self.version}", self._details)
+
+    def route(self, method: str, path: str, handler: Handler) -> None:
+        """Serve `path` with and without a trailing slash (real backends write URLs both ways)."""
+        self.app.router.add_route(method, path, handler)
+        if not path.endswith(("/", ".*}")):
+            self.app.router.add_route(method, path + "/", handler)
 
     # --- identity and advertised endpoints
 
@@ -108,6 +130,38 @@ class Party:
             return await handler(request)
         except web.HTTPException as error:  # no such endpoint or method: still an OCPI answer
             return self.envelope(request, None, status_code=2000, http=error.status, message=error.reason)
+        except BadRequest as error:
+            return self.envelope(request, None, status_code=error.status_code, http=error.http, message=error.message)
+        except Exception:
+            if self.bug_report is None:
+                raise
+            self.bug_report(f"bug: {self.name} crashed answering {request.method} {request.path_qs}; "
+                            f"please report it with this traceback:\n{traceback.format_exc()}")
+            return self.envelope(request, None, status_code=3000, http=500,
+                                 message="the mock crashed answering this request (a bug of ocpi-tap)")
+
+    async def body(self, request: web.Request, key: str | None = None) -> Any:
+        """The JSON body of a request; `BadRequest` (2001) when it is not JSON, or, when bodies are
+        checked, not an object or not the model's `key` type (a required field missing, for one)."""
+        raw = await request.read()
+        try:
+            parsed = msgspec.json.decode(raw)
+        except msgspec.DecodeError:
+            raise BadRequest("the body is not JSON", http=400) from None
+        if self.check_bodies:
+            if not isinstance(parsed, dict):
+                raise BadRequest("the body is not a JSON object")
+            if key is not None:
+                try:
+                    m.decoder_for(key, self.version).decode(raw)
+                except msgspec.ValidationError as error:
+                    raise BadRequest(f"the body is not a valid {key.replace('_', ' ')}: {error}") from None
+        return parsed
+
+    def caller_party(self, request: web.Request) -> tuple[str, str] | None:
+        """The party the request's token was issued to (the registered other side), if it is known."""
+        token = _token_of(request.headers.get("Authorization", ""))
+        return self.peer_party if token in self.accepted_tokens else None
 
     def registration_tokens(self) -> set[str]:
         """Tokens that open only versions and credentials (token A); the hub has one."""
@@ -136,6 +190,9 @@ class Party:
                         answer_headers[f"OCPI-{side}-{part}"] = value
             if "OCPI-to-country-code" not in request.headers:  # open routing: answer as ourselves
                 answer_headers["OCPI-from-country-code"], answer_headers["OCPI-from-party-id"] = self.party
+            caller = self.caller_party(request)
+            if "OCPI-from-country-code" not in request.headers and caller is not None:  # to whom the token names
+                answer_headers["OCPI-to-country-code"], answer_headers["OCPI-to-party-id"] = caller
         answer_headers.update(headers or {})
         return web.Response(status=http, body=msgspec.json.encode(body), headers=answer_headers)
 
@@ -151,8 +208,8 @@ class Party:
 
     def page(self, request: web.Request, items: list[Any], base_url: str) -> web.Response:
         """A paginated list answer (offset/limit), with X-Total-Count, X-Limit and the next Link."""
-        limit = min(int(request.query.get("limit", "2")), 2)
-        offset = int(request.query.get("offset", "0"))
+        limit = min(_count(request, "limit", 2), 2) or 2
+        offset = _count(request, "offset", 0)
         chunk = items[offset:offset + limit]
         headers = {"X-Total-Count": str(len(items)), "X-Limit": "2"}
         if offset + len(chunk) < len(items):
@@ -201,6 +258,16 @@ class Party:
             link = answer.headers.get("Link")
             next_url = link[link.index("<") + 1:link.index(">")] if link else None
         return items
+
+
+def _count(request: web.Request, name: str, default: int) -> int:
+    """A non-negative integer query parameter; `BadRequest` (2001) for anything else."""
+    value = request.query.get(name)
+    if value is None:
+        return default
+    if not value.isascii() or not value.isdigit():
+        raise BadRequest(f"{name} must be a non-negative integer, not {value!r}")
+    return int(value)
 
 
 def _module_of(path: str) -> str:

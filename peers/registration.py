@@ -4,12 +4,19 @@ Token A opens the hub's versions and credentials endpoints only. The
 partner POSTs its credentials (token B) with A; while answering, the hub
 GETs the partner's versions and version details with B and answers with
 its own credentials carrying token C, which the partner uses from then on.
-A PUT repeats this with new tokens; the superseded ones are refused.
+A PUT repeats this with new tokens; the superseded ones are refused, and
+a DELETE unregisters the partner (its token stops working; token A opens
+versions and credentials again).
+
+Version negotiation (§7.1.1): the hub speaks one version, its profile's;
+of the versions the partner lists it takes that one, wherever it is in
+the list, and answers 3002 when the partner does not list it.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -19,21 +26,28 @@ from aiohttp import web
 from ocpi_tap.rules import model as m
 
 from . import objects
-from .party import OcpiCallError, Party, made_up_token
+from .party import BadRequest, OcpiCallError, Party, made_up_token
+
+
+class NoMutualVersion(Exception):
+    """The partner lists none of the versions the hub speaks."""
 
 
 class Registrar:
     """The hub's side of the handshake, added to the hub's party."""
 
-    def __init__(self, hub: Party) -> None:
+    def __init__(self, hub: Party, say: Callable[[str], None] = lambda _line: None) -> None:
+        """`say` takes one line for the console about what became of a registration."""
         self.hub = hub
+        self.say = say
         self.token_a = made_up_token()
         self.registered = False
         hub.registration_tokens = self._registration_tokens  # type: ignore[method-assign]
         path = f"/ocpi/{hub.version}/credentials"
-        hub.app.router.add_get(path, self._get)
-        hub.app.router.add_post(path, self._post)
-        hub.app.router.add_put(path, self._put)
+        hub.route("GET", path, self._get)
+        hub.route("POST", path, self._post)
+        hub.route("PUT", path, self._put)
+        hub.route("DELETE", path, self._delete)
 
     def _registration_tokens(self) -> set[str]:
         return set() if self.registered else {self.token_a}
@@ -55,29 +69,42 @@ class Registrar:
             return self.hub.envelope(request, None, status_code=2000, http=405, message="not registered")
         return await self._register(request)
 
+    async def _delete(self, request: web.Request) -> web.Response:
+        hub = self.hub
+        if not self.registered:
+            return hub.envelope(request, None, status_code=2000, http=405, message="not registered")
+        party = hub.peer_party
+        self.registered = False
+        hub.accepted_tokens = set()
+        hub.peer_token, hub.peer_party, hub.peer_endpoints = None, None, {}
+        self.say(f"unregistered {_name(party)}: its token no longer opens this hub; token A registers again")
+        return hub.envelope(request, None)
+
     async def _register(self, request: web.Request) -> web.Response:
         # A real partner rehearses against this hub (`ocpi-tap hub`): a registration it cannot complete
         # is answered as a hub answers it (§5: 2001, or 3001 when the client's API cannot be used).
         hub = self.hub
-        try:
-            offered = await request.json()  # read leniently: a mock hub goes on where it can
-        except ValueError:
-            return hub.envelope(request, None, status_code=2001, http=400, message="the body is not JSON")
+        offered = await hub.body(request)  # read leniently: a mock hub goes on where it can
         try:
             token, url, role = offered["token"], offered["url"], offered["roles"][0]
             party = (role["country_code"], role["party_id"])
             if not isinstance(token, str) or not isinstance(url, str):
                 raise TypeError
         except (KeyError, IndexError, TypeError):
-            return hub.envelope(request, None, status_code=2001,
-                                message="credentials need a token, a url and roles with country_code and party_id")
+            raise BadRequest("credentials need a token, a url and roles with country_code and party_id") from None
+        previous = hub.peer_token
         hub.peer_token = token
         try:
             versions = await hub.call("GET", url, module="versions")
             listed = versions.data if isinstance(versions.data, list) else [versions.data]
-            details = await hub.call("GET", listed[0]["url"], module="versions")
+            details = await hub.call("GET", _mutual(listed, hub.version), module="versions")
             endpoints = {e["identifier"]: e["url"] for e in details.data["endpoints"]}
+        except NoMutualVersion as error:
+            hub.peer_token = previous
+            self.say(f"registration of {_name(party)} refused (OCPI 3002): {error} (--profile picks it)")
+            return hub.envelope(request, None, status_code=3002, message=str(error))
         except (aiohttp.ClientError, asyncio.TimeoutError, OcpiCallError, LookupError, TypeError, ValueError) as error:
+            hub.peer_token = previous
             return hub.envelope(request, None, status_code=3001,
                                 message=f"cannot use the versions at {url}: {str(error) or type(error).__name__}")
         hub.peer_endpoints = endpoints
@@ -86,7 +113,21 @@ class Registrar:
         keep_old = hub.faults.on("old-token-still-accepted")
         hub.accepted_tokens = {token_c} | (hub.accepted_tokens if keep_old else set())
         self.registered = True
+        self.say(f"registered {_name(party)} (OCPI {hub.version}): it calls with the token C this hub issued")
         return hub.envelope(request, self._own(token_c))
+
+
+def _mutual(listed: list[Any], version: str) -> str:
+    """The URL of `version`'s details among the partner's versions; `NoMutualVersion` if it is not listed."""
+    for entry in listed:
+        if isinstance(entry, dict) and entry.get("version") == version and isinstance(entry.get("url"), str):
+            return str(entry["url"])
+    offered = ", ".join(str(e.get("version")) for e in listed if isinstance(e, dict)) or "none"
+    raise NoMutualVersion(f"no mutual version: the partner lists {offered}; this hub speaks {version} only")
+
+
+def _name(party: tuple[str, str] | None) -> str:
+    return "*".join(party) if party is not None else "the partner"
 
 
 async def register(partner: Party, hub_versions_url: str, token_a: str, *, rotate: bool = False) -> None:
