@@ -10,7 +10,8 @@ versions and credentials again).
 
 Version negotiation (§7.1.1): the hub speaks one version, its profile's;
 of the versions the partner lists it takes that one, wherever it is in
-the list, and answers 3002 when the partner does not list it.
+the list, else the one compatible with it (2.2 and its bugfix release
+2.2.1), and answers 3002 when the partner lists neither.
 """
 
 from __future__ import annotations
@@ -117,13 +118,22 @@ class Registrar:
         return hub.envelope(request, self._own(token_c))
 
 
+# 2.2.1 is the bugfix release of 2.2: the two speak the same protocol, so a hub that speaks one of them
+# (MOBI.E says "2.2") registers a partner that lists only the other.
+_COMPATIBLE: dict[str, tuple[str, ...]] = {"2.2": ("2.2.1",), "2.2.1": ("2.2",)}
+
+
 def _mutual(listed: list[Any], version: str) -> str:
-    """The URL of `version`'s details among the partner's versions; `NoMutualVersion` if it is not listed."""
-    for entry in listed:
-        if isinstance(entry, dict) and entry.get("version") == version and isinstance(entry.get("url"), str):
-            return str(entry["url"])
+    """The URL of the details of `version` among the partner's versions, else of a version compatible with it;
+    `NoMutualVersion` if neither is listed."""
+    urls = {entry["version"]: entry["url"] for entry in listed
+            if isinstance(entry, dict) and isinstance(entry.get("version"), str) and isinstance(entry.get("url"), str)}
+    for candidate in (version, *_COMPATIBLE.get(version, ())):
+        if candidate in urls:
+            return str(urls[candidate])
     offered = ", ".join(str(e.get("version")) for e in listed if isinstance(e, dict)) or "none"
-    raise NoMutualVersion(f"no mutual version: the partner lists {offered}; this hub speaks {version} only")
+    speaks = " or ".join((version, *_COMPATIBLE.get(version, ())))
+    raise NoMutualVersion(f"no mutual version: the partner lists {offered}; this hub speaks {speaks} only")
 
 
 def _name(party: tuple[str, str] | None) -> str:

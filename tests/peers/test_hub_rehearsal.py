@@ -148,18 +148,17 @@ def test_a_partner_without_a_mutual_version_is_answered_3002_with_one_console_li
     assert "Traceback" not in err
 
 
-def test_the_mobie_hub_refuses_a_2_2_1_only_partner_and_registers_one_that_lists_2_2() -> None:
-    partner = SpecPartner("EMSP", versions=("2.1.1", "2.2.1")).start()
-    hub = Hub("emsp", profile="mobie")
+@pytest.mark.parametrize(("listed", "fetched"), [(("2.1.1", "2.2.1"), "2.2.1"), (("2.1.1", "2.2", "2.2.1"), "2.2")])
+def test_the_mobie_hub_registers_a_2_2_1_partner_and_prefers_2_2_where_listed(
+        listed: tuple[str, ...], fetched: str) -> None:
+    partner = SpecPartner("EMSP", versions=listed).start()
+    hub = Hub("emsp", profile="mobie")  # MOBI.E says "2.2" on the wire; 2.2.1 is its bugfix release
     try:
-        assert register(hub, partner).code == 3002  # MOBI.E speaks "2.2" on the wire
-        partner.versions = ("2.1.1", "2.2")
         assert register(hub, partner).code == 1000
-        assert partner.received[-1].path == "/api/ocpi/emsp/2.2/"  # the details of 2.2, listed second
+        assert partner.received[-1].path == f"/api/ocpi/emsp/{fetched}/"
     finally:
         out, _ = hub.stop()
         partner.stop()
-    assert "no mutual version: the partner lists 2.1.1, 2.2.1; this hub speaks 2.2 only" in out
     assert "registered PT*SPC (OCPI 2.2)" in out
 
 
