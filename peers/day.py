@@ -143,7 +143,7 @@ class Day:
         await self.cpo.send_result(response_url)
 
     async def commands_sessions_cdrs(self) -> None:
-        cpo, emsp = self.cpo, self.emsp
+        emsp = self.emsp
         token = objects.wire(emsp.store["tokens"][(*emsp.party, "U1")])
         result, url = await self.command("START_SESSION", {"token": token, "location_id": "L1", "evse_uid": "11",
                                                             "authorization_reference": "AUTH-1"})

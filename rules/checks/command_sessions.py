@@ -24,7 +24,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from msgspec import UNSET
 
 from ..findings import Where
 from ..recent import Recent, RecentSet

@@ -220,7 +220,6 @@ def test_the_mock_hub_on_an_ipv6_address_prints_a_versions_url_that_is_a_url() -
     import socket
     from urllib.parse import urlsplit
 
-    from conftest import wait_for_port
 
     if not socket.has_ipv6:
         pytest.skip("no IPv6")

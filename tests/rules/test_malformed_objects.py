@@ -11,7 +11,7 @@ from captures import ocpi_exchange, write_capture
 from ocpi_tap.replay.capture import Exchange
 from ocpi_tap.replay.check import check_capture
 from ocpi_tap.rules.profiles import PROFILES
-from test_body_rules import CONNECTOR, EVSE, HUB, LOCATION, PARTNER, SESSION, TARIFF, TOKEN, without
+from test_body_rules import CONNECTOR, EVSE, HUB, LOCATION, PARTNER, TARIFF, without
 from test_sessions_and_cdrs import at
 
 ROLES = ("CPO", "EMSP")
