@@ -463,7 +463,15 @@ def demo(role: str, faults: tuple[str, ...], list_faults: bool, output: Path | N
               help="mobie: the hub speaks OCPI 2.2 as MOBI.E does.")
 @click.option("--public-url", metavar="URL",
               help="The hub's root as the partner reaches it (e.g. the to_hub listener of ocpi-tap record).")
-def hub(port: int, host: str, role: str, profile: str, public_url: str | None) -> None:
+@click.option("--token-a", metavar="TOKEN",
+              help="The token A the partner registers with (default: a new one, printed).")
+@click.option("--partner-versions", metavar="URL",
+              help="The partner's versions URL: the hub registers with the partner (as the credentials client) "
+                   "instead of waiting for it to register. Needs --partner-token.")
+@click.option("--partner-token", metavar="TOKEN",
+              help="The token A the partner gave for --partner-versions.")
+def hub(port: int, host: str, role: str, profile: str, public_url: str | None, token_a: str | None,
+        partner_versions: str | None, partner_token: str | None) -> None:
     """Run the mock hub alone, for a real partner backend to register with and rehearse against.
 
     It answers versions, version details and the credentials registration
@@ -471,18 +479,35 @@ def hub(port: int, host: str, role: str, profile: str, public_url: str | None) -
     endpoints its side implements, with or without a trailing slash. Every
     error is an OCPI answer. Record the rehearsal by putting `ocpi-tap record`
     between the backend and this hub. Ctrl-C stops it.
+
+    With --partner-versions and --partner-token the hub registers with the
+    partner itself, for backends that implement only the server side of the
+    handshake; a registration that fails exits 2, saying why.
     """
     import asyncio
     import signal
+    from urllib.parse import urlsplit
 
     from ocpi_tap.peers.demo import serve_hub, standalone_hub
+    from ocpi_tap.peers.registration import RegistrationFailed, register_with_partner
     from ocpi_tap.proxy.record import WILDCARD_HOSTS
 
+    if (partner_versions is None) != (partner_token is None):
+        raise click.UsageError("--partner-versions and --partner-token go together: the partner's versions URL "
+                               "and the token A it gave")
+    if partner_versions is not None:
+        parts = urlsplit(partner_versions)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise click.BadParameter(f"not an http(s) URL: {partner_versions!r}", param_hint="--partner-versions")
+    for option, token in (("--token-a", token_a), ("--partner-token", partner_token)):
+        if token is not None and (not token or not token.isprintable() or any(c.isspace() for c in token)):
+            raise click.BadParameter(f"a token is printable text without spaces, not {token!r}", param_hint=option)
     try:
         mock, registrar = standalone_hub(role, profile, host, port, public_url, say=click.echo,
-                                         bug_report=functools.partial(click.echo, err=True))
+                                         bug_report=functools.partial(click.echo, err=True), token_a=token_a)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--public-url") from None
+    failed = False
 
     async def serve() -> None:
         stop = asyncio.Event()
@@ -499,6 +524,18 @@ def hub(port: int, host: str, role: str, profile: str, public_url: str | None) -
         if host in WILDCARD_HOSTS and public_url is None:
             click.echo("  (listening on every address: --public-url names this hub as the partner reaches it, "
                        "in place of 127.0.0.1)")
+        if partner_versions is not None and partner_token is not None:
+            try:
+                click.echo(await asyncio.wait_for(
+                    register_with_partner(registrar, partner_versions, partner_token), REGISTRATION_TIMEOUT))
+            except (RegistrationFailed, asyncio.TimeoutError) as error:
+                nonlocal failed
+                failed = True
+                reason = str(error) or f"no answer within {REGISTRATION_TIMEOUT} s"
+                click.echo(f"error: registration with the partner at {partner_versions} failed: {reason}", err=True)
+                stop.set()
+                await task
+                return
         click.echo("Ctrl-C stops it.")
         await task
 
@@ -507,6 +544,11 @@ def hub(port: int, host: str, role: str, profile: str, public_url: str | None) -
     except OSError as error:
         click.echo(f"error: the mock hub could not start: {error}", err=True)
         sys.exit(EXIT_ERROR)
+    if failed:
+        sys.exit(EXIT_ERROR)  # a wrong URL or token, as a usage error
+
+
+REGISTRATION_TIMEOUT = 60  # seconds the hub's registration with a partner may take, all calls together
 
 
 def _report_replay(captures: list[Path], output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],

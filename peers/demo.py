@@ -153,12 +153,13 @@ def _why_not_started(recording: asyncio.Future[tuple[Recorder, record.Progress]]
 
 def standalone_hub(partner_role: str, profile: str, host: str, port: int, public_url: str | None = None,
                    say: Callable[[str], None] = lambda _line: None,
-                   bug_report: Callable[[str], None] | None = None) -> tuple[Party, Registrar]:
+                   bug_report: Callable[[str], None] | None = None,
+                   token_a: str | None = None) -> tuple[Party, Registrar]:
     """The mock hub alone, for a real partner backend to register with (through `ocpi-tap record`).
 
     Unlike the mock day's hub it checks the bodies it is sent (2001 when one does not fit the model) and
     answers a crash of its own with 3000 after handing the traceback to `bug_report`; `say` takes a
-    console line about each registration. A `public_url` that is not an http(s) URL is a `ValueError`."""
+    console line about each registration; `token_a` fixes the registration token. A `public_url` that is not an http(s) URL is a `ValueError`."""
     public_base = _public_base(public_url, host, port)
     version = "2.2" if profile == "mobie" else "2.2.1"
     faults = Faults()
@@ -169,7 +170,7 @@ def standalone_hub(partner_role: str, profile: str, host: str, port: int, public
         hub = CpoSide("hub", "CPO", HUB_PARTY, version, faults, credentials_role="HUB")
     hub.public_base = public_base
     hub.check_bodies, hub.bug_report = True, bug_report
-    return hub, Registrar(hub, say)
+    return hub, Registrar(hub, say, token_a)
 
 
 def _public_base(public_url: str | None, host: str, port: int) -> str:

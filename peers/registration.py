@@ -8,6 +8,14 @@ A PUT repeats this with new tokens; the superseded ones are refused, and
 a DELETE unregisters the partner (its token stops working; token A opens
 versions and credentials again).
 
+Either side may register: with `register_with_partner` the hub is the
+credentials client instead (many platforms implement only the server
+side). It calls the partner's versions, version details and credentials
+with the token A the partner gave, POSTs its own credentials with a new
+token B (which opens the hub, even while the partner checks its versions
+during the POST), keeps the token C the partner answers with, and GETs
+the partner's credentials with C to see the registration took.
+
 Version negotiation (§7.1.1): the hub speaks one version, its profile's;
 of the versions the partner lists it takes that one, wherever it is in
 the list, else the one compatible with it (2.2 and its bugfix release
@@ -27,21 +35,27 @@ from aiohttp import web
 from ocpi_tap.rules import model as m
 
 from . import objects
-from .party import BadRequest, OcpiCallError, Party, made_up_token
+from .party import Answer, BadRequest, OcpiCallError, Party, made_up_token
 
 
 class NoMutualVersion(Exception):
     """The partner lists none of the versions the hub speaks."""
 
 
+class RegistrationFailed(Exception):
+    """The hub could not register with the partner; the message says why, for the console."""
+
+
 class Registrar:
     """The hub's side of the handshake, added to the hub's party."""
 
-    def __init__(self, hub: Party, say: Callable[[str], None] = lambda _line: None) -> None:
-        """`say` takes one line for the console about what became of a registration."""
+    def __init__(self, hub: Party, say: Callable[[str], None] = lambda _line: None,
+                 token_a: str | None = None) -> None:
+        """`say` takes one line for the console about what became of a registration; `token_a` fixes
+        the registration token (default: a new one)."""
         self.hub = hub
         self.say = say
-        self.token_a = made_up_token()
+        self.token_a = token_a or made_up_token()
         self.registered = False
         hub.registration_tokens = self._registration_tokens  # type: ignore[method-assign]
         path = f"/ocpi/{hub.version}/credentials"
@@ -116,6 +130,59 @@ class Registrar:
         self.registered = True
         self.say(f"registered {_name(party)} (OCPI {hub.version}): it calls with the token C this hub issued")
         return hub.envelope(request, self._own(token_c))
+
+
+async def register_with_partner(registrar: Registrar, versions_url: str, token_a: str) -> str:
+    """The hub as the credentials client (§7.1.1): register with the partner whose versions are at
+    `versions_url`, calling with its token A; returns the console line saying so. `RegistrationFailed`
+    says why it did not work (unreachable, no mutual version, an OCPI error answer, an unusable body);
+    the hub is then left unregistered."""
+    hub = registrar.hub
+    token_b = made_up_token()
+    hub.accepted_tokens = {token_b}  # the partner may check the hub's versions with B while handling the POST
+    try:
+        versions = await _ask(hub, "GET", versions_url, token_a, "versions")
+        listed = versions.data if isinstance(versions.data, list) else [versions.data]
+        details_url = _mutual(listed, hub.version)
+        details = await _ask(hub, "GET", details_url, token_a, "versions")
+        endpoints = {e["identifier"]: e["url"] for e in details.data["endpoints"]}
+        if "credentials" not in endpoints:
+            raise RegistrationFailed(f"the partner's version details at {details_url} list no credentials endpoint")
+        own = objects.credentials(token_b, hub.versions_url, "HUB", hub.party, "Mock hub")
+        answer = await _ask(hub, "POST", endpoints["credentials"], token_a, "credentials", own)
+        theirs = msgspec.convert(answer.data, m.Credentials)
+        partner_role = "EMSP" if hub.role == "CPO" else "CPO"
+        roles = [r for r in theirs.roles if r.role.value == partner_role] or theirs.roles
+        party = (roles[0].country_code, roles[0].party_id)
+        await _ask(hub, "GET", endpoints["credentials"], theirs.token, "credentials")
+    except NoMutualVersion as error:
+        hub.accepted_tokens = set()
+        raise RegistrationFailed(f"{error} (--profile picks it)") from None
+    except RegistrationFailed:
+        hub.accepted_tokens = set()
+        raise
+    except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        hub.accepted_tokens = set()
+        raise RegistrationFailed(f"the partner is unreachable: {str(error) or type(error).__name__}") from None
+    except (msgspec.ValidationError, LookupError, TypeError, ValueError, AttributeError) as error:
+        hub.accepted_tokens = set()
+        raise RegistrationFailed(f"the partner's answer cannot be used: {str(error) or type(error).__name__}") \
+            from None
+    hub.peer_token, hub.peer_party, hub.peer_endpoints = theirs.token, party, endpoints
+    registrar.registered = True
+    return (f"registered with the partner {_name(party)} (OCPI {hub.version}): this hub calls it with the token C "
+            f"it answered, and it calls this hub with the token B this hub sent")
+
+
+async def _ask(hub: Party, method: str, url: str, token: str, module: str, body: Any = None) -> Answer:
+    """One call of the hub's registration; `RegistrationFailed` unless the partner answers 1000."""
+    answer = await hub.call(method, url, body, module=module, token=token, expect=None)
+    if answer.status_code != 1000:
+        said = answer.body.get("status_message") if isinstance(answer.body, dict) else None
+        ocpi = f", OCPI {answer.status_code}" if answer.status_code is not None else ""
+        raise RegistrationFailed(f"{method} {url} answered HTTP {answer.status}{ocpi}"
+                                 + (f": {said}" if isinstance(said, str) else ""))
+    return answer
 
 
 # 2.2.1 is the bugfix release of 2.2: the two speak the same protocol, so a hub that speaks one of them

@@ -15,7 +15,7 @@ import base64
 import json
 import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,14 +60,15 @@ def call(method: str, url: str, token: str, body: Any = None, *, raw: bytes | No
 class Hub:
     """`ocpi-tap hub` as a user starts it; `stop()` returns what it printed."""
 
-    def __init__(self, role: str, profile: str = "ocpi-2.2.1") -> None:
+    def __init__(self, role: str, profile: str = "ocpi-2.2.1", options: Sequence[str] = ()) -> None:
         self.port = free_port()
         self.process = subprocess.Popen([str(BIN / "ocpi-tap"), "hub", "--port", str(self.port), "--role", role,
-                                         "--profile", profile], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True)
+                                         "--profile", profile, *options], stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True)
         wait_for_port(self.port, process=self.process)  # type: ignore[arg-type]
         assert self.process.stdout is not None
         banner = [self.process.stdout.readline() for _ in range(4)]
+        self.banner = banner  # with --partner-versions, its last line says what became of the registration
         self.versions_url = banner[1].split()[-1]
         self.token_a = banner[2].split()[-1]
         self.version = "2.2" if profile == "mobie" else "2.2.1"
