@@ -23,7 +23,7 @@ from ocpi_tap.rules.scenarios import MODULE_ORDER, MODULE_TITLES
 
 from .check import CaptureResult
 from .formats import DEFAULT_FAIL_ON, FailOn
-from .readiness import ModuleReadiness
+from .readiness import ModuleReadiness, why_not_ready
 
 EVERY_MODULE: Final = "all"
 # What `failed_because` holds: findings at or above `fail_on`, a required module not ready.
@@ -79,12 +79,7 @@ def _shortfall(capture: str, module: str, readiness: ModuleReadiness | None) -> 
         return Shortfall(capture, module, title, "not assessed", "")
     if readiness.verdict == "ready":
         return None
-    detail = ""
-    if readiness.verdict == "failing":
-        detail = f"{readiness.errors} error{'' if readiness.errors == 1 else 's'}"
-    elif readiness.verdict == "partly exercised":
-        detail = f"{readiness.scenarios_seen} of {len(readiness.scenarios)} scenarios seen"
-    return Shortfall(capture, module, title, readiness.verdict, detail)
+    return Shortfall(capture, module, title, readiness.verdict, why_not_ready(readiness))
 
 
 def shortfalls(results: Sequence[CaptureResult], modules: Sequence[str] = MODULE_ORDER) -> list[Shortfall]:

@@ -346,6 +346,15 @@ def assess(tracker: ScenarioTracker, findings: Iterable[Finding], role: str | No
                      role_note=tracker.role_note(given), hub=hub)
 
 
+def why_not_ready(module: ModuleReadiness) -> str:
+    """What keeps a module from "ready", beyond its verdict: `2 errors`, `1 of 3 scenarios seen`, or ""."""
+    if module.verdict == "failing":
+        return f"{module.errors} error{'s' if module.errors != 1 else ''}"
+    if module.verdict == "partly exercised":
+        return f"{module.scenarios_seen} of {len(module.scenarios)} scenarios seen"
+    return ""
+
+
 def _closing(modules: list[ModuleReadiness], days: list[list[str]]) -> str:
     if days:
         booked = "; ".join(f"day {n}: {', '.join(titles)}" for n, titles in enumerate(days, start=1))
@@ -354,13 +363,9 @@ def _closing(modules: list[ModuleReadiness], days: list[list[str]]) -> str:
         parts = ["No module is ready to book."]
     pending = []
     for module in modules:
-        if module.verdict == "failing":
-            pending.append(f"{module.title} (failing: {module.errors} error{'s' if module.errors != 1 else ''})")
-        elif module.verdict == "partly exercised":
-            pending.append(f"{module.title} (partly exercised: {module.scenarios_seen} of "
-                           f"{len(module.scenarios)} scenarios seen)")
-        elif module.verdict == "not exercised":
-            pending.append(f"{module.title} (not exercised)")
+        if module.verdict != "ready":
+            detail = why_not_ready(module)
+            pending.append(f"{module.title} ({module.verdict}{': ' + detail if detail else ''})")
     if pending:
         parts.append(f"Not ready: {', '.join(pending)}.")
     return " ".join(parts)
