@@ -159,15 +159,15 @@ class ScenarioTracker:
         self.exchanges: Counter[str] = Counter()
         self.partner_pushes: Counter[str] = Counter()  # module -> pushes the partner sent, to infer its role
         self.declared_roles: set[str] = set()  # the roles (CPO, EMSP) the partner's Credentials declared
-        # The status each object's accepted pushes left it in ("" none known), for the modules steps ask it of.
+        # The steps that read an object's state, by module.
         self._stateful_steps: dict[str, list[tuple[int, int, Step]]] = {}
         for s, scenario in enumerate(self.scenarios):
             for t, step in enumerate(scenario.steps):
                 if step.stateful:
                     self._stateful_steps.setdefault(step.module, []).append((s, t, step))
-        self._stateful = frozenset(self._stateful_steps)
         self._stateful_at = frozenset((s, t) for steps in self._stateful_steps.values() for s, t, _ in steps)
         self._tracking: dict[tuple[str, str], bool] = {}  # (module, sender) -> whether states are still kept
+        # The status each object's accepted pushes left it in ("" none known), for the modules steps ask it of.
         self._states: Recent[tuple[str | None, ...], str] = Recent()
         # Steps a later step answers (a callback), and the response_urls of the exchanges that showed them.
         self._answered = frozenset((s, step.answers) for s, scenario in enumerate(self.scenarios)
@@ -182,7 +182,7 @@ class ScenarioTracker:
         if sender == "partner" and observed.operation in ("put", "patch", "post", "command"):
             self.partner_pushes[observed.module] += 1
         pushed = None
-        if observed.module in self._stateful and observed.operation in ("put", "patch"):
+        if observed.module in self._stateful_steps and observed.operation in ("put", "patch"):
             # Objects' states are kept only while a step that asks for one still takes examples from this
             # sender: once those steps hold all theirs, a status PATCH (most of a CPO's traffic) costs nothing.
             tracking = self._tracking.get((observed.module, sender))
