@@ -94,8 +94,9 @@ class Engine:
         """The exchange on capture line `line`; `started_at`, `ended_at`: its times in seconds since the
         epoch (as time order read them)."""
         route = self._routes.match(exchange.request.method, exchange.request.url, exchange.direction)
+        envelope = response_envelope(exchange)
         if (isinstance(route, NoRoute) and route.kind == "unknown" and exchange.request.method.upper() == "GET"
-                and _lists_versions(response_envelope(exchange))):
+                and _lists_versions(envelope)):
             # A versions URL is free form: one that fits no route is known by its answer (the client's
             # first GET, with token A, is usually of the versions URL handed over with that token).
             self._routes.learn_versions(CALLEES[exchange.direction], exchange.request.url, [])
@@ -109,11 +110,12 @@ class Engine:
                 if redirects is not None:
                     self._report(redirects, where)
                 return
-        envelope = response_envelope(exchange)
-        for violation, path, severity in self._transport.check(exchange, envelope, ended_at):
+        usable, tolerated = envelope, None
+        if isinstance(envelope, ShapeError):  # a malformed envelope is reported, what is left of it still judged
+            usable, tolerated = usable_envelope(exchange, envelope)
+        for violation, path, severity in self._transport.check(exchange, envelope, ended_at, usable, tolerated):
             self._report(violation, where, path, severity=severity)
-        if isinstance(envelope, ShapeError):  # a malformed envelope reported, what is left of it still judged
-            envelope = usable_envelope(exchange, envelope)
+        envelope = usable
         if isinstance(route, NoRoute):
             self._report(_unrouted(route), where, None)
             return

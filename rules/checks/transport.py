@@ -563,10 +563,11 @@ class TransportChecker:
         self._tolerance = profile.timestamp_tolerance_seconds
         self._request_ids: dict[str, OrderedDict[str, int]] = {}
 
-    def check(self, exchange: ExchangeView, envelope: RawEnvelope | ShapeError | None,
-              ended_at: float | None) -> list[Report]:
+    def check(self, exchange: ExchangeView, envelope: RawEnvelope | ShapeError | None, ended_at: float | None,
+              usable: RawEnvelope | ShapeError | None = None, tolerated: RepairKind | None = None) -> list[Report]:
         """`envelope` is the response body decoded once by `response_envelope`; `ended_at` is
-        `exchange.ended` in seconds since the epoch."""
+        `exchange.ended` in seconds since the epoch. For an envelope that failed, `usable` and `tolerated` are
+        what `usable_envelope` read of it."""
         request = exchange.request
         found = list(_authorization(request.header("Authorization")))
         self._reused_request_id(exchange, found)
@@ -584,7 +585,7 @@ class TransportChecker:
         _echoed("X-Correlation-ID", request, response, CorrelationIdNotEchoed, found)
         if response.has_body and not _is_json_media_type(response.header("Content-Type")):
             found.append(Report(ResponseWithoutJsonContentType(found=response.header("Content-Type")), None))
-        self._envelope(exchange, response, envelope, ended_at, found)
+        self._envelope(exchange, response, envelope, ended_at, found, usable, tolerated)
         return found
 
     def _reused_request_id(self, exchange: ExchangeView, found: list[Report]) -> None:
@@ -603,21 +604,19 @@ class TransportChecker:
             seen.popitem(last=False)
 
     def _envelope(self, exchange: ExchangeView, response: MessageView, envelope: RawEnvelope | ShapeError | None,
-                  ended_at: float | None, found: list[Report]) -> None:
+                  ended_at: float | None, found: list[Report], usable: RawEnvelope | ShapeError | None,
+                  tolerated: RepairKind | None) -> None:
         if envelope is None:
             reason = "the body is not JSON" if response.has_body else "the body is empty"
             found.append(Report(NotAnEnvelope(reason=reason), None))
         elif isinstance(envelope, ShapeError):
             if envelope.path == "$.timestamp":
-                tolerated = tolerated_envelope(response, envelope)
-                severity = None
-                if tolerated is not None:
-                    severity = self._profile.tolerated_severity(tolerated[1], EnvelopeTimestampNotDateTime)
+                severity = (self._profile.tolerated_severity(tolerated, EnvelopeTimestampNotDateTime)
+                            if tolerated is not None else None)
                 found.append(Report(EnvelopeTimestampNotDateTime(reason=envelope.message), envelope.path, severity))
             else:
                 found.append(Report(NotAnEnvelope(reason=envelope.message), envelope.path))
             # One defect must not hide the others: judge the status code of what is left.
-            usable = usable_envelope(exchange, envelope)
             if isinstance(usable, RawEnvelope):
                 self._status(usable, exchange, ended_at, found)
         else:
@@ -703,12 +702,13 @@ def response_envelope(exchange: ExchangeView) -> RawEnvelope | ShapeError | None
 
 
 def usable_envelope(exchange: ExchangeView,
-                    envelope: RawEnvelope | ShapeError | None) -> RawEnvelope | ShapeError | None:
-    """`envelope`, or for one that failed as a whole, what is left of it to judge (its `data` and
-    `status_code`): the transport rules report the envelope's fault, the rest is still checked."""
-    if not isinstance(envelope, ShapeError) or exchange.response is None or exchange.response.body is UNSET:
-        return envelope
-    tolerated = tolerated_envelope(exchange.response, envelope)  # only the timestamp's form was off: read it all
+                    failed: ShapeError) -> tuple[RawEnvelope | ShapeError, RepairKind | None]:
+    """What is left to judge of an envelope that failed as a whole, read once: the envelope with its
+    timestamp put right and the tolerated form it had, when that was its only fault; else its `data` and
+    `status_code` by themselves; else `failed`. The transport rules report the fault, the rest is checked."""
+    if exchange.response is None or exchange.response.body is UNSET:
+        return failed, None
+    tolerated = tolerated_envelope(exchange.response, failed)
     if tolerated is not None:
-        return tolerated[0]
-    return salvage_envelope(exchange.response.body) or envelope
+        return tolerated
+    return salvage_envelope(exchange.response.body) or failed, None
