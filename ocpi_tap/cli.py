@@ -360,21 +360,14 @@ def import_(source: Path, output: Path, hub_hosts: tuple[str, ...], force: bool,
 @functools.partial(_decision_options, baseline=True)
 def replay(captures: tuple[Path, ...], output_format: str, output: Path | None, baseline: Path | None,
            update_baseline: bool, jobs: int, select: tuple[str, ...], ignore: tuple[str, ...], profile: str,
-           role: str | None, no_group: bool, fail_on: str, require_ready: tuple[str, ...]) -> None:
+           role: str | None, no_group: bool, fail_on: FailOn, require_ready: tuple[str, ...]) -> None:
     """Check captures offline: findings, and each module's readiness for certification.
 
     Exit status: 0 passed, 1 failed: (new) findings at or above --fail-on, or a --require-ready module
     not ready; 2 usage error or unreadable capture or baseline, 130 interrupted (Ctrl-C).
     """
     _report_replay(list(captures), output_format, select, ignore, profile, role, output, baseline, update_baseline,
-                   jobs, _fail_on(fail_on), require_ready, group=not no_group)
-
-
-def _fail_on(value: str) -> FailOn:
-    for choice in FAIL_ON_CHOICES:  # click gives the value as typed, in any case
-        if choice == value.lower():
-            return choice
-    raise AssertionError(f"--fail-on {value!r} passed click's choice")
+                   jobs, fail_on, require_ready, group=not no_group)
 
 
 @main.command()
@@ -393,7 +386,7 @@ def _fail_on(value: str) -> FailOn:
                    "Implies --live.")
 @_decision_options
 def demo(role: str, faults: tuple[str, ...], list_faults: bool, output: Path | None, profile: str,
-         live: bool, ui_port: int | None, fail_on: str, require_ready: tuple[str, ...]) -> None:
+         live: bool, ui_port: int | None, fail_on: FailOn, require_ready: tuple[str, ...]) -> None:
     """Play a certification day between a mock hub and a mock partner through the recorder, then check it.
 
     Everything runs on free loopback ports: the hub and the partner reach each
@@ -426,7 +419,7 @@ def demo(role: str, faults: tuple[str, ...], list_faults: bool, output: Path | N
             from .live import LiveLink, LiveOptions
 
             checker = LiveLink(LiveOptions(capture=capture, profile=profile, role=role.upper(), ui_port=ui_port,
-                                           colour=_colour(), fail_on=_fail_on(fail_on), require_ready=require_ready))
+                                           colour=_colour(), fail_on=fail_on, require_ready=require_ready))
             checker.start()
             link = checker  # only a started checker is waited for
             link.wait_warm(60)
@@ -450,7 +443,7 @@ def demo(role: str, faults: tuple[str, ...], list_faults: bool, output: Path | N
                        f"the capture", err=True)
         sys.exit(code if code in (EXIT_CLEAN, EXIT_FINDINGS) else EXIT_ERROR)
     click.echo(f"Recorded {capture} in {time.monotonic() - started:.1f} s; checking it:")
-    _report_replay([capture], "concise", (), (), profile, role, fail_on=_fail_on(fail_on),
+    _report_replay([capture], "concise", (), (), profile, role, fail_on=fail_on,
                    require_ready=require_ready)
 
 
