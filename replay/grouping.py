@@ -84,14 +84,13 @@ class Group:
 
 def grouped(findings: Iterable[Finding], at: int = GROUP_AT) -> list[Finding | Group]:
     """The findings with every cause of at least `at` occurrences as one `Group` at its first occurrence."""
-    findings = list(findings)
+    keyed = [(cause(finding), finding) for finding in findings]
     by_cause: dict[Cause, list[Finding]] = {}
-    for finding in findings:
-        by_cause.setdefault(cause(finding), []).append(finding)
+    for key, finding in keyed:
+        by_cause.setdefault(key, []).append(finding)
     shown: list[Finding | Group] = []
     done: set[Cause] = set()
-    for finding in findings:
-        key = cause(finding)
+    for key, finding in keyed:
         same = by_cause[key]
         if len(same) < at:
             shown.append(finding)
