@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, NamedTuple
 
 import msgspec
 
@@ -11,6 +11,14 @@ from .registry import Violation
 # The party that makes the requests of a direction; the other one answers them.
 CALLERS: Final = {"to_hub": "partner", "to_partner": "hub"}
 _ANSWERS: Final = {"to_hub": "hub", "to_partner": "partner"}
+
+
+class Report(NamedTuple):
+    """What a per-message check (transport, body shapes) says of one exchange, before it is located."""
+
+    violation: Violation
+    path: str | None  # a JSON path, if any
+    severity: str | None = None  # this occurrence's own, where it differs from the rule's
 
 
 class Note(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

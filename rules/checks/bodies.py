@@ -18,6 +18,7 @@ from msgspec import UNSET, Raw
 
 from ..decoding import ShapeError, decode_as, model_key, under
 from ..exchange import ExchangeView
+from ..findings import Report
 from ..model import RawEnvelope
 from ..profiles import Profile
 from ..registry import Violation
@@ -36,10 +37,6 @@ from .shape import (
 
 
 
-class Report(NamedTuple):
-    violation: Violation
-    path: str | None
-    severity: str | None = None  # this occurrence's own, where it differs from the rule's
 
 
 _ENVELOPE_KEYS: Final = (b'"status_code"', b'"timestamp"')

@@ -19,15 +19,12 @@ from msgspec import UNSET, Raw
 
 from ..decoding import ShapeError, decode_envelope, salvage_envelope
 from ..exchange import ExchangeView, MessageView
+from ..findings import Report
 from ..model import RawEnvelope, parse_datetime
 from ..profiles import Profile
 from ..registry import Severity, Violation
 from ..tolerance import RepairKind, datetime_put_right
 
-class Report(NamedTuple):
-    violation: Violation
-    path: str | None  # a JSON path, if any
-    severity: str | None = None  # this occurrence's own, where it differs from the rule's
 
 _DEFINED_STATUS_CODES: Final = frozenset({1000, 2000, 2001, 2002, 2003, 2004, 3000, 3001, 3002, 3003, 4000, 4001, 4002, 4003})
 _PUSH_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
