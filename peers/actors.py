@@ -49,7 +49,7 @@ class CpoSide(Party):
         key = (request.match_info["cc"], request.match_info["pid"], request.match_info["uid"])
         token = self.store.get("tokens", {}).get(key)
         if token is None:
-            return self.envelope(request, None, status_code=2003, http=404, message="unknown token")
+            return self.envelope(request, None, status_code=2004, http=404, message="unknown token")
         return self.envelope(request, token)
 
     async def _token_put(self, request: web.Request) -> web.Response:
@@ -127,9 +127,9 @@ class EmspSide(Party):
             if request.method == "DELETE":
                 stored.pop(key, None)
                 return self.envelope(request, None)
-            kind = ("location", "evse", "connector")[len(key) - 3] if module == "locations" else module[:-1]
             if len(key) > 5:
                 raise BadRequest(f"no such object in {module}: {'/'.join(key)}", status_code=2003, http=404)
+            kind = ("location", "evse", "connector")[len(key) - 3] if module == "locations" else module[:-1]
             body = await self.body(request, kind + "_patch" if request.method == "PATCH" else kind)
             if request.method == "PATCH":
                 # An EVSE or connector lives inside its Location: the Location must be known.

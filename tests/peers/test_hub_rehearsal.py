@@ -180,10 +180,10 @@ def test_every_hub_path_is_served_with_and_without_a_trailing_slash(day: tuple[H
         if endpoint["role"] == "SENDER":  # a list the partner may pull: answered, slash or not
             probes = [url, url + "/"]
             expected = {1000}
-        else:  # a receiver: an object that does not exist is the handler's 2003, not a missing route
+        else:  # a receiver: an object that does not exist is the handler's 2003 (2004 a token), not a missing route
             tail = "/NOPE" if endpoint["identifier"] == "cdrs" else "/PT/SPC/NOPE"  # a CDR at the hub's own URL
             probes = [url + tail, url + tail + "/"]
-            expected = {2003, 2001}
+            expected = {2004} if endpoint["identifier"] == "tokens" else {2003}
         if endpoint["identifier"] == "commands":
             continue  # POST only; below
         for probe in probes:
@@ -202,7 +202,7 @@ def test_every_error_is_an_ocpi_answer(day: tuple[Hub, SpecPartner]) -> None:
         listing = None
     else:  # the hub is the CPO: it receives the partner's tokens and lists its own objects
         target, missing = f"{hub.base}/tokens/PT/SPC/TOK9", {"country_code": "PT", "party_id": "SPC", "uid": "TOK9"}
-        unknown = f"{hub.base}/tokens/PT/SPC/NOPE"
+        unknown = f"{hub.base}/tokens/PT/SPC/NOPE"  # OCPI 2004: unknown token
         listing = f"{hub.base}/locations"
     not_json = call("PUT", target, token_c, raw=b"{not json")
     assert (not_json.status, not_json.code) == (400, 2001) and "timestamp" in not_json.body
@@ -211,7 +211,10 @@ def test_every_error_is_an_ocpi_answer(day: tuple[Hub, SpecPartner]) -> None:
     assert "last_updated" in lacking.body["status_message"] or "missing" in lacking.body["status_message"]
     assert (lambda r: (r.status, r.code))(call("PUT", target, token_c, [1, 2])) == (200, 2001)
     gone = call("GET", unknown, token_c)
-    assert (gone.status, gone.code) == (404, 2003)
+    assert (gone.status, gone.code) == (404, 2004 if "/tokens/" in unknown else 2003)
+    if partner.role == "CPO":  # the hub receives locations: a URL deeper than any object is 2003, not a crash
+        too_deep = call("PUT", f"{hub.base}/locations/PT/SPC/L1/E1/C1/extra", token_c, {})
+        assert (too_deep.status, too_deep.code) == (404, 2003), too_deep
     if listing is not None:
         for query in ("?limit=abc", "?offset=-1", "?limit=2&offset=x"):
             bad = call("GET", listing + query, token_c)
