@@ -346,7 +346,8 @@ class VersionsChecker:
         # direction -> the (country_code, party_id) its caller declared in its Credentials roles
         self._parties: dict[str, frozenset[tuple[str, str]]] = {}
         self._offered: dict[str, tuple[frozenset[str], Where]] = {}  # direction -> its callee's versions, and where
-        self._no_common: set[tuple[frozenset[str], frozenset[str]]] = set()  # pairs reported
+        # The pairs of lists reported, each list with the direction it answered (either order is one pair).
+        self._no_common: set[frozenset[tuple[str, frozenset[str]]]] = set()
 
     def feed(self, observed: Observed) -> Iterator[SeqReport]:
         advertised = self._advertised.get(observed.exchange.direction)
@@ -417,9 +418,12 @@ class VersionsChecker:
         offers = frozenset(str(version.version) for version in observed.data)
         self._offered[direction] = (offers, observed.where)
         other = self._offered.get(OTHER[direction])
-        if other is None or offers & other[0] or (offers, other[0]) in self._no_common:
+        if other is None or offers & other[0]:
             return
-        self._no_common.add((offers, other[0]))
+        pair = frozenset({(direction, offers), (OTHER[direction], other[0])})
+        if pair in self._no_common:
+            return
+        self._no_common.add(pair)
         yield SeqReport(NoCommonVersion(callee=CALLEE[direction], offers=", ".join(sorted(offers)),
                                         other=CALLEE[OTHER[direction]], other_offers=", ".join(sorted(other[0]))),
                         observed.where, notes=(note(f"the {CALLEE[OTHER[direction]]}'s versions list", other[1]),))

@@ -225,3 +225,10 @@ def test_a_hub_answers_404_to_the_tokens_an_emsp_pushes_for_itself(tmp_path: Pat
     assert codes_as(tmp_path, "EMSP", *day, refused) == [("VER206", 3)]
     unknown = step(3, "GET", f"{ORIGIN}/ocpi/2.2.1/tokens/PT/EMS/U9", "token-c", status=404, status_code=2004)
     assert codes_as(tmp_path, "EMSP", *day, unknown) == []
+
+
+def test_no_common_version_is_said_once_when_a_list_is_read_again(tmp_path: Path) -> None:
+    refused = registration_offering("2.2.1", "2.1.1", "CPO", status_code=3001)
+    again = step(103, "GET", VERSIONS, "token-a", data=[{"version": "2.2.1", "url": f"{ORIGIN}/ocpi/2.2.1"}],
+                 second=2)
+    assert codes_as(tmp_path, "CPO", *refused, again) == [("VER203", 2)]
