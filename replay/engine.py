@@ -105,7 +105,7 @@ class Engine:
                       object=route.object if isinstance(route, Route) else None, method=exchange.request.method)
         response = exchange.response
         if response is not None and response.status in REDIRECT_STATUSES:
-            redirect, redirects = self._redirects.check(exchange)
+            redirect, redirects = self._redirects.check(exchange, route.module)
             if redirect:  # not an answer: the request repeated at its Location is judged instead
                 if redirects is not None:
                     self._report(redirects, where)
@@ -137,6 +137,7 @@ class Engine:
             request=bodies.request, data=bodies.data,
             status_code=envelope.status_code if isinstance(envelope, RawEnvelope) else None,
             started_at=started_at, ended_at=ended_at,
+            dropped=bodies.sent - len(bodies.data) if bodies.sent is not None else 0,
         )
         for observer in self._observers:
             observer(observed)

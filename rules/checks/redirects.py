@@ -59,10 +59,13 @@ class Redirects:
     """Tells the engine which exchanges are redirects, and reports each redirecting endpoint once."""
 
     def __init__(self) -> None:
-        self._told: set[tuple[str, str, UrlKey]] = set()  # (direction, method, path) already reported
+        # (direction, method, endpoint) already reported: the endpoint is the route's module, or for a URL that
+        # fits no module its path.
+        self._told: set[tuple[str, str, str | UrlKey]] = set()
 
-    def check(self, exchange: ExchangeView) -> tuple[bool, EndpointRedirects | None]:
-        """Whether `exchange` is a redirect (to be set aside), and the finding if its endpoint is new."""
+    def check(self, exchange: ExchangeView, module: str | None) -> tuple[bool, EndpointRedirects | None]:
+        """Whether `exchange` is a redirect (to be set aside), and the finding if its endpoint (its `module`,
+        as routed) is new."""
         response = exchange.response
         if response is None or response.status not in REDIRECT_STATUSES:
             return False, None
@@ -70,7 +73,7 @@ class Redirects:
         if location is None:
             return False, None  # no target to repeat the request at: an answer like any other
         request = exchange.request
-        endpoint = (exchange.direction, request.method.upper(), url_key(request.url))
+        endpoint = (exchange.direction, request.method.upper(), module or url_key(request.url))
         if endpoint in self._told:
             return True, None
         self._told.add(endpoint)

@@ -34,6 +34,7 @@ class Observed(msgspec.Struct, frozen=True, kw_only=True):
     request: Any  # the typed request body, or None
     data: Any  # the typed `data` of a 1xxx answer, or None
     status_code: int | None  # the answer's OCPI status_code, when it had one
+    dropped: int = 0  # objects of a page in `data`'s answer that did not decode (reported), and are not in `data`
     # `exchange.started` and `.ended` as seconds since the epoch, read once for all checkers.
     started_at: float
     ended_at: float | None

@@ -123,3 +123,24 @@ def test_the_difference_is_said_field_by_field(tmp_path: Path) -> None:
         "the receiver's copy of PT/CPO/S1 differs from what was pushed: last_updated 2026-11-23T09:00:00Z, older "
         "than the 2026-11-23T09:10:00Z pushed; kwh 1.5, where 3.2 was pushed; status PENDING, where ACTIVE was "
         "pushed; 1 charging period(s), where the pushes gave 2")
+
+
+def test_a_pushed_object_malformed_on_the_page_is_not_said_to_be_left_out(tmp_path: Path) -> None:
+    pushes = [at(ocpi_exchange("PUT", f"{HUB}/sessions/PT/CPO/S{n}", dict(SESSION, id=f"S{n}"), seq=n), n, n)
+              for n in (1, 2)]
+    page = [dict(SESSION, id="S1"), dict(SESSION, id="S2", kwh="a lot")]  # S2 is there, malformed (SES001)
+    pull = at(ocpi_exchange("GET", f"{PARTNER}/sessions?date_from=2026-11-23T08:00:00Z", data=page, seq=3,
+                            direction="to_partner"), 3, 3)
+    assert found(tmp_path, *pushes, pull, role="CPO") == []
+    short = [dict(SESSION, id="S1")]  # S2 really left out
+    pull = at(ocpi_exchange("GET", f"{PARTNER}/sessions?date_from=2026-11-23T08:00:00Z", data=short, seq=3,
+                            direction="to_partner"), 3, 3)
+    assert found(tmp_path, *pushes, pull, role="CPO") == [("ENV201", 3, "partner")]
+
+
+def test_a_paged_pull_short_of_the_pushes_is_said_once_at_its_first_page(tmp_path: Path) -> None:
+    pushes = [at(ocpi_exchange("PUT", f"{HUB}/sessions/PT/CPO/S{n}", dict(SESSION, id=f"S{n}"), seq=n), n, n)
+              for n in (1, 2, 3)]
+    first = pulled(4, "to_hub", "sessions", [dict(SESSION, id="S1")], query="limit=1", total=2)
+    second = pulled(5, "to_hub", "sessions", [dict(SESSION, id="S2")], query="offset=1&limit=1", total=2)
+    assert found(tmp_path, *pushes, first, second, role="CPO") == [("ENV201", 4, "partner")]

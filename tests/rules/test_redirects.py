@@ -85,3 +85,15 @@ def test_a_3xx_without_location_is_an_answer_like_any_other(tmp_path: Path) -> N
     assert post.response is not None
     not_modified = msgspec.structs.replace(post, response=Response(status=304))
     assert ("ENV001", 1, "hub") in found(tmp_path, not_modified)
+
+
+def test_an_endpoint_redirecting_every_object_url_is_reported_once(tmp_path: Path) -> None:
+    from test_body_rules import LOCATION
+
+    exchanges = []
+    for seq, location in ((1, "L1"), (3, "L2")):
+        url = f"{HUB}/locations/PT/CPO/{location}"
+        put = at(ocpi_exchange("PUT", url, dict(LOCATION, id=location)), seq, seq)
+        exchanges += [redirected(put), at(slashed(ocpi_exchange("PUT", url, dict(LOCATION, id=location))),
+                                          seq + 1, seq + 0.5)]
+    assert [f for f in found(tmp_path, *exchanges) if f[0] == "ENV129"] == [("ENV129", 1, "hub")]
