@@ -18,8 +18,7 @@ the partner's credentials with C to see the registration took.
 
 Version negotiation (§7.1.1): the hub speaks one version, its profile's;
 of the versions the partner lists it takes that one, wherever it is in
-the list, else the one compatible with it (2.2 and its bugfix release
-2.2.1), and answers 3002 when the partner lists neither.
+the list, and answers 3002 when the partner does not list it.
 """
 
 from __future__ import annotations
@@ -120,8 +119,9 @@ class Registrar:
             return hub.envelope(request, None, status_code=3002, message=str(error))
         except (aiohttp.ClientError, asyncio.TimeoutError, OcpiCallError, LookupError, TypeError, ValueError) as error:
             hub.peer_token = previous
-            return hub.envelope(request, None, status_code=3001,
-                                message=f"cannot use the versions at {url}: {str(error) or type(error).__name__}")
+            reason = f"cannot use the versions at {url}: {str(error) or type(error).__name__}"
+            self.say(f"registration of {_name(party)} refused (OCPI 3001): {reason}")
+            return hub.envelope(request, None, status_code=3001, message=reason)
         hub.peer_endpoints = endpoints
         hub.peer_party = party
         token_c = made_up_token()
@@ -185,22 +185,16 @@ async def _ask(hub: Party, method: str, url: str, token: str, module: str, body:
     return answer
 
 
-# 2.2.1 is the bugfix release of 2.2: the two speak the same protocol, so a hub that speaks one of them
-# (MOBI.E says "2.2") registers a partner that lists only the other.
-_COMPATIBLE: dict[str, tuple[str, ...]] = {"2.2": ("2.2.1",), "2.2.1": ("2.2",)}
-
-
 def _mutual(listed: list[Any], version: str) -> str:
-    """The URL of the details of `version` among the partner's versions, else of a version compatible with it;
-    `NoMutualVersion` if neither is listed."""
-    urls = {entry["version"]: entry["url"] for entry in listed
-            if isinstance(entry, dict) and isinstance(entry.get("version"), str) and isinstance(entry.get("url"), str)}
-    for candidate in (version, *_COMPATIBLE.get(version, ())):
-        if candidate in urls:
-            return str(urls[candidate])
+    """The URL of `version`'s details among the partner's versions; `NoMutualVersion` if it is not listed.
+
+    A version is matched by its number only, as the validator's VER203 judges it: a hub speaking 2.2 (MOBI.E)
+    does not take a partner's 2.2.1, however close the two are, so the rehearsal refuses what the day would."""
+    for entry in listed:
+        if isinstance(entry, dict) and entry.get("version") == version and isinstance(entry.get("url"), str):
+            return str(entry["url"])
     offered = ", ".join(str(e.get("version")) for e in listed if isinstance(e, dict)) or "none"
-    speaks = " or ".join((version, *_COMPATIBLE.get(version, ())))
-    raise NoMutualVersion(f"no mutual version: the partner lists {offered}; this hub speaks {speaks} only")
+    raise NoMutualVersion(f"no mutual version: the partner lists {offered}; this hub speaks {version} only")
 
 
 def _name(party: tuple[str, str] | None) -> str:

@@ -149,17 +149,18 @@ def test_a_partner_without_a_mutual_version_is_answered_3002_with_one_console_li
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize(("listed", "fetched"), [(("2.1.1", "2.2.1"), "2.2.1"), (("2.1.1", "2.2", "2.2.1"), "2.2")])
-def test_the_mobie_hub_registers_a_2_2_1_partner_and_prefers_2_2_where_listed(
-        listed: tuple[str, ...], fetched: str) -> None:
-    partner = SpecPartner("EMSP", versions=listed).start()
-    hub = Hub("emsp", profile="mobie")  # MOBI.E says "2.2" on the wire; 2.2.1 is its bugfix release
+def test_the_mobie_hub_refuses_a_2_2_1_only_partner_and_registers_one_that_lists_2_2() -> None:
+    partner = SpecPartner("EMSP", versions=("2.1.1", "2.2.1")).start()
+    hub = Hub("emsp", profile="mobie")
     try:
+        assert register(hub, partner).code == 3002  # MOBI.E speaks "2.2" on the wire, as VER203 judges it
+        partner.versions = ("2.1.1", "2.2")
         assert register(hub, partner).code == 1000
-        assert partner.received[-1].path == f"/api/ocpi/emsp/{fetched}/"
+        assert partner.received[-1].path == "/api/ocpi/emsp/2.2/"  # the details of 2.2, listed second
     finally:
         out, _ = hub.stop()
         partner.stop()
+    assert "no mutual version: the partner lists 2.1.1, 2.2.1; this hub speaks 2.2 only" in out
     assert "registered PT*SPC (OCPI 2.2)" in out
 
 
@@ -305,3 +306,20 @@ def test_a_crash_in_a_handler_is_a_bug_report_and_an_ocpi_3000_and_the_hub_goes_
     assert after == 404  # the next request is served as usual
     assert len(reports) == 1 and "Traceback" in reports[0] and "ZeroDivisionError: a bug" in reports[0]
     assert "GET /ocpi/2.2.1/broken/" in reports[0]
+
+
+def test_a_registration_whose_versions_cannot_be_read_is_answered_3001_with_one_console_line() -> None:
+    hub = Hub("cpo")
+    try:
+        details = call("GET", hub.base, hub.token_a).body["data"]["endpoints"]
+        credentials_url = next(e["url"] for e in details if e["identifier"] == "credentials")
+        nowhere = f"http://127.0.0.1:{free_port()}/ocpi/versions"  # nothing listens there
+        answer = call("POST", credentials_url, hub.token_a, {
+            "token": "spec-b-made-up-0002", "url": nowhere,
+            "roles": [{"role": "CPO", "party_id": "SPC", "country_code": "PT",
+                       "business_details": {"name": "Spec partner"}}]})
+    finally:
+        out, _ = hub.stop()
+    assert (answer.status, answer.code) == (200, 3001), answer
+    refused = [line for line in out.splitlines() if "3001" in line]
+    assert len(refused) == 1 and nowhere in refused[0], out
