@@ -507,8 +507,11 @@ def hub(port: int, host: str, role: str, profile: str, public_url: str | None, t
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        task = asyncio.ensure_future(serve_hub(mock, host, port, stop))
-        await asyncio.sleep(0.2)
+        ready = asyncio.Event()
+        task = asyncio.ensure_future(serve_hub(mock, host, port, stop, ready))
+        waiting = asyncio.ensure_future(ready.wait())
+        await asyncio.wait({task, waiting}, return_when=asyncio.FIRST_COMPLETED)  # listening, or failed to
+        waiting.cancel()
         if task.done():
             task.result()
         click.echo(f"Mock hub ({profile}, OCPI {mock.version}) for a {role.upper()} partner")

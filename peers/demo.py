@@ -192,12 +192,16 @@ def _is_http_root(url: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and not parts.query and not parts.fragment
 
 
-async def serve_hub(hub: Party, host: str, port: int, stop: asyncio.Event) -> None:
+async def serve_hub(hub: Party, host: str, port: int, stop: asyncio.Event,
+                    ready: asyncio.Event | None = None) -> None:
+    """Serve `hub` until `stop`; `ready` is set once it listens and can call out."""
     runner = web.AppRunner(hub.app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     async with aiohttp.ClientSession() as session:
         hub.session = session
+        if ready is not None:
+            ready.set()
         try:
             await stop.wait()
         finally:
