@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
+
 from ocpi_tap.rules.checks import capture as cap
 from ocpi_tap.rules.findings import Finding, Note, Where
 from ocpi_tap.rules.profiles import DEFAULT_PROFILE, PROFILES, Profile
@@ -71,6 +73,7 @@ class _Collector:
         self._capture = capture
         self._selection = selection
         self._severities = profile.severities
+        self._hub_warnings = profile.hub_warnings
         self._result = result
 
     def report(self, violation: Violation, where: Where, path: str | None = None,
@@ -78,8 +81,10 @@ class _Collector:
         """`severity` is the occurrence's own (a warning cell of a table); the profile's wins over it."""
         if violation.code in self._selection:
             severity = self._severities.get(violation.code, severity)
-            self._result.findings.append(
-                Finding.of(violation, self._capture, where, path, list(notes), severity=severity, about=about))
+            finding = Finding.of(violation, self._capture, where, path, list(notes), severity=severity, about=about)
+            if finding.culprit == "hub" and violation.code in self._hub_warnings:
+                finding = msgspec.structs.replace(finding, severity="warning")
+            self._result.findings.append(finding)
 
 
 class CaptureCheck:

@@ -43,9 +43,10 @@ class Profile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     session_update_interval_seconds: float = 900.0
     # CDR305 (catalogue 12.24): the hub generates CDRs, so their party may be the hub's.
     hub_generates_cdrs: bool = False
-    # CDR203: the hub re-sends the CDRs it generates (same id, content changed at times): a warning
-    # when the hub re-sends; the partner's own re-send stays an error (§10: a CDR never changes).
-    hub_resends_cdrs: bool = False
+    # Rules whose findings are warnings when the hub is their culprit: a known way of the hub's that the
+    # partner must live with (e.g. CDR203: MOBI.E re-sends the CDRs it generates, content changed at times),
+    # while the same fault by the partner keeps the rule's severity (§10: the partner's CDR never changes).
+    hub_warnings: frozenset[str] = frozenset()
     # CRD211: whether module traffic with no handshake in the capture is worth a warning
     # (off for captures that routinely start mid-connection).
     require_handshake: bool = True
@@ -75,7 +76,7 @@ PROFILES: Final = {
         pagination_offsets=False,
         datetime_offset_severity="warning",
         hub_generates_cdrs=True,
-        hub_resends_cdrs=True,  # MOBI.E generates CDRs itself and re-sends them with changed content
+        hub_warnings=frozenset({"CDR203"}),  # MOBI.E generates CDRs itself and re-sends them with changed content
     ),
     "ocpi-2.2.1": Profile(
         name="ocpi-2.2.1",
@@ -92,7 +93,9 @@ def severity_choices(rule: type[Violation], profiles: Iterable[Profile] = PROFIL
     def each(severity_in: dict[str, str]) -> str:
         return ", ".join(f"{name} {severity}" for name, severity in severity_in.items())
 
-    text = f"severity by profile: {each({p.name: p.severity_of(rule) for p in chosen})}\n"
+    text = "severity by profile: " + each({
+        p.name: p.severity_of(rule) + (" (warning when the hub is at fault)" if rule.code in p.hub_warnings else "")
+        for p in chosen}) + "\n"
     forms: tuple[RepairKind, ...] = getattr(rule, "tolerated_forms", ())
     if forms:
         text += "tolerated forms (reported with this code, the message then read as if written right):\n"

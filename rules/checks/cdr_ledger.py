@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import msgspec
 
-from ..findings import CALLERS, Where
+from ..findings import Where
 from ..recent import Recent
 from ..registry import Severity, Violation
 from ..routes import UrlKey, url_key
@@ -141,8 +141,7 @@ def _key(cdr: Any) -> CdrKey | None:
 class CdrLedger:
     watches: ClassVar[Watched] = frozenset({"cdrs"})
 
-    def __init__(self, hub_resends_cdrs: bool = False) -> None:
-        self._hub_resends = hub_resends_cdrs  # CDR203: a re-send by the hub is a warning
+    def __init__(self) -> None:
         self._entries: Recent[CdrKey, _Entry] = Recent()
         self._by_id: Recent[str, CdrKey] = Recent()  # for GETs whose URL carries the id alone
 
@@ -164,12 +163,9 @@ class CdrLedger:
             return
         label, content = "/".join(key), hash(msgspec.json.encode(cdr))
         first = self._entries.get(key)
-        if first is not None:
-            direction = observed.exchange.direction
-            lenient = self._hub_resends and CALLERS.get(direction) == "hub"
+        if first is not None:  # a re-send by the hub may be a warning: the profile's `hub_warnings` say so
             yield SeqReport(CdrIdReused(cdr=label, changed=content != first.content), observed.where, "$.id",
-                            (note("first POSTed here", first.posted),),
-                            severity=Severity.WARNING.value if lenient else None)
+                            (note("first POSTed here", first.posted),))
             return
         response = observed.exchange.response
         location = response.header("Location") if response is not None else None

@@ -43,7 +43,7 @@ from .versions import VersionsChecker
 def sequencers(profile: Profile) -> list[Checker]:
     inventory = Inventory()  # written by the locations and tariffs checkers only
     sites = SessionSites(inventory)  # where each session happened, as the inventory said at its start
-    sessions, ledger = SessionsChecker(), CdrLedger(profile.hub_resends_cdrs)
+    sessions, ledger = SessionsChecker(), CdrLedger()
     tokens, authorizations = TokensChecker(), AuthorizationsChecker(profile.authorize_slow_seconds)
     return [
         # Versions and credentials.

@@ -221,3 +221,13 @@ def test_cdr_locations_under_the_receivers_endpoint_are_clean(tmp_path: Path, ro
     assert stored_at(tmp_path, role, f"{cdrs}/8f2c", *advertised(role, cdrs)) == []
     assert stored_at(tmp_path, role, f"{base}/cdrs/8f2c") == []
     assert stored_at(tmp_path, role, f"{base}/cdrs/PT/CPO/C1") == []
+
+
+def test_the_rule_doc_says_the_hub_s_re_send_is_a_warning_under_mobie() -> None:
+    from ocpi_tap.rules.profiles import severity_choices
+    from ocpi_tap.rules.registry import REGISTRY
+
+    rule = REGISTRY.get("CDR203")
+    assert rule is not None
+    assert severity_choices(rule).splitlines()[0] == (
+        "severity by profile: mobie error (warning when the hub is at fault), ocpi-2.2.1 error")
