@@ -193,8 +193,8 @@ class CopiesChecker:
     def _push(self, observed: Observed) -> None:
         if observed.ended_at is None or not observed.accepted:
             return
-        body, url_key, direction = observed.request, observed.key, observed.exchange.direction
-        if observed.operation == "patch" or (url_key is not None and url_key.evse_uid is not None):
+        body, direction = observed.request, observed.exchange.direction
+        if observed.operation == "patch":  # (a location's parts never come here: `feed` leaves them out)
             self._part(observed, body)
             return
         # A whole object is known by its own ids (a CDR's POST URL has none; a URL may name another object, which
@@ -215,7 +215,7 @@ class CopiesChecker:
             self._session(state, body, whole=True)
 
     def _part(self, observed: Observed, body: Any) -> None:
-        """A PATCH, or a PUT of an EVSE or connector: it updates an object pushed whole before, if one was."""
+        """A PATCH: it updates an object pushed whole before, if one was."""
         table = self._pushed.get((observed.exchange.direction, observed.module))
         key = _key_of(observed) if table else None
         # Read without refreshing its place in the table: the parts' pushes are many, the whole object's few.

@@ -17,12 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
-from urllib.parse import unquote
 
 from .. import model as m
 from ..findings import Where
 from ..registry import Severity, Violation
-from .inventory import (REMOVED, Inventory, LocationRecord, LocKey, failed, location_objects, older, party_of, present,
+from .inventory import (REMOVED, EvseRecord, Inventory, LocationRecord, LocKey, failed, location_objects, older, party_of, present,
                         unreadable_push)
 from .sequencing import Observed, SeqReport, Watched, note
 
@@ -256,7 +255,7 @@ class LocationsChecker:
             evse = record.evses.get(path[0])
             # The usual case, a known EVSE's status PATCH, is told here without a call.
             if evse is None or (len(path) == 2 and observed.operation == "patch" and path[1] not in evse.connectors):
-                unknown = self._unknown_part(observed, location, path, record)
+                unknown = self._unknown_part(observed, location, path, record, evse)
                 if unknown is not None:
                     yield unknown
         if observed.operation == "put":
@@ -304,24 +303,22 @@ class LocationsChecker:
         elif isinstance(body, m.ConnectorPatch) and len(path) == 2:
             self._inventory.patch_connector(location, path[0], path[1], body, observed.where)
 
-    def _unknown_part(self, observed: Observed, location: LocKey, path: Path,
-                      record: LocationRecord) -> SeqReport | None:
-        """LOC206: the EVSE (or connector) of the URL is not in the location the receiver holds whole."""
-        evse = record.evses.get(path[0])
+    def _unknown_part(self, observed: Observed, location: LocKey, path: Path, record: LocationRecord,
+                      evse: EvseRecord | None) -> SeqReport | None:
+        """LOC206: the EVSE of the URL (`evse`, None) or its connector is not in the location the receiver holds
+        whole (`record`)."""
         if evse is None:
             if (location[0], location[1], path[0]) in self._inventory.removed:
                 return None  # a REMOVED EVSE left out of later pushes: the receiver still has it
             uids = sorted(record.evses)
             named = next((uid for uid, other in record.evses.items()
-                          if other.evse_id is not None and other.evse_id.upper() == unquote(path[0])), None)
+                          if other.evse_id is not None and other.evse_id.upper() == path[0].upper()), None)
             item, known = f"EVSE {path[0]}", f"EVSE uids {', '.join(uids)}" if uids else "no EVSEs"
-        elif len(path) == 2 and observed.operation == "patch" and path[1] not in evse.connectors:
+        else:
             ids = sorted(evse.connectors)
             item = f"connector {path[1]} of EVSE {path[0]}"
             known = f"connector ids {', '.join(ids)} on that EVSE" if ids else "no connectors on that EVSE"
             named = None
-        else:
-            return None
         if (location, path) in self._reported_parts:
             return None
         self._reported_parts.add((location, path))
