@@ -36,9 +36,8 @@ from ocpi_tap.rules.findings import Note, Where
 from ocpi_tap.rules.model import RawEnvelope
 from ocpi_tap.rules.profiles import Profile
 from ocpi_tap.rules.registry import Violation
-from ocpi_tap.rules.routes import CALLEES, RECEIVER, NoRoute, Route, RouteTable
+from ocpi_tap.rules.routes import CALLEES, CALLERS, RECEIVER, NoRoute, Route, RouteTable
 
-OTHER_DIRECTION = {"to_hub": "to_partner", "to_partner": "to_hub"}
 
 
 class Report(Protocol):
@@ -166,7 +165,7 @@ class Engine:
             # the callee's.
             sent: Any = bodies.request
             if sent is not None:
-                self._routes.learn_versions_url(CALLEES[OTHER_DIRECTION[exchange.direction]], sent.url)
+                self._routes.learn_versions_url(CALLERS[exchange.direction], sent.url)
             if data is not None:
                 self._routes.learn_versions_url(callee, data.url)
         elif route.operation == "version_details" and data is not None:

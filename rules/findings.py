@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Final, NamedTuple
+from typing import NamedTuple
 
 import msgspec
 
 from .registry import Violation
-
-# The party that makes the requests of a direction; the other one answers them.
-CALLERS: Final = {"to_hub": "partner", "to_partner": "hub"}
-_ANSWERS: Final = {"to_hub": "hub", "to_partner": "partner"}
+from .routes import CALLEES, CALLERS
 
 
 class Report(NamedTuple):
@@ -118,4 +115,4 @@ def culprit(message: str | None, direction: str | None) -> str | None:
     """The party that sent `message` of an exchange of `direction`: a request's caller, a response's callee."""
     if message is None or direction is None:
         return None
-    return (CALLERS if message == "request" else _ANSWERS).get(direction)
+    return (CALLERS if message == "request" else CALLEES).get(direction)

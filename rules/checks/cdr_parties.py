@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from ..registry import Severity, Violation
-from .parties import CALLEE, CALLER, Party, Roles, party_of, routed_party
+from ..routes import CALLEES as CALLEE, CALLERS as CALLER
+from .parties import Party, Roles, party_of, routed_party
 from .sequencing import Observed, SeqReport, Watched
 
 

@@ -35,11 +35,11 @@ from ..findings import Where
 from ..model import parse_datetime
 from ..recent import Recent
 from ..registry import Severity, Violation
+from ..routes import OTHER_DIRECTION
 from .sequencing import Observed, SeqReport, Watched, note, object_key
 
 OWNED: Final = frozenset({"locations", "tariffs", "sessions", "cdrs", "tokens"})
 _PUSHES: Final = frozenset({"put", "patch", "post"})
-_OTHER: Final = {"to_hub": "to_partner", "to_partner": "to_hub"}
 SHOWN: Final = 5  # object ids named in one finding
 _NOTHING: Final[Iterator[SeqReport]] = iter(())  # exhausted: every loop over it ends at once
 
@@ -247,7 +247,7 @@ class CopiesChecker:
 
     def _list(self, observed: Observed) -> Iterator[SeqReport]:
         """A pull of the callee's own objects: are the ones it pushed (the other way) there?"""
-        table = self._pushed.get((_OTHER.get(observed.exchange.direction, ""), observed.module))
+        table = self._pushed.get((OTHER_DIRECTION.get(observed.exchange.direction, ""), observed.module))
         response = observed.exchange.response
         if not table or not observed.accepted or not isinstance(observed.data, list) or response is None:
             return
@@ -282,7 +282,7 @@ class CopiesChecker:
                                                     shown=shown, total=total), observed.where, "$.data")
 
     def _missing(self, observed: Observed, missing: list[Key], total: int | None) -> SeqReport:
-        table = self._pushed[(_OTHER[observed.exchange.direction], observed.module)]
+        table = self._pushed[(OTHER_DIRECTION[observed.exchange.direction], observed.module)]
         first = table.get(missing[0])
         notes = (note(f"{'/'.join(missing[0])} was pushed here", first.where),) if first is not None else ()
         return SeqReport(PullMissesPushedObjects(module_name=observed.module, missing=len(missing),

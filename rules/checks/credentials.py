@@ -28,10 +28,10 @@ from typing import Any, ClassVar
 
 from ..findings import Where
 from ..registry import Severity, Violation
+from ..routes import OTHER_DIRECTION as OTHER
 from .fingerprints import body_fingerprint, header_fingerprint
 from .sequencing import Observed, SeqReport, Watched, note
 
-OTHER = {"to_hub": "to_partner", "to_partner": "to_hub"}
 
 
 class RegistrationWithoutDiscovery(Violation, frozen=True, kw_only=True):

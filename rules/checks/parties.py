@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Final, Literal
 
 from ..exchange import MessageView
+from ..routes import CALLEES as CALLEE, CALLERS as CALLER
 from .sequencing import Observed
 
 Party = tuple[str, str]
@@ -20,8 +21,6 @@ ROUTING_HEADERS: Final = {  # side -> (country code header, party id header)
     "to": ("OCPI-to-country-code", "OCPI-to-party-id"),
 }
 # The side a request of each direction comes from, and the side it goes to.
-CALLER: Final = {"to_hub": "partner", "to_partner": "hub"}
-CALLEE: Final = {"to_hub": "hub", "to_partner": "partner"}
 
 
 def routed_party(message: MessageView, side: Literal["from", "to"]) -> Party | None:

@@ -31,10 +31,9 @@ import msgspec
 
 from ..findings import Where
 from ..registry import Severity, Violation
-from ..routes import UrlKey, url_key
+from ..routes import OTHER_DIRECTION as OTHER, UrlKey, url_key
 from .sequencing import Observed, SeqReport, Watched, note
 
-OTHER: Final = {"to_hub": "to_partner", "to_partner": "to_hub"}
 Outcome = Literal["accepted", "405", "failed"]
 
 # What the outcome of a credentials call says about the registration afterwards (None: nothing new).

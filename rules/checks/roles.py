@@ -19,9 +19,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar, Final
 
 from ..registry import Severity, Violation
+from ..routes import OTHER_DIRECTION as OTHER
 from .sequencing import Observed, SeqReport, Watched
 
-OTHER: Final = {"to_hub": "to_partner", "to_partner": "to_hub"}
 # The role that owns the objects a push of each module carries.
 OWNER: Final = {"locations": "CPO", "tariffs": "CPO", "sessions": "CPO", "tokens": "EMSP"}
 PUSHES: Final = frozenset({"put", "patch", "delete"})

@@ -12,7 +12,7 @@ import binascii
 import functools
 import re
 from collections import OrderedDict
-from typing import ClassVar, Final, NamedTuple
+from typing import ClassVar, Final
 
 import orjson
 from msgspec import UNSET, Raw

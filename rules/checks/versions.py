@@ -34,7 +34,7 @@ from typing import ClassVar, Final
 from ..findings import Where
 from ..model.versions import VersionNumber
 from ..registry import Severity, Violation
-from ..routes import UrlKey, url_key
+from ..routes import CALLEES as CALLEE, OTHER_DIRECTION as OTHER, UrlKey, url_key
 from .sequencing import Observed, SeqReport, Watched, note
 
 VERSIONS: Final = frozenset(version.value for version in VersionNumber)
@@ -308,8 +308,6 @@ class NoCommonVersion(Violation, frozen=True, kw_only=True):
                 f"(with its version details), or one of {self.offers} to the {self.other}'s")
 
 
-OTHER: Final = {"to_hub": "to_partner", "to_partner": "to_hub"}
-CALLEE: Final = {"to_hub": "hub", "to_partner": "partner"}
 
 
 def _may_be_404(observed: Observed, callers_parties: frozenset[tuple[str, str]]) -> bool:
