@@ -30,7 +30,7 @@ from ocpi_tap.rules.checks.pipeline import sequencers
 from ocpi_tap.rules.checks.sequencing import Checker, Observed
 from ocpi_tap.rules.checks.routing import METHOD_NOT_ALLOWED, UnknownCommandType, UnknownEndpoint
 from ocpi_tap.rules.checks.transport import TransportChecker, response_envelope, usable_envelope
-from ocpi_tap.rules.decoding import ShapeError, loose_response_url
+from ocpi_tap.rules.decoding import ShapeError, loose_strings
 from ocpi_tap.rules.exchange import ExchangeView
 from ocpi_tap.rules.findings import Note, Where
 from ocpi_tap.rules.model import RawEnvelope
@@ -174,7 +174,7 @@ class Engine:
             if bodies.request is not None:
                 response_url = getattr(bodies.request, "response_url", None)
             elif exchange.request.body is not UNSET:  # a malformed command still names where its result goes
-                response_url = loose_response_url(exchange.request.body)
+                response_url = loose_strings(exchange.request.body, "response_url").get("response_url")
             else:
                 response_url = None
             if response_url:

@@ -13,12 +13,14 @@ longer story keeping its beginning and its end (where its CDR is).
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Final
 
 import msgspec
-from msgspec import UNSET, UnsetType
+from msgspec import UNSET
 
 from ocpi_tap.rules.checks.sequencing import Observed
+from ocpi_tap.rules.decoding import loose_strings
 from ocpi_tap.rules.routes import TO_HUB, url_key
 
 MAX_STORIES: Final = 200
@@ -53,23 +55,6 @@ class Story(msgspec.Struct, kw_only=True):
 def _attribute(body: object, name: str) -> str | None:
     value = getattr(body, name, None)
     return None if value is None or value is UNSET else str(value)
-
-
-class _SessionOf(msgspec.Struct):
-    session_id: str | None = None
-
-
-_SESSION_OF: Final = msgspec.json.Decoder(_SessionOf)
-
-
-def _session_of(body: msgspec.Raw | UnsetType) -> _SessionOf | None:
-    """The session a CDR names, read from a body that did not decode as a CDR (a required field missing)."""
-    if isinstance(body, UnsetType):
-        return None
-    try:
-        return _SESSION_OF.decode(body)
-    except (msgspec.ValidationError, msgspec.DecodeError):
-        return None
 
 
 def _answer(observed: Observed) -> str:
@@ -131,7 +116,8 @@ class StoryCollector:
         POST was answered with, or a GET of the CDR list (which ends the stories of the sessions told so far)."""
         body = observed.request if observed.request is not None else observed.data
         if body is None and observed.exchange.request.has_body:
-            body = _session_of(observed.exchange.request.body)  # a pushed CDR that failed to decode
+            said = loose_strings(observed.exchange.request.body, "session_id")  # a pushed CDR that failed to decode
+            body = SimpleNamespace(**said) if said else None
         pulled_list = observed.operation == "list"
         cdrs = body if isinstance(body, list) else [] if body is None else [body]
         told: set[str] = set()

@@ -87,20 +87,18 @@ def salvage_envelope(body: msgspec.Raw) -> RawEnvelope | None:
     return RawEnvelope(data=loose.data, status_code=code, status_message=message, timestamp=timestamp)
 
 
-class _ResponseUrlOnly(msgspec.Struct):
-    response_url: Any = None
-
-
-_response_url_decoder: Final = msgspec.json.Decoder(_ResponseUrlOnly)
-
-
-def loose_response_url(body: msgspec.Raw) -> str | None:
-    """The `response_url` of a command body that failed to decode as its type, if it has a string one."""
+def loose_strings(body: msgspec.Raw | msgspec.UnsetType, *names: str) -> dict[str, str]:
+    """The fields `names` of a body that failed to decode as its type, those that are non-empty strings: what
+    a malformed object still says (a command's `response_url`, a CDR's session). Only failed bodies get here."""
+    if isinstance(body, msgspec.UnsetType):
+        return {}
     try:
-        value = _response_url_decoder.decode(body).response_url
-    except msgspec.MsgspecError:
-        return None
-    return value if isinstance(value, str) and value else None
+        value = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {name: value[name] for name in names if isinstance(value.get(name), str) and value[name]}
 
 
 def model_key(route_type: str) -> str:

@@ -16,9 +16,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from typing import Any, ClassVar
 
-import msgspec
-from msgspec import UNSET
 
+from ..decoding import loose_strings
 from ..findings import Where
 from ..model import parse_datetime
 from ..recent import Recent
@@ -302,14 +301,10 @@ class CdrsChecker:
     def _note_malformed(self, observed: Observed) -> None:
         """A CDR that did not decode was reported by its shape rule; its session still counts as
         billed, so CDR206 does not follow from the same mistake."""
-        body = observed.exchange.request.body
-        try:
-            raw = msgspec.json.decode(body) if body is not UNSET else None
-        except msgspec.DecodeError:
-            return
-        if isinstance(raw, dict) and all(isinstance(raw.get(k), str) for k in ("country_code", "party_id", "session_id")):
-            key = object_key(raw["country_code"], raw["party_id"], raw["session_id"])
-            self._billed.setdefault(key, observed.where)
+        said = loose_strings(observed.exchange.request.body, "country_code", "party_id", "session_id")
+        if len(said) == 3:
+            self._billed.setdefault(object_key(said["country_code"], said["party_id"], said["session_id"]),
+                                    observed.where)
 
     def _cdr(self, observed: Observed, cdr: Any) -> Iterator[SeqReport]:
         where = observed.where

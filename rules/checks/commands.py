@@ -19,9 +19,8 @@ from collections.abc import Iterator
 from typing import ClassVar
 from dataclasses import dataclass
 
-from msgspec import UNSET
 
-from ..decoding import loose_response_url
+from ..decoding import loose_strings
 from ..findings import Where
 from ..recent import Recent
 from ..registry import Severity, Violation
@@ -237,8 +236,7 @@ class CommandsChecker:
         if observed.request is not None:
             response_url = getattr(observed.request, "response_url", None)
         else:  # a malformed command (reported) still tells where its result goes
-            body = observed.exchange.request.body
-            response_url = None if body is UNSET else loose_response_url(body)
+            response_url = loose_strings(observed.exchange.request.body, "response_url").get("response_url")
         if response_url is None or observed.key is None or observed.ended_at is None:
             return
         command = str(observed.key.command)
